@@ -1,0 +1,1 @@
+"""Inference: backends (local llama.cpp, remote OpenAI-compatible), the model service and its queue."""

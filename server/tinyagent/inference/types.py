@@ -1,0 +1,87 @@
+"""Wire-agnostic types shared by the inference backends and their callers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+FinishReason = Literal["stop", "length"]
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """One completion request, after the API layer has applied defaults and limits."""
+
+    max_tokens: int
+    temperature: float = 0.8
+    top_p: float = 0.95
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    # GBNF text; backends compile it (and may cache compiled grammars).
+    grammar: str | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Finished:
+    finish_reason: FinishReason
+    usage: Usage
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+GenerationEvent = TextDelta | Finished
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    context_length: int
+    source: str  # path, hub reference or URL the model came from
+    fallback_reason: str | None = None  # set when the requested model could not be had
+
+
+class Backend(Protocol):
+    """Generates text for a fully formatted prompt.
+
+    ``generate`` yields TextDelta events and ends with exactly one Finished.
+    Closing the iterator early (client gone, run cancelled) must stop the
+    generation promptly and leave the backend ready for the next call.
+    Callers serialise access through ModelService; backends need not be
+    safe for concurrent use.
+    """
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]: ...
+
+    async def count_tokens(self, text: str) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
+class TextGenerator(Protocol):
+    """What callers of the model see: a Backend, or the ModelService that queues requests to one."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]: ...
+
+    async def count_tokens(self, text: str) -> int: ...

@@ -1,0 +1,1 @@
+"""Model catalogue, profiles and resolution of model references (path, hub, alias)."""

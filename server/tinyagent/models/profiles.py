@@ -1,0 +1,31 @@
+"""Model profiles: how to talk to a model, decided per catalogue entry, never guessed at run time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    name: str
+    # Name in the chat-format registry (chat/formats.py): chatml, alpaca, gemma-base, jinja.
+    chat_format: str
+    # Extra stop sequences always applied to chat completions for this model.
+    stop: tuple[str, ...] = ()
+    context_length: int = 4096
+    # True for instruction-tuned models; base models only get few-shot / grammar-led prompts.
+    instruct: bool = True
+
+
+# A GGUF file of unknown origin: use its embedded chat template when it has one.
+GENERIC = ModelProfile(name="generic", chat_format="jinja", context_length=4096)
+
+# TinyAgent GGUFs were fine-tuned in their base model's Alpaca-style format
+# (see docs/architecture.md, "Model profiles").
+TINYAGENT = ModelProfile(
+    name="tinyagent", chat_format="alpaca", stop=("<END_OF_PLAN>", "### Instruction:"), context_length=8192
+)
+SMOLLM2 = ModelProfile(name="smollm2", chat_format="chatml", stop=("<|im_end|>",), context_length=8192)
+GEMMA3_BASE = ModelProfile(
+    name="gemma3-base", chat_format="gemma-base", stop=("\nUser:",), context_length=8192, instruct=False
+)

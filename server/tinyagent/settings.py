@@ -1,0 +1,114 @@
+"""All settings in one pydantic-settings class.
+
+Each field's description is also its ``--help`` text (``cli.py``) and its
+documentation; environment variables use the ``TINYAGENT_`` prefix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tinyagent"
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TINYAGENT_", extra="ignore")
+
+    # --- model -------------------------------------------------------------
+    model: str = Field(
+        "tinyagent-1.1b",
+        description=(
+            "Model to serve: a path to a .gguf file, a hub reference 'owner/repo:QUANT' or "
+            "'owner/repo/file.gguf', or a catalogue alias (tinyagent-1.1b, tinyagent-7b, smollm2-135m, "
+            "gemma3-270m). If the default alias cannot be had, the embedded model is served instead."
+        ),
+    )
+    model_alias: str | None = Field(None, description="Model id reported by /v1/models (default: the alias or file name).")
+    chat_format: str | None = Field(
+        None, description="Override the model profile's prompt format (chatml, alpaca, gemma-base, jinja)."
+    )
+    n_ctx: int | None = Field(None, ge=256, description="Context length in tokens (default: the model profile's).")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
+    n_batch: int = Field(512, ge=16, description="Prompt-processing batch size in tokens.")
+    prompt_cache_mb: int = Field(
+        512, ge=0, description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off)."
+    )
+    offline: bool = Field(
+        False, description="Never contact the model hub; use only local files and the hub cache."
+    )
+    hub_timeout_s: float = Field(10.0, gt=0, description="Timeout for contacting the model hub, in seconds.")
+    llm_base_url: str | None = Field(
+        None,
+        description=(
+            "Use a remote OpenAI-compatible server (vLLM, llama-server, another TinyAgent Server) for "
+            "generation instead of a local GGUF, e.g. http://127.0.0.1:8081/v1."
+        ),
+    )
+    llm_api_key: SecretStr | None = Field(None, description="API key sent to --llm-base-url.")
+    llm_remote_model: str | None = Field(None, description="Model name to request from --llm-base-url (default: its first).")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model for /v1/embeddings: 'all-MiniLM-L6-v2' (bundled, offline) or a path.",
+    )
+
+    # --- server ------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address to bind. Anything but loopback requires --api-key.")
+    port: int = Field(50001, ge=0, le=65535, description="Port to bind.")
+    api_key: SecretStr | None = Field(None, description="Require 'Authorization: Bearer <key>' on every API request.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra Host header names accepted besides loopback names (DNS-rebinding protection).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed by CORS (exact origins; '*' is refused)."
+    )
+    queue_depth: int = Field(
+        16, ge=1, description="Requests that may wait for the model; past this the server answers 503 with Retry-After."
+    )
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest accepted request body (413 above).")
+    max_tokens_limit: int = Field(
+        4096, ge=1, description="Upper bound on max_tokens for one request; larger values are clamped to the context."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Directory for everything the server writes: run store, caches, assembled models.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    log_json: bool = Field(False, description="Write logs as JSON lines.")
+
+    @model_validator(mode="after")
+    def _check_security(self) -> Settings:
+        if "*" in self.cors_origins:
+            raise ValueError("cors_origins: '*' is refused; list the exact origins allowed")
+        if not is_loopback(self.host) and self.api_key is None:
+            raise ValueError(
+                f"binding to {self.host} exposes the server beyond this machine; set an API key "
+                "(--api-key or TINYAGENT_API_KEY) first"
+            )
+        return self
+
+    def host_allow_list(self) -> frozenset[str]:
+        names = set(LOOPBACK_NAMES) | {h.lower() for h in self.allowed_hosts}
+        if not is_loopback(self.host) and self.host not in {"0.0.0.0", "::"}:
+            names.add(self.host.lower())
+        return frozenset(names)
