@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     offline: bool = Field(
         False, description="Never contact the model hub; use only local files and the hub cache."
     )
+    hub_endpoint: str | None = Field(
+        None, description="Model hub base URL (default: huggingface_hub's, or HF_ENDPOINT); for mirrors and tests."
+    )
     hub_timeout_s: float = Field(10.0, gt=0, description="Timeout for contacting the model hub, in seconds.")
     llm_base_url: str | None = Field(
         None,
