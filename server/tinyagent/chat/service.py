@@ -1,0 +1,343 @@
+"""ChatService: chat requests (messages, tools, response formats) on top of a TextGenerator.
+
+Tool calls never depend on a model's native tool-call format: the tools are
+described in the system prompt and grammars force the Hermes block format
+(``grammars.py``), which ``ToolCallStreamParser`` turns into OpenAI deltas.
+
+tool_choice "auto" runs in two phases so that it works on every model. Phase
+one samples a few tokens under a grammar that allows either ``<tool_call>`` or
+text that does not start with '<'. A '<' means the model chose to call a tool:
+phase two generates the calls under the tool-call grammar from the original
+prompt (llama.cpp reuses the prompt's KV cache). Otherwise the probe text is the
+start of the reply and phase two continues it from prompt + probe. Usage counts
+the prompt once and the completion tokens of both phases, because both were
+generated; so an auto reply reports a few tokens more than it shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tinyagent.chat.formats import ChatFormatter
+from tinyagent.chat.grammars import (
+    auto_choice_grammar,
+    call_prefix,
+    json_object_grammar,
+    json_schema_grammar,
+    tool_arguments_grammar,
+    tool_call_grammar,
+)
+from tinyagent.chat.tool_calls import ToolCallStreamParser, accumulate_tool_calls, with_tools_prompt
+from tinyagent.chat.types import (
+    ChatEvent,
+    ChatFinished,
+    ChatRequest,
+    ContentDelta,
+    JsonObjectFormat,
+    JsonSchemaFormat,
+    NamedTool,
+    ToolCall,
+    ToolCallDelta,
+    ToolSpec,
+)
+from tinyagent.errors import InvalidRequest
+from tinyagent.inference.types import Finished, GenerationParams, TextDelta, TextGenerator, Usage
+
+Mode = Literal["text", "named", "required", "auto"]
+ChatFinishReason = Literal["stop", "length", "tool_calls"]
+
+# Enough for a tokenizer to spell "<tool_call>" or to commit to text; kept small
+# because the probe runs under a grammar (slow on big vocabularies).
+AUTO_PROBE_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """A whole (non-streamed) reply."""
+
+    content: str | None
+    tool_calls: tuple[ToolCall, ...]
+    finish_reason: ChatFinishReason
+    usage: Usage
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    mode: Mode
+    prompt: str
+    text_params: GenerationParams  # replies in text: all stops, the response_format grammar
+    tool_params: GenerationParams  # tool calls: the tool grammar and no stops, which could cut it
+    named_tool: str | None = None
+
+
+@dataclass
+class _Tally:
+    """Finished events of every phase, merged into one honest usage."""
+
+    phases: list[Finished] = field(default_factory=list)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(p.usage.completion_tokens for p in self.phases)
+
+    @property
+    def last(self) -> Finished:
+        return self.phases[-1]
+
+    def usage(self) -> Usage:
+        first = self.phases[0].usage
+        return Usage(first.prompt_tokens, self.completion_tokens, first.cached_tokens)
+
+    def timings(self) -> dict[str, float]:
+        merged: dict[str, float] = {}
+        for phase in self.phases:
+            for key, value in phase.timings.items():
+                # Rates are not additive: keep the last phase's, which produced the reply.
+                merged[key] = value if key.endswith("per_s") else merged.get(key, 0.0) + value
+        return merged
+
+
+class ChatService:
+    def __init__(
+        self,
+        generator: TextGenerator,
+        formatter: ChatFormatter,
+        *,
+        stop: Sequence[str] = (),
+        auto_probe_tokens: int = AUTO_PROBE_TOKENS,
+    ) -> None:
+        """``stop``: the model profile's extra stop sequences."""
+        self._generator = generator
+        self._formatter = formatter
+        self._stop = tuple(stop)
+        self._probe_tokens = auto_probe_tokens
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        """Events of the reply, ending with one ChatFinished.
+
+        Not a coroutine on purpose: invalid requests raise InvalidRequest here,
+        before a response (or a 200 stream) has been started.
+        """
+        return self._run(self._plan(request))
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        return await collect(self.stream(request))
+
+    # --- planning ---------------------------------------------------------------------------------
+
+    def _plan(self, request: ChatRequest) -> _Plan:
+        mode = _mode(request)
+        messages = request.messages if mode == "text" else with_tools_prompt(request.messages, request.tools)
+        rendered = self._formatter.render(messages)
+        stops = _unique((*rendered.stop, *self._stop, *request.params.stop))
+        text_grammar = _response_grammar(request) or request.params.grammar
+        text_params = dataclasses.replace(request.params, stop=stops, grammar=text_grammar)
+        if mode == "named":
+            assert isinstance(request.tool_choice, NamedTool)
+            tool = _find_tool(request, request.tool_choice.name)
+            # The prompt ends inside the call block, so the model writes the arguments knowing whose they are.
+            return _Plan(
+                mode,
+                rendered.prompt + call_prefix(tool.name),
+                text_params,
+                dataclasses.replace(request.params, stop=(), grammar=tool_arguments_grammar(tool)),
+                named_tool=tool.name,
+            )
+        tool_grammar = (
+            tool_call_grammar(request.tools, parallel=request.parallel_tool_calls) if mode != "text" else None
+        )
+        return _Plan(
+            mode,
+            rendered.prompt,
+            text_params,
+            dataclasses.replace(request.params, stop=(), grammar=tool_grammar),
+        )
+
+    # --- running ----------------------------------------------------------------------------------
+
+    async def _run(self, plan: _Plan) -> AsyncIterator[ChatEvent]:
+        tally = _Tally()
+        outcome: list[ChatFinishReason] = []  # the finish reason, set by the mode's body
+        body = {"text": self._plain, "auto": self._auto}.get(plan.mode, self._forced)
+        async for event in body(plan, tally, outcome):
+            yield event
+        yield ChatFinished(outcome[0], tally.usage(), tally.timings())
+
+    async def _plain(
+        self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncIterator[ChatEvent]:
+        async for event in self._text(plan.prompt, plan.text_params, tally, _LeadTrimmer()):
+            yield event
+        outcome.append(tally.last.finish_reason)
+
+    async def _forced(
+        self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncIterator[ChatEvent]:
+        """A named tool or "required": the grammar makes the reply tool calls."""
+        parser = ToolCallStreamParser()
+        if plan.named_tool is not None:  # the prompt already holds the block's head
+            for delta in parser.feed(call_prefix(plan.named_tool)):
+                yield delta
+        async for delta in self._tools(plan.prompt, plan.tool_params, tally, parser):
+            yield delta
+        outcome.append(_tool_reason(tally.last, parser))
+
+    async def _auto(
+        self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncIterator[ChatEvent]:
+        budget = plan.text_params.max_tokens
+        probe_params = dataclasses.replace(
+            plan.tool_params, grammar=auto_choice_grammar(), max_tokens=min(self._probe_tokens, budget)
+        )
+        probe = "".join([e.text async for e in self._events(plan.prompt, probe_params, tally)])
+        remaining = budget - tally.completion_tokens
+        if probe.lstrip().startswith("<"):  # the grammar allows '<' only as the start of a tool call
+            parser = ToolCallStreamParser()
+            if remaining > 0:
+                params = dataclasses.replace(plan.tool_params, max_tokens=remaining)
+                async for delta in self._tools(plan.prompt, params, tally, parser):
+                    yield delta
+            outcome.append(_tool_reason(tally.last, parser) if remaining > 0 else "length")
+            return
+        async for event in self._auto_text(plan, probe, remaining, tally, outcome):
+            yield event
+
+    async def _auto_text(
+        self, plan: _Plan, probe: str, remaining: int, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncIterator[ChatEvent]:
+        trimmer = _LeadTrimmer()
+        text_params = dataclasses.replace(plan.text_params, max_tokens=max(remaining, 1))
+        if text_params.grammar is not None and remaining <= 0:
+            outcome.append("length")
+        elif text_params.grammar is not None:
+            # The probe cannot be continued under a structured-output grammar: restart the reply under it.
+            async for event in self._text(plan.prompt, text_params, tally, trimmer):
+                yield event
+            outcome.append(tally.last.finish_reason)
+            return
+        # The probe ran without stops (they could cut "<tool_call>"), so apply them here.
+        shown, stopped = _cut_at_stop(probe, plan.text_params.stop)
+        if shown and (text := trimmer(shown)):
+            yield ContentDelta(text)
+        if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
+            outcome.append("stop" if stopped else tally.last.finish_reason)
+            return
+        async for event in self._text(plan.prompt + probe, text_params, tally, trimmer):
+            yield event
+        outcome.append(tally.last.finish_reason)
+
+    async def _text(
+        self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: _LeadTrimmer
+    ) -> AsyncIterator[ContentDelta]:
+        async for delta in self._events(prompt, params, tally):
+            if text := trimmer(delta.text):
+                yield ContentDelta(text)
+
+    async def _tools(
+        self, prompt: str, params: GenerationParams, tally: _Tally, parser: ToolCallStreamParser
+    ) -> AsyncIterator[ToolCallDelta]:
+        async for delta in self._events(prompt, params, tally):
+            for event in parser.feed(delta.text):
+                yield event
+        parser.finish()
+
+    async def _events(self, prompt: str, params: GenerationParams, tally: _Tally) -> AsyncIterator[TextDelta]:
+        """The text of one generation; its Finished goes to ``tally``."""
+        stream = self._generator.generate(prompt, params)
+        try:
+            async for event in stream:
+                if isinstance(event, Finished):
+                    tally.phases.append(event)
+                elif event.text:
+                    yield event
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:  # stop the generation now if our consumer went away
+                await aclose()
+
+
+async def collect(events: AsyncIterable[ChatEvent]) -> ChatResult:
+    """Folds a reply's events into one result, as a client accumulating the stream would."""
+    content: list[str] = []
+    deltas: list[ToolCallDelta] = []
+    finished: ChatFinished | None = None
+    async for event in events:
+        if isinstance(event, ContentDelta):
+            content.append(event.text)
+        elif isinstance(event, ToolCallDelta):
+            deltas.append(event)
+        else:
+            finished = event
+    if finished is None:
+        raise RuntimeError("the chat stream ended without ChatFinished")
+    calls = accumulate_tool_calls(deltas)
+    text = "".join(content)
+    return ChatResult(
+        content=None if calls and not text else text,
+        tool_calls=calls,
+        finish_reason=finished.finish_reason,
+        usage=finished.usage,
+        timings=finished.timings,
+    )
+
+
+class _LeadTrimmer:
+    """Drops whitespace before the first visible character (transcript prompts end in "Assistant:")."""
+
+    def __init__(self) -> None:
+        self._started = False
+
+    def __call__(self, text: str) -> str:
+        if not self._started:
+            text = text.lstrip()
+            self._started = bool(text)
+        return text
+
+
+def _mode(request: ChatRequest) -> Mode:
+    choice = request.tool_choice
+    if isinstance(choice, NamedTool):
+        if not request.tools:
+            raise InvalidRequest("tool_choice names a function but no tools were given", param="tool_choice")
+        return "named"
+    if choice == "required" and not request.tools:
+        raise InvalidRequest('tool_choice "required" needs at least one tool', param="tool_choice")
+    if choice == "none" or not request.tools:
+        return "text"
+    return choice
+
+
+def _find_tool(request: ChatRequest, name: str) -> ToolSpec:
+    for tool in request.tools:
+        if tool.name == name:
+            return tool
+    raise InvalidRequest(f"tool_choice names {name!r}, which is not among the tools", param="tool_choice")
+
+
+def _response_grammar(request: ChatRequest) -> str | None:
+    fmt = request.response_format
+    if isinstance(fmt, JsonObjectFormat):
+        return json_object_grammar()
+    if isinstance(fmt, JsonSchemaFormat):
+        return json_schema_grammar(fmt.schema, param="response_format")
+    return None
+
+
+def _tool_reason(finished: Finished, parser: ToolCallStreamParser) -> ChatFinishReason:
+    if finished.finish_reason == "length" or not parser.complete:
+        return "length"
+    return "tool_calls" if parser.calls else "stop"
+
+
+def _cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """``text`` up to the earliest stop sequence, and whether one was found."""
+    hits = [i for i in (text.find(s) for s in stops if s) if i >= 0]
+    return (text[: min(hits)], True) if hits else (text, False)
+
+
+def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in items if s))
