@@ -25,6 +25,7 @@ from tinyagent.models.catalogue import (
     CatalogueEntry,
     PackageSource,
     catalogue_status,
+    describe_catalogue,
     entry_status,
 )
 from tinyagent.models.profiles import GEMMA3_BASE, GENERIC, SMOLLM2, TINYAGENT
@@ -363,3 +364,9 @@ def test_missing_embedded_package_is_unavailable_not_a_crash(tmp_path: Path) -> 
     assert not status.available and "not installed" in status.detail
     with pytest.raises(ModelLoadError, match="not installed"):
         catalogue.packaged_file(PackageSource("no_such_package_xyz", "x.gguf"))
+
+
+def test_describe_catalogue_names_every_alias_and_the_default(tmp_path: Path) -> None:
+    text = "\n".join(describe_catalogue(make_settings(tmp_path, offline=True)))
+    assert all(alias in text for alias in CATALOGUE)
+    assert "[default]" in text and "[offline fallback]" in text

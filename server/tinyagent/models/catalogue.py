@@ -195,8 +195,10 @@ def entry_status(entry: CatalogueEntry, settings: Settings) -> EntryStatus:
         if cached is not None:
             return EntryStatus(entry, True, f"in the hub cache: {cached}")
         if hub.is_offline(settings):
-            return EntryStatus(entry, False, "not in the hub cache, and offline mode is on")
-        return EntryStatus(entry, True, f"downloaded on first use from {hub.endpoint(settings)}")
+            return EntryStatus(entry, False, f"{source.describe()} is not cached, and offline mode is on")
+        return EntryStatus(
+            entry, True, f"{source.describe()}, downloaded on first use from {hub.endpoint(settings)}"
+        )
     if isinstance(source, PackageSource):
         try:
             return EntryStatus(entry, True, f"embedded: {packaged_file(source)}")
@@ -206,9 +208,31 @@ def entry_status(entry: CatalogueEntry, settings: Settings) -> EntryStatus:
         return EntryStatus(entry, True, f"assembled: {assembled_path(source, settings.data_dir)}")
     if _package_dir(source.package) is None:
         return EntryStatus(entry, False, f"package {source.package!r} is not installed")
-    return EntryStatus(entry, True, "embedded: assembled into the data dir on first use")
+    return EntryStatus(entry, True, f"embedded: {source.describe()} on first use")
 
 
 def catalogue_status(settings: Settings) -> list[EntryStatus]:
     """Every entry with its availability; never raises for a missing package or an empty cache."""
     return [entry_status(entry, settings) for entry in _ENTRIES]
+
+
+def describe_catalogue(settings: Settings | None = None) -> list[str]:
+    """Human-readable lines for ``tinyagent models``: alias, profile, availability, description."""
+    settings = settings or Settings.model_validate({})
+    width = max(len(alias) for alias in CATALOGUE)
+    lines = []
+    for status in catalogue_status(settings):
+        entry = status.entry
+        marks = [
+            m
+            for m, on in (
+                ("default", entry.alias == DEFAULT_ALIAS),
+                ("offline fallback", entry.alias == EMBEDDED_DEFAULT),
+            )
+            if on
+        ]
+        tag = f" [{', '.join(marks)}]" if marks else ""
+        state = "available" if status.available else "unavailable"
+        lines.append(f"{entry.alias:<{width}}  {entry.description}{tag}")
+        lines.append(f"{'':<{width}}  profile {entry.profile.name}; {state}: {status.detail}")
+    return lines
