@@ -17,7 +17,8 @@ generated; so an auto reply reports a few tokens more than it shows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -116,7 +117,7 @@ class ChatService:
         self._stop = tuple(stop)
         self._probe_tokens = auto_probe_tokens
 
-    def stream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+    def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Events of the reply, ending with one ChatFinished.
 
         Not a coroutine on purpose: invalid requests raise InvalidRequest here,
@@ -158,94 +159,111 @@ class ChatService:
         )
 
     # --- running ----------------------------------------------------------------------------------
+    # Every nested generator is iterated under aclosing(): closing the outer stream (client gone)
+    # must reach the backend's generation at once, not whenever the garbage collector gets to it.
 
-    async def _run(self, plan: _Plan) -> AsyncIterator[ChatEvent]:
+    async def _run(self, plan: _Plan) -> AsyncGenerator[ChatEvent, None]:
         tally = _Tally()
         outcome: list[ChatFinishReason] = []  # the finish reason, set by the mode's body
         body = {"text": self._plain, "auto": self._auto}.get(plan.mode, self._forced)
-        async for event in body(plan, tally, outcome):
-            yield event
+        async with aclosing(body(plan, tally, outcome)) as events:
+            async for event in events:
+                yield event
         yield ChatFinished(outcome[0], tally.usage(), tally.timings())
 
     async def _plain(
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
-    ) -> AsyncIterator[ChatEvent]:
-        async for event in self._text(plan.prompt, plan.text_params, tally, _LeadTrimmer()):
-            yield event
+    ) -> AsyncGenerator[ChatEvent, None]:
+        async with aclosing(self._text(plan.prompt, plan.text_params, tally, _LeadTrimmer())) as events:
+            async for event in events:
+                yield event
         outcome.append(tally.last.finish_reason)
 
     async def _forced(
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """A named tool or "required": the grammar makes the reply tool calls."""
         parser = ToolCallStreamParser()
         if plan.named_tool is not None:  # the prompt already holds the block's head
             for delta in parser.feed(call_prefix(plan.named_tool)):
                 yield delta
-        async for delta in self._tools(plan.prompt, plan.tool_params, tally, parser):
-            yield delta
+        async with aclosing(self._tools(plan.prompt, plan.tool_params, tally, parser)) as deltas:
+            async for delta in deltas:
+                yield delta
         outcome.append(_tool_reason(tally.last, parser))
 
     async def _auto(
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         budget = plan.text_params.max_tokens
         probe_params = dataclasses.replace(
             plan.tool_params, grammar=auto_choice_grammar(), max_tokens=min(self._probe_tokens, budget)
         )
-        probe = "".join([e.text async for e in self._events(plan.prompt, probe_params, tally)])
+        async with aclosing(self._events(plan.prompt, probe_params, tally)) as probe_events:
+            probe = "".join([e.text async for e in probe_events])
         remaining = budget - tally.completion_tokens
-        if probe.lstrip().startswith("<"):  # the grammar allows '<' only as the start of a tool call
-            parser = ToolCallStreamParser()
-            if remaining > 0:
-                params = dataclasses.replace(plan.tool_params, max_tokens=remaining)
-                async for delta in self._tools(plan.prompt, params, tally, parser):
-                    yield delta
-            outcome.append(_tool_reason(tally.last, parser) if remaining > 0 else "length")
+        if not probe.lstrip().startswith("<"):  # the grammar allows '<' only to open a tool call
+            body = self._auto_text(plan, probe, remaining, tally, outcome)
+        elif remaining > 0:
+            body = self._forced(
+                dataclasses.replace(
+                    plan, tool_params=dataclasses.replace(plan.tool_params, max_tokens=remaining)
+                ),
+                tally,
+                outcome,
+            )
+        else:
+            outcome.append("length")
             return
-        async for event in self._auto_text(plan, probe, remaining, tally, outcome):
-            yield event
+        async with aclosing(body) as events:
+            async for event in events:
+                yield event
 
     async def _auto_text(
         self, plan: _Plan, probe: str, remaining: int, tally: _Tally, outcome: list[ChatFinishReason]
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         trimmer = _LeadTrimmer()
-        text_params = dataclasses.replace(plan.text_params, max_tokens=max(remaining, 1))
-        if text_params.grammar is not None and remaining <= 0:
-            outcome.append("length")
-        elif text_params.grammar is not None:
-            # The probe cannot be continued under a structured-output grammar: restart the reply under it.
-            async for event in self._text(plan.prompt, text_params, tally, trimmer):
+        if plan.text_params.grammar is not None:
+            # A probe cannot be continued under a structured-output grammar: restart the reply under it.
+            if remaining <= 0:
+                outcome.append("length")
+                return
+            prompt = plan.prompt
+        else:
+            # The probe ran without stops (they could cut "<tool_call>"), so apply them here.
+            shown, stopped = _cut_at_stop(probe, plan.text_params.stop)
+            if text := trimmer(shown):
+                yield ContentDelta(text)
+            if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
+                outcome.append("stop" if stopped else tally.last.finish_reason)
+                return
+            prompt = plan.prompt + probe
+        params = dataclasses.replace(plan.text_params, max_tokens=remaining)
+        async with aclosing(self._text(prompt, params, tally, trimmer)) as events:
+            async for event in events:
                 yield event
-            outcome.append(tally.last.finish_reason)
-            return
-        # The probe ran without stops (they could cut "<tool_call>"), so apply them here.
-        shown, stopped = _cut_at_stop(probe, plan.text_params.stop)
-        if shown and (text := trimmer(shown)):
-            yield ContentDelta(text)
-        if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
-            outcome.append("stop" if stopped else tally.last.finish_reason)
-            return
-        async for event in self._text(plan.prompt + probe, text_params, tally, trimmer):
-            yield event
         outcome.append(tally.last.finish_reason)
 
     async def _text(
         self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: _LeadTrimmer
-    ) -> AsyncIterator[ContentDelta]:
-        async for delta in self._events(prompt, params, tally):
-            if text := trimmer(delta.text):
-                yield ContentDelta(text)
+    ) -> AsyncGenerator[ContentDelta, None]:
+        async with aclosing(self._events(prompt, params, tally)) as deltas:
+            async for delta in deltas:
+                if text := trimmer(delta.text):
+                    yield ContentDelta(text)
 
     async def _tools(
         self, prompt: str, params: GenerationParams, tally: _Tally, parser: ToolCallStreamParser
-    ) -> AsyncIterator[ToolCallDelta]:
-        async for delta in self._events(prompt, params, tally):
-            for event in parser.feed(delta.text):
-                yield event
+    ) -> AsyncGenerator[ToolCallDelta, None]:
+        async with aclosing(self._events(prompt, params, tally)) as deltas:
+            async for delta in deltas:
+                for event in parser.feed(delta.text):
+                    yield event
         parser.finish()
 
-    async def _events(self, prompt: str, params: GenerationParams, tally: _Tally) -> AsyncIterator[TextDelta]:
+    async def _events(
+        self, prompt: str, params: GenerationParams, tally: _Tally
+    ) -> AsyncGenerator[TextDelta, None]:
         """The text of one generation; its Finished goes to ``tally``."""
         stream = self._generator.generate(prompt, params)
         try:
@@ -256,7 +274,7 @@ class ChatService:
                     yield event
         finally:
             aclose = getattr(stream, "aclose", None)
-            if aclose is not None:  # stop the generation now if our consumer went away
+            if aclose is not None:  # TextGenerator promises only an AsyncIterator
                 await aclose()
 
 
