@@ -197,6 +197,25 @@ async def test_auto_applies_stops_to_the_probe_text() -> None:
     assert (result.content, result.finish_reason, len(gen.calls)) == ("ab", "stop", 1)
 
 
+async def test_auto_finds_a_stop_straddling_probe_and_continuation() -> None:
+    service, gen = _service(
+        Reply(("Hel", "lo\nUs"), "length", tokens=2), Reply(("er: more", " text"), tokens=9), fmt="gemma-base"
+    )
+    events = await _events(service, _request())
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == "Hello"
+    assert _finished(events).finish_reason == "stop"
+    # The continuation was stopped before its Finished: its tokens are counted from its text.
+    assert _finished(events).usage.completion_tokens == 2 + len("er: more")
+    assert gen.closed == 2
+
+
+async def test_auto_held_back_text_is_shown_when_no_stop_follows() -> None:
+    service, _ = _service(Reply(("ok\nUs",), "stop", tokens=2), fmt="gemma-base")
+    assert (await service.complete(_request())).content == "ok\nUs"
+    service, _ = _service(Reply(("ok\nU",), "length", tokens=2), Reply(("s",), tokens=1), fmt="gemma-base")
+    assert (await service.complete(_request())).content == "ok\nUs"
+
+
 async def test_auto_probe_using_the_whole_budget_is_cut_off() -> None:
     service, gen = _service(Reply(("<tool",), "length", tokens=3))
     result = await service.complete(_request(max_tokens=3))

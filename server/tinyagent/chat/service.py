@@ -31,7 +31,12 @@ from tinyagent.chat.grammars import (
     tool_arguments_grammar,
     tool_call_grammar,
 )
-from tinyagent.chat.tool_calls import ToolCallStreamParser, accumulate_tool_calls, with_tools_prompt
+from tinyagent.chat.tool_calls import (
+    ToolCallStreamParser,
+    accumulate_tool_calls,
+    partial_suffix,
+    with_tools_prompt,
+)
 from tinyagent.chat.types import (
     ChatEvent,
     ChatFinished,
@@ -222,27 +227,59 @@ class ChatService:
     async def _auto_text(
         self, plan: _Plan, probe: str, remaining: int, tally: _Tally, outcome: list[ChatFinishReason]
     ) -> AsyncGenerator[ChatEvent, None]:
-        trimmer = _LeadTrimmer()
-        if plan.text_params.grammar is not None:
+        if plan.text_params.grammar is None:
+            body = self._auto_continue(plan, probe, remaining, tally, outcome)
+        elif remaining > 0:
             # A probe cannot be continued under a structured-output grammar: restart the reply under it.
-            if remaining <= 0:
-                outcome.append("length")
-                return
-            prompt = plan.prompt
+            body = self._plain(
+                dataclasses.replace(plan, text_params=_budget(plan.text_params, remaining)), tally, outcome
+            )
         else:
-            # The probe ran without stops (they could cut "<tool_call>"), so apply them here.
-            shown, stopped = _cut_at_stop(probe, plan.text_params.stop)
-            if text := trimmer(shown):
-                yield ContentDelta(text)
-            if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
-                outcome.append("stop" if stopped else tally.last.finish_reason)
-                return
-            prompt = plan.prompt + probe
-        params = dataclasses.replace(plan.text_params, max_tokens=remaining)
-        async with aclosing(self._text(prompt, params, tally, trimmer)) as events:
+            outcome.append("length")
+            return
+        async with aclosing(body) as events:
             async for event in events:
                 yield event
-        outcome.append(tally.last.finish_reason)
+
+    async def _auto_continue(
+        self, plan: _Plan, probe: str, remaining: int, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncGenerator[ChatEvent, None]:
+        """Streams the probe as content, then the rest of the reply from prompt + probe.
+
+        The probe ran without stops (they could have cut "<tool_call>"), and the backend
+        cannot see a stop that straddles the probe and the continuation, so stops are
+        matched here across both.
+        """
+        trimmer, guard = _LeadTrimmer(), _StopGuard(plan.text_params.stop)
+        shown, stopped = guard.push(probe)
+        if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
+            if text := trimmer(shown if stopped else shown + guard.flush()):
+                yield ContentDelta(text)
+            outcome.append("stop" if stopped else tally.last.finish_reason)
+            return
+        if text := trimmer(shown):
+            yield ContentDelta(text)
+        prompt, received = plan.prompt + probe, []
+        async with aclosing(self._events(prompt, _budget(plan.text_params, remaining), tally)) as deltas:
+            async for delta in deltas:
+                received.append(delta.text)
+                shown, stopped = guard.push(delta.text)
+                if text := trimmer(shown):
+                    yield ContentDelta(text)
+                if stopped:
+                    break
+        if stopped:  # cut short before its Finished: count what it generated
+            tally.phases.append(await self._counted(prompt, "".join(received)))
+        elif text := trimmer(guard.flush()):
+            yield ContentDelta(text)
+        outcome.append("stop" if stopped else tally.last.finish_reason)
+
+    async def _counted(self, prompt: str, text: str) -> Finished:
+        """A Finished for a generation stopped early, its tokens counted from the text."""
+        generated = await self._generator.count_tokens(prompt + text) - await self._generator.count_tokens(
+            prompt
+        )
+        return Finished("stop", Usage(prompt_tokens=0, completion_tokens=max(generated, 1)))
 
     async def _text(
         self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: _LeadTrimmer
@@ -351,10 +388,31 @@ def _tool_reason(finished: Finished, parser: ToolCallStreamParser) -> ChatFinish
     return "tool_calls" if parser.calls else "stop"
 
 
-def _cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
-    """``text`` up to the earliest stop sequence, and whether one was found."""
-    hits = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return (text[: min(hits)], True) if hits else (text, False)
+def _budget(params: GenerationParams, max_tokens: int) -> GenerationParams:
+    return dataclasses.replace(params, max_tokens=max_tokens)
+
+
+class _StopGuard:
+    """Finds stop sequences in streamed text, holding back what may be the start of one."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self._stops = tuple(s for s in stops if s)
+        self._held = ""
+
+    def push(self, text: str) -> tuple[str, bool]:
+        """The text safe to show, and whether a stop sequence was found (nothing after it shows)."""
+        text = self._held + text
+        hits = [i for i in (text.find(s) for s in self._stops) if i >= 0]
+        if hits:
+            self._held = ""
+            return text[: min(hits)], True
+        keep = max((len(partial_suffix(text, s)) for s in self._stops), default=0)
+        self._held = text[len(text) - keep :]
+        return text[: len(text) - keep], False
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:

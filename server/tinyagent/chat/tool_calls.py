@@ -205,7 +205,7 @@ class ToolCallStreamParser:
     def _find_open(self) -> bool:
         start = self._buffer.find(TOOL_CALL_OPEN)
         if start < 0:
-            self._buffer = _keep_partial(self._buffer, TOOL_CALL_OPEN)
+            self._buffer = partial_suffix(self._buffer, TOOL_CALL_OPEN)
             return False
         self._buffer = self._buffer[start + len(TOOL_CALL_OPEN) :]
         self._state = _State.HEADER
@@ -248,15 +248,15 @@ class ToolCallStreamParser:
     def _find_close(self) -> bool:
         end = self._buffer.find(TOOL_CALL_CLOSE)
         if end < 0:
-            self._buffer = _keep_partial(self._buffer, TOOL_CALL_CLOSE)
+            self._buffer = partial_suffix(self._buffer, TOOL_CALL_CLOSE)
             return False
         self._buffer = self._buffer[end + len(TOOL_CALL_CLOSE) :]
         self._state = _State.OUTSIDE
         return True
 
 
-def _keep_partial(text: str, marker: str) -> str:
-    """The longest suffix of ``text`` that could still grow into ``marker``."""
+def partial_suffix(text: str, marker: str) -> str:
+    """The longest end of ``text`` that could still grow into ``marker`` (a proper prefix of it)."""
     for size in range(min(len(marker) - 1, len(text)), 0, -1):
         if marker.startswith(text[-size:]):
             return text[-size:]
