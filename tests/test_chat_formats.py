@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
+import llama_cpp
 import pytest
 
 from gguf_factory import CHAT_TEMPLATE
@@ -18,6 +20,7 @@ from tinyagent.chat.formats import (
     UnknownChatFormat,
     chat_format_names,
     get_chat_format,
+    model_template_from_metadata,
     register_chat_format,
 )
 from tinyagent.chat.types import ChatMessage, ToolCall
@@ -77,6 +80,16 @@ def test_jinja_renders_the_gguf_template() -> None:
     rendered = formatter.render(CONVERSATION)
     assert rendered.prompt == GOLDEN["chatml"]  # this template is ChatML
     assert rendered.stop == ("<|im_end|>",)
+
+
+def test_model_template_comes_from_the_gguf(tiny_gguf: Path) -> None:
+    llm = llama_cpp.Llama(str(tiny_gguf), vocab_only=True, verbose=False)
+    try:
+        model = model_template_from_metadata(llm.metadata, llm._model.token_get_text)
+    finally:
+        llm.close()
+    assert model == ModelTemplate(CHAT_TEMPLATE, bos_token="<s>", eos_token="<|im_end|>")
+    assert model_template_from_metadata({}, str) == ModelTemplate()
 
 
 def test_jinja_without_a_template_falls_back_to_chatml() -> None:

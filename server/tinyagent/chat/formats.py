@@ -10,7 +10,7 @@ text the tool-call grammars make the model write.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn, Protocol
@@ -40,6 +40,25 @@ class ModelTemplate:
     chat_template: str | None = None
     bos_token: str = ""
     eos_token: str = ""
+
+
+def model_template_from_metadata(
+    metadata: Mapping[str, str], token_text: Callable[[int], str]
+) -> ModelTemplate:
+    """Reads a GGUF's template and BOS/EOS from ``llama_cpp.Llama.metadata``.
+
+    ``token_text`` maps a token id to its text, e.g. ``llm._model.token_get_text``.
+    """
+
+    def token(key: str) -> str:
+        token_id = metadata.get(key)
+        return token_text(int(token_id)) if token_id is not None and token_id.isdigit() else ""
+
+    return ModelTemplate(
+        chat_template=metadata.get("tokenizer.chat_template") or None,
+        bos_token=token("tokenizer.ggml.bos_token_id"),
+        eos_token=token("tokenizer.ggml.eos_token_id"),
+    )
 
 
 class ChatFormatter(Protocol):
