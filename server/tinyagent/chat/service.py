@@ -142,26 +142,19 @@ class ChatService:
         stops = _unique((*rendered.stop, *self._stop, *request.params.stop))
         text_grammar = _response_grammar(request) or request.params.grammar
         text_params = dataclasses.replace(request.params, stop=stops, grammar=text_grammar)
+        prompt, tool_grammar, named = rendered.prompt, None, None
         if mode == "named":
-            assert isinstance(request.tool_choice, NamedTool)
-            tool = _find_tool(request, request.tool_choice.name)
+            tool = _named_tool(request)
             # The prompt ends inside the call block, so the model writes the arguments knowing whose they are.
-            return _Plan(
-                mode,
-                rendered.prompt + call_prefix(tool.name),
-                text_params,
-                dataclasses.replace(request.params, stop=(), grammar=tool_arguments_grammar(tool)),
-                named_tool=tool.name,
+            prompt, tool_grammar, named = (
+                prompt + call_prefix(tool.name),
+                tool_arguments_grammar(tool),
+                tool.name,
             )
-        tool_grammar = (
-            tool_call_grammar(request.tools, parallel=request.parallel_tool_calls) if mode != "text" else None
-        )
-        return _Plan(
-            mode,
-            rendered.prompt,
-            text_params,
-            dataclasses.replace(request.params, stop=(), grammar=tool_grammar),
-        )
+        elif mode != "text":
+            tool_grammar = tool_call_grammar(request.tools, parallel=request.parallel_tool_calls)
+        tool_params = dataclasses.replace(request.params, stop=(), grammar=tool_grammar)
+        return _Plan(mode, prompt, text_params, tool_params, named)
 
     # --- running ----------------------------------------------------------------------------------
     # Every nested generator is iterated under aclosing(): closing the outer stream (client gone)
@@ -210,13 +203,8 @@ class ChatService:
         if not probe.lstrip().startswith("<"):  # the grammar allows '<' only to open a tool call
             body = self._auto_text(plan, probe, remaining, tally, outcome)
         elif remaining > 0:
-            body = self._forced(
-                dataclasses.replace(
-                    plan, tool_params=dataclasses.replace(plan.tool_params, max_tokens=remaining)
-                ),
-                tally,
-                outcome,
-            )
+            budgeted = dataclasses.replace(plan, tool_params=_budget(plan.tool_params, remaining))
+            body = self._forced(budgeted, tally, outcome)
         else:
             outcome.append("length")
             return
@@ -366,7 +354,9 @@ def _mode(request: ChatRequest) -> Mode:
     return choice
 
 
-def _find_tool(request: ChatRequest, name: str) -> ToolSpec:
+def _named_tool(request: ChatRequest) -> ToolSpec:
+    assert isinstance(request.tool_choice, NamedTool)
+    name = request.tool_choice.name
     for tool in request.tools:
         if tool.name == name:
             return tool
