@@ -321,3 +321,23 @@ def test_bad_tool_sets_are_invalid_requests(tools: tuple[ToolSpec, ...]) -> None
     with pytest.raises(InvalidRequest) as err:
         tool_call_grammar(tools, parallel=True)
     assert err.value.param == "tools"
+
+
+def test_openai_strict_style_schema_compiles(vocab_model: llama_cpp.Llama) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "description": 'quoted "title" with a \\ backslash'},
+            "when": {"type": ["string", "null"], "format": "date-time"},
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 3},
+            "where": {"anyOf": [{"$ref": "#/$defs/Place"}, {"type": "null"}]},
+            'odd "key"': {"type": "number"},
+        },
+        "required": ["title", "when", "tags", "where", 'odd "key"'],
+        "additionalProperties": False,
+        "$defs": {
+            "Place": {"type": "object", "properties": {"lat": {"type": "number"}}, "required": ["lat"]}
+        },
+    }
+    assert_compiles(json_schema_grammar(schema), vocab_model)
+    assert_compiles(tool_call_grammar([ToolSpec("create_event", "", schema)], parallel=True), vocab_model)
