@@ -252,6 +252,17 @@ async def test_required_without_parallel_calls_allows_one_call() -> None:
     assert len(result.tool_calls) == 1 and result.finish_reason == "tool_calls"
 
 
+async def test_a_repeated_call_ends_generation() -> None:
+    first = BLOCKS.split("\n<tool_call>")[0]
+    service, gen = _service(Reply((first, "\n", first, "\n", first, "\n"), "length", tokens=100))
+    result = await service.complete(_request("required"))
+    assert [c.name for c in result.tool_calls] == ["get_weather"]
+    assert result.finish_reason == "tool_calls" and gen.closed == 1
+    # Stopped before the backend's Finished: usage is counted from the text (len() here).
+    prompt = gen.calls[0][0]
+    assert result.usage == Usage(prompt_tokens=len(prompt), completion_tokens=len(first + "\n" + first))
+
+
 async def test_tool_call_cut_off_reports_length() -> None:
     service, _ = _service(Reply((BLOCKS[:60],), "length"))
     result = await service.complete(_request("required"))

@@ -21,6 +21,7 @@ from tinyagent.chat.grammars import (
     tool_call_grammar,
 )
 from tinyagent.chat.tool_calls import (
+    RepeatedCallGuard,
     ToolCallStreamParser,
     accumulate_tool_calls,
     tool_call_block,
@@ -153,6 +154,53 @@ def test_history_block_with_invalid_json_arguments_stays_parseable() -> None:
     block = tool_call_block(ToolCall("x", "f", "not json"))
     deltas, _ = _parse([block])
     assert json.loads(accumulate_tool_calls(deltas)[0].arguments) == "not json"
+
+
+# --- repeated calls ---------------------------------------------------------------------------------
+
+A = tool_call_block(CALLS[0])
+B = tool_call_block(CALLS[1])
+# Shares all of A but its last argument digit, so it is held back until it diverges.
+A_LIKE = tool_call_block(ToolCall("x", "get_weather", '{"city": "Paris", "days": 4}'))
+
+
+def _guarded(text: str, chunks: list[str]) -> tuple[str, bool, int]:
+    """Released text, whether a repeat was found, and how much text had been pushed by then."""
+    guard, released, pushed = RepeatedCallGuard(), [], 0
+    for chunk in chunks:
+        pushed += len(chunk)
+        out, repeated = guard.push(chunk)
+        released.append(out)
+        if repeated:
+            return "".join(released), True, pushed
+    return "".join(released) + guard.flush(), False, pushed
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_repeated_call_ends_the_calls(seed: int) -> None:
+    text = f"{A}\n{B}\n{A_LIKE}\n{A}\n{A}\n"
+    chunks = list(text) if seed == 0 else _random_chunks(text, random.Random(seed))
+    released, repeated, pushed = _guarded(text, chunks)
+    assert repeated
+    assert released == f"{A}\n{B}\n{A_LIKE}\n"  # the repeat itself never shows
+    assert pushed >= len(f"{A}\n{B}\n{A_LIKE}\n{A}") and pushed < len(f"{A}\n{B}\n{A_LIKE}\n{A}\n") + 12
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_distinct_calls_pass_through_the_repeat_guard(seed: int) -> None:
+    text = f"{A}\n{B}\n{A_LIKE}"
+    released, repeated, _ = _guarded(text, _random_chunks(text, random.Random(seed)))
+    assert (released, repeated) == (text, False)
+
+
+def test_repeat_guard_streams_a_new_call_at_once() -> None:
+    guard = RepeatedCallGuard()
+    assert guard.push(A + "\n") == (A + "\n", False)
+    assert guard.push("<tool_ca") == ("", False)  # might be the start of a block
+    assert guard.push('ll>\n{"name": "get_weather", "arguments": {"city": "Pa') == ("", False)  # as A so far
+    assert guard.push("ris") == ("", False)
+    out, repeated = guard.push("!")  # diverged from A: everything held is released
+    assert out == '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris!' and not repeated
 
 
 # --- tools prompt -----------------------------------------------------------------------------------

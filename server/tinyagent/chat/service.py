@@ -12,6 +12,11 @@ prompt (llama.cpp reuses the prompt's KV cache). Otherwise the probe text is the
 start of the reply and phase two continues it from prompt + probe. Usage counts
 the prompt once and the completion tokens of both phases, because both were
 generated; so an auto reply reports a few tokens more than it shows.
+
+When several calls are allowed, an exact repeat of an earlier call block ends the
+calls (small models otherwise repeat their call until max_tokens); the repeat is
+not shown, and its tokens are counted from its text since the backend's own
+count is lost when the generation is stopped early.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tinyagent.chat.grammars import (
     tool_call_grammar,
 )
 from tinyagent.chat.tool_calls import (
+    RepeatedCallGuard,
     ToolCallStreamParser,
     accumulate_tool_calls,
     partial_suffix,
@@ -263,11 +269,10 @@ class ChatService:
         outcome.append("stop" if stopped else tally.last.finish_reason)
 
     async def _counted(self, prompt: str, text: str) -> Finished:
-        """A Finished for a generation stopped early, its tokens counted from the text."""
-        generated = await self._generator.count_tokens(prompt + text) - await self._generator.count_tokens(
-            prompt
-        )
-        return Finished("stop", Usage(prompt_tokens=0, completion_tokens=max(generated, 1)))
+        """A Finished for a generation we stopped before its own: tokens counted from the text."""
+        prompt_tokens = await self._generator.count_tokens(prompt)
+        generated = await self._generator.count_tokens(prompt + text) - prompt_tokens
+        return Finished("stop", Usage(prompt_tokens=prompt_tokens, completion_tokens=max(generated, 1)))
 
     async def _text(
         self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: _LeadTrimmer
@@ -280,10 +285,20 @@ class ChatService:
     async def _tools(
         self, prompt: str, params: GenerationParams, tally: _Tally, parser: ToolCallStreamParser
     ) -> AsyncGenerator[ToolCallDelta, None]:
+        guard, received, repeated = RepeatedCallGuard(), [], False
         async with aclosing(self._events(prompt, params, tally)) as deltas:
             async for delta in deltas:
-                for event in parser.feed(delta.text):
+                received.append(delta.text)
+                text, repeated = guard.push(delta.text)
+                for event in parser.feed(text):
                     yield event
+                if repeated:  # the calls are over: stop generating more copies
+                    break
+        if repeated:
+            tally.phases.append(await self._counted(prompt, "".join(received)))
+        else:
+            for event in parser.feed(guard.flush()):
+                yield event
         parser.finish()
 
     async def _events(

@@ -263,6 +263,63 @@ def partial_suffix(text: str, marker: str) -> str:
     return ""
 
 
+class RepeatedCallGuard:
+    """Ends a run of calls at the first exact repeat of an earlier block.
+
+    Small models given a one-or-more-calls grammar tend to repeat their call until
+    max_tokens runs out. A block that repeats an earlier one character for character
+    is held back while it matches, and when it completes the calls are over: the
+    caller stops generating and the repeat is never shown. Text that diverges is
+    released, so distinct calls stream as usual.
+    """
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._released = 0  # how much of _text has been handed on
+        self._block_start = -1  # where the open block began, or -1 between blocks
+        self._blocks: list[str] = []
+
+    def push(self, text: str) -> tuple[str, bool]:
+        """Text safe to hand to the parser, and whether a repeated call just completed."""
+        self._text += text
+        out: list[str] = []
+        repeated = self._scan(out)
+        return "".join(out), repeated
+
+    def flush(self) -> str:
+        """Whatever is still held back, once the text has ended."""
+        return self._release(len(self._text))
+
+    def _scan(self, out: list[str]) -> bool:
+        while True:
+            if self._block_start < 0:
+                start = self._text.find(TOOL_CALL_OPEN, self._released)
+                if start < 0:  # hold back what may be the start of "<tool_call>"
+                    held = len(partial_suffix(self._text[self._released :], TOOL_CALL_OPEN))
+                    out.append(self._release(len(self._text) - held))
+                    return False
+                self._block_start = start
+            end = self._text.find(TOOL_CALL_CLOSE, self._block_start)
+            if end < 0:
+                block = self._text[self._block_start :]
+                matching = any(b.startswith(block) for b in self._blocks)
+                out.append(self._release(self._block_start if matching else len(self._text)))
+                return False
+            block = self._text[self._block_start : end + len(TOOL_CALL_CLOSE)]
+            if block in self._blocks:
+                out.append(self._release(self._block_start))
+                return True
+            self._blocks.append(block)
+            self._block_start = -1
+            out.append(self._release(end + len(TOOL_CALL_CLOSE)))
+
+    def _release(self, upto: int) -> str:
+        # Never take back what was already handed on (a block that diverged, then grew).
+        upto = max(upto, self._released)
+        out, self._released = self._text[self._released : upto], upto
+        return out
+
+
 def accumulate_tool_calls(deltas: Sequence[ToolCallDelta]) -> tuple[ToolCall, ...]:
     """What a client rebuilds from the deltas (the openai SDK's accumulate rules)."""
     ids: dict[int, str] = {}
