@@ -130,6 +130,11 @@ def test_reference_to_rejected_or_missing_task() -> None:
     assert any("does not exist" in e.message for e in gap.errors)
 
 
+def test_non_ascii_digits_are_not_references() -> None:
+    plan = only_plan('1. get_phone_number("S")\n2. send_sms("$\u06f4", "${\u0661}")\n3. join()\n')
+    assert plan.get(2).depends_on == ()
+
+
 def test_dollar_amount_in_text_is_a_warning_not_a_dependency() -> None:
     outcome = parse_plan('1. get_phone_number("S")\n2. send_sms("$1", "It costs $40")\n3. join()\n', ALL)
     assert codes(outcome) == [(2, "literal_dollar")]

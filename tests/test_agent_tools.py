@@ -244,6 +244,7 @@ def test_reference_id() -> None:
     assert reference_id("x$3") is None
     assert reference_id(3) is None
     assert reference_id("${3") is None
+    assert reference_id("$\u06f4") is None  # an Arabic-Indic digit is not a reference
 
 
 def test_toolset_for_apps_keeps_registry_order() -> None:

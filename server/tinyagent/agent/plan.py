@@ -21,8 +21,9 @@ from tinyagent.agent.tools import JOIN
 # Values a plan argument may take once parsed; lists are frozen to tuples so tasks stay immutable.
 ArgValue: TypeAlias = "str | int | bool | None | tuple[ArgValue, ...]"
 
-# Every $N / ${N} occurrence inside a string (upstream's ID_PATTERN, minus its acceptance of "${N" / "$N}").
-REFERENCE_SCAN_RE = re.compile(r"\$\{(\d+)\}|\$(\d+)")
+# Every $N / ${N} occurrence inside a string: upstream's ID_PATTERN without its acceptance of
+# "${N" / "$N}", and ASCII digits only ("$۴" is text, though int() would read it as 4).
+REFERENCE_SCAN_RE = re.compile(r"\$\{([0-9]+)\}|\$([0-9]+)")
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

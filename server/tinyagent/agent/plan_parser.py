@@ -32,7 +32,7 @@ from tinyagent.agent.tools import JOIN, TOOL_NAMES, ToolSet, reference_id
 
 THOUGHT_RE = re.compile(r"Thought:\s*(.*)")
 # Upstream's ACTION_PATTERN, anchored, tolerant of spacing, with its optional trailing "#word".
-ACTION_RE = re.compile(r"(\d+)\.\s*(\w+)\s*\((.*)\)\s*(#\w+)?")
+ACTION_RE = re.compile(r"([0-9]+)\.\s*(\w+)\s*\((.*)\)\s*(#\w+)?")
 
 FATAL_CODES = frozenset(
     {

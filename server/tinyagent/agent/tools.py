@@ -35,7 +35,7 @@ from tinyagent.errors import InvalidRequest
 APPS: tuple[str, ...] = ("calendar", "contacts", "files", "mail", "maps", "notes", "reminders", "sms", "zoom")
 
 # A whole-string reference to another task's output; upstream accepts "$N" and "${N}".
-REFERENCE_RE = re.compile(r"\$(\d+)|\$\{(\d+)\}")
+REFERENCE_RE = re.compile(r"\$([0-9]+)|\$\{([0-9]+)\}")
 
 
 def reference_id(value: object) -> int | None:
