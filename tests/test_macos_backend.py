@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from macos_fakes import FakeMac
 from tinyagent.agent.tools import TOOL_NAMES
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.macos import MacOSBackend
-from tinyagent.workers.macos.runner import SCRIPTS_DIR
+from tinyagent.workers.macos.dates import event_window
+from tinyagent.workers.macos.runner import SCRIPTS_DIR, clean_error
 from tinyagent.workers.macos.zoom import ZoomConfig
 
 GOLDEN = Path(__file__).parent / "golden" / "macos"
@@ -493,3 +495,32 @@ def test_send_sms_failure_wording(mac: FakeMac, backend: MacOSBackend) -> None:
         "failed",
         "An error occurred while composing the SMS: Messages got an error: nope",
     )
+
+
+def test_existing_path_is_opened_without_spotlight(mac: FakeMac, backend: MacOSBackend, files: Path) -> None:
+    path = str(files / "menu.txt")
+    assert backend.call("open_and_get_file_path", (path,), ctx()) == path
+    assert [(c["prog"], c["argv"]) for c in mac.calls()] == [("open", [path])]
+
+
+def test_event_window_defaults() -> None:
+    start, end = event_window("", "", "UTC")
+    assert end - start == timedelta(hours=1)
+    assert event_window("2026-12-01 10:00:00", "", "UTC")[1] == datetime(2026, 12, 1, 11)
+    # An explicit offset is converted to the user's wall-clock time.
+    assert event_window("2026-12-01T10:00:00+00:00", "", "Europe/Istanbul")[0] == datetime(2026, 12, 1, 13)
+
+
+def test_clean_error() -> None:
+    stderr = '/s/x.applescript:120:135: execution error: Notes got an error: Can’t get note id "x". (-1728)\n'
+    assert clean_error(stderr) == 'Notes got an error: Can’t get note id "x".'
+    assert clean_error("") == "unknown error"
+
+
+def test_launcher_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinyagent.workers.macos import create_backend
+
+    monkeypatch.setenv("TINYAGENT_ZOOM_TOKEN", "from-env")
+    backend = create_backend(tmp_path)
+    assert backend.name == "macos"
+    backend.close()
