@@ -100,15 +100,22 @@ def _line_rules(shapes: dict[Shape, list[str]], k: int, options: PlanGrammarOpti
     rules = _value_rules(k, options)
     rules.append(f"call-{k} ::= " + " | ".join(_call_alternatives(shapes, k)))
     rules.append(f'line-{k} ::= {thought}{prefix} (call-{k} "\\n" line-{k + 1} | join)')
-    return _used(rules, shapes)
+    return rules
 
 
 def _used(rules: list[str], shapes: dict[Shape, list[str]]) -> list[str]:
     """Drop value rules no enabled tool needs, so the grammar has no dead rules."""
     kinds = {kind for shape in shapes for kind, _ in shape}
-    unused = {"i": ArgType.INT not in kinds, "b": ArgType.BOOL not in kinds}
-    unused["l"] = not any(kind.is_list for kind in kinds)
-    return [rule for rule in rules if not unused.get(rule[0], False) or rule.startswith("line")]
+    dead: list[str] = []
+    if ArgType.INT not in kinds:
+        dead += ["int ::=", "i-"]
+    if ArgType.BOOL not in kinds:
+        dead += ["bool ::=", "b-"]
+    if not any(kind.is_list for kind in kinds):
+        dead += ["l-"]
+    if not shapes:
+        dead += ["str ::=", "sc ::="]
+    return [rule for rule in rules if not rule.startswith(tuple(dead))]
 
 
 def _shared_rules(shapes: dict[Shape, list[str]], options: PlanGrammarOptions) -> list[str]:
@@ -144,7 +151,7 @@ def plan_grammar(tools: Iterable[ToolSpec], options: PlanGrammarOptions | None =
     rules = _shared_rules(shapes, options)
     for k in range(1, (options.max_lines if shapes else 1) + 1):
         rules.extend(_line_rules(shapes, k, options))
-    return "\n".join(rules) + "\n"
+    return "\n".join(_used(rules, shapes)) + "\n"
 
 
 @dataclass(frozen=True)
