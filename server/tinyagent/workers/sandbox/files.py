@@ -1,0 +1,111 @@
+"""Files: the sandbox folder stands in for Spotlight. No file argument may leave that folder.
+
+A value that looks like a path (absolute, ``~``, or containing a separator) must resolve,
+symlinks followed, inside the folder, or it is refused with ``invalid_argument``. Anything
+else is a display name: exact match (name, then name without extension, then without
+case), else upstream's fuzzy step: candidates sharing a word with the query, closest by
+difflib.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+from tinyagent.workers.backend import CallContext, ToolFailure
+from tinyagent.workers.sandbox.pdf import extract_text
+from tinyagent.workers.sandbox.world import World, timestamp
+
+NO_FILE = "No file found with exact or fuzzy name."
+
+
+def _looks_like_path(value: str) -> bool:
+    return value.startswith(("/", "~", ".")) or "/" in value or "\\" in value
+
+
+def _inside(root: Path, path: Path) -> Path:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise ToolFailure("invalid_argument", f"'{path}' is outside the sandbox files folder.")
+    return resolved
+
+
+def _from_path(root: Path, value: str) -> Path:
+    raw = Path(value).expanduser()
+    path = raw if raw.is_absolute() else root / raw
+    resolved = _inside(root, path)
+    if not resolved.is_file():
+        raise ToolFailure("not_found", NO_FILE)
+    return resolved
+
+
+def _all_files(root: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):  # symlinked folders are not entered
+        dirnames.sort()
+        found += [Path(dirpath) / name for name in sorted(filenames)]
+    return found
+
+
+def _exact(files: list[Path], name: str) -> Path | None:
+    """Spotlight's display name: the file name, or the name without its (hidden) extension."""
+    folded = name.casefold()
+    for hit in (
+        next((p for p in files if p.name == name), None),
+        next((p for p in files if p.stem == name), None),
+        next((p for p in files if folded in (p.name.casefold(), p.stem.casefold())), None),
+    ):
+        if hit is not None:
+            return hit
+    return None
+
+
+def _by_name(root: Path, name: str) -> Path:
+    files = _all_files(root)
+    hit = _exact(files, name)
+    if hit is not None:
+        return _inside(root, hit)
+    words = {w for w in re.findall(r"\w+", name.casefold()) if len(w) > 1}
+    candidates = [p for p in files if words & set(re.findall(r"\w+", p.name.casefold()))]
+    names = [p.name.casefold() for p in candidates]
+    best = difflib.get_close_matches(name.casefold(), names, n=1, cutoff=0.0)
+    if not best:
+        raise ToolFailure("not_found", NO_FILE)
+    return _inside(root, candidates[names.index(best[0])])
+
+
+def resolve_file(world: World, value: str) -> Path:
+    """The file ``value`` designates (path or display name), inside the sandbox folder."""
+    root = world.files_root()
+    text = value.strip()
+    if not text:
+        raise ToolFailure("invalid_argument", "A file name is required.")
+    return _from_path(root, text) if _looks_like_path(text) else _by_name(root, text)
+
+
+def resolve_attachments(world: World, values: list[str]) -> list[str]:
+    paths = []
+    for value in (v for v in values if v.strip()):
+        try:
+            paths.append(str(resolve_file(world, value)))
+        except ToolFailure as exc:
+            message = f"{exc.message[:-1]}: '{value}'." if exc.message == NO_FILE else exc.message
+            raise ToolFailure(exc.code, message) from None
+    return paths
+
+
+def open_and_get_file_path(world: World, _ctx: CallContext, file_name: str) -> str:
+    path = resolve_file(world, file_name)
+    with world.db() as conn:
+        conn.execute("INSERT INTO opened_files (path, opened_at) VALUES (?, ?)", (str(path), timestamp()))
+    return str(path)
+
+
+def summarize_pdf(world: World, _ctx: CallContext, pdf_path: str) -> str:
+    """The PDF's text: the summary itself is a model call the server makes (protocol kind pdf_text)."""
+    path = resolve_file(world, pdf_path)
+    if path.suffix.casefold() != ".pdf":
+        raise ToolFailure("invalid_argument", f"'{path.name}' is not a PDF file.")
+    return extract_text(path)
