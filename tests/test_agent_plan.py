@@ -206,6 +206,18 @@ def test_trailing_text_and_end_marker_are_ignored() -> None:
     assert chatter.errors == () and chatter.plan is not None
 
 
+def test_text_after_join_on_its_line_is_a_warning() -> None:
+    outcome = parse_plan('1. get_phone_number("a")\n2. join() That is the plan.\n', ALL)
+    assert codes(outcome) == [(2, "trailing_text")]
+    assert outcome.plan is not None and outcome.plan.join.id == 2
+
+
+@pytest.mark.parametrize("cut", ["<", "<END_", "<END_OF_PLAN"])
+def test_a_partial_stop_marker_at_the_end_is_not_plan_text(cut: str) -> None:
+    plan = only_plan(f'1. get_phone_number("a")\n2. join(){cut}')
+    assert plan.join.id == 2
+
+
 def test_join_depends_on_all_earlier_tasks_even_unreferenced() -> None:
     plan = only_plan('1. get_phone_number("a")\n2. get_email_address("b")\n3. join()\n')
     assert plan.join.depends_on == (1, 2)

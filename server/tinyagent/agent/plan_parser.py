@@ -13,7 +13,8 @@ Warnings (the plan runs as parsed):
 replan example ends ``2. ... / 4. join()``); ``task_after_join`` (dropped: upstream stops at the
 first join); ``dangling_thought`` (a Thought with no action after it, or replaced by another);
 ``literal_dollar`` (``$N`` inside longer text that names no earlier task, e.g. "costs $40":
-kept as text, not a dependency, as upstream does); ``comment`` (a trailing ``#word``, ignored).
+kept as text, not a dependency, as upstream does); ``comment`` (a trailing ``#word``, ignored);
+``trailing_text`` (text after ``join()`` on its line, ignored).
 
 After the first fatal error no further tasks are emitted, so a streaming executor never starts
 work from a plan that is already known to be broken.
@@ -33,6 +34,8 @@ from tinyagent.agent.tools import JOIN, TOOL_NAMES, ToolSet, reference_id
 THOUGHT_RE = re.compile(r"Thought:\s*(.*)")
 # Upstream's ACTION_PATTERN, anchored, tolerant of spacing, with its optional trailing "#word".
 ACTION_RE = re.compile(r"([0-9]+)\.\s*(\w+)\s*\((.*)\)\s*(#\w+)?")
+# join() ends the plan, so text after it on its line is chatter (upstream's prefix match ignores it too).
+JOIN_LINE_RE = re.compile(r"([0-9]+)\.\s*join\s*\(\s*\)(.*)")
 
 FATAL_CODES = frozenset(
     {
@@ -190,7 +193,9 @@ class StreamingPlanParser:
         s = self._s
         if s.finished:
             raise RuntimeError("finish() called twice")
-        tail = self._line(s.buffer) if s.buffer else None
+        # A stop sequence can cut generation inside the marker; a prefix of it is not plan text.
+        rest = _without_partial_marker(s.buffer)
+        tail = self._line(rest) if rest else None
         s.buffer, s.finished = "", True
         if s.thought is not None:
             self._problem(s.thought[1], s.thought[2], "dangling_thought", "Thought not followed by an action")
@@ -218,6 +223,10 @@ class StreamingPlanParser:
         if thought := THOUGHT_RE.fullmatch(stripped):
             self._thought(thought.group(1).strip(), text)
             return None
+        if join := JOIN_LINE_RE.fullmatch(stripped):
+            if join.group(2).strip():
+                self._problem(s.line_no, text, "trailing_text", "text after join() ignored")
+            return self._action(int(join.group(1)), JOIN, "", text)
         action = ACTION_RE.fullmatch(stripped)
         if action is None:
             self._problem(s.line_no, text, "unparsable_line", "expected 'N. tool(args)' or 'Thought: ...'")
@@ -305,6 +314,13 @@ class StreamingPlanParser:
             refs = ", ".join(f"${ref}" for ref in literal)
             self._problem(s.line_no, text, "literal_dollar", f"{refs} names no earlier task; kept as text")
         return tuple(sorted({r for r in referenced_ids(args) if r in valid})) if ok else None
+
+
+def _without_partial_marker(text: str) -> str:
+    for n in range(len(END_OF_PLAN) - 1, 0, -1):
+        if text.endswith(END_OF_PLAN[:n]):
+            return text[:-n]
+    return text
 
 
 def _bad_reference(task_id: int, target: int, seen: list[int]) -> str:
