@@ -524,3 +524,9 @@ def test_launcher_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     backend = create_backend(tmp_path)
     assert backend.name == "macos"
     backend.close()
+
+
+def test_exact_file_match_ignores_unicode_normal_form(mac: FakeMac, backend: MacOSBackend) -> None:
+    decomposed = "/Users/u/Cafe\u0301 menu.pdf"  # how macOS stores "Café menu.pdf"
+    mac.respond("mdfind", f"/Users/u/Cafe menu.pdf\n{decomposed}\n")
+    assert backend.call("open_and_get_file_path", ("café menu.pdf",), ctx()) == decomposed

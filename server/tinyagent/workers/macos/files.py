@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from pypdf import PdfReader
@@ -37,12 +38,17 @@ def _mdfind_name(call: Call, fragment: str) -> list[str]:
     return hits[:_MAX_CANDIDATES]
 
 
+def _key(name: str) -> str:
+    # macOS stores names decomposed (NFD); what the model writes is usually composed (NFC).
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _best(name: str, hits: list[str]) -> str | None:
-    wanted = name.casefold()
+    wanted = _key(name)
     for hit in hits:
-        if PurePosixPath(hit).name.casefold() == wanted:
+        if _key(PurePosixPath(hit).name) == wanted:
             return hit
-    names = {PurePosixPath(h).name.casefold(): h for h in reversed(hits)}
+    names = {_key(PurePosixPath(h).name): h for h in reversed(hits)}
     close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.0)
     return names[close[0]] if close else None
 

@@ -25,8 +25,11 @@ on run argv
 			make new attendee at end of attendees of theEvent with properties {email:(contents of anAddress)}
 		end repeat
 		set calendarName to name of theCalendar
-		activate
-		show theEvent
+		-- Showing is a courtesy: the event exists by now, so a failure here must not report an error.
+		try
+			activate
+			show theEvent
+		end try
 	end tell
 	return "ok" & linefeed & calendarName
 end run

@@ -13,8 +13,11 @@ on run argv
 		end if
 		set theNote to make new note at theFolder with properties {body:theBody}
 		set folderName to name of theFolder
-		activate
-		show theNote
+		-- Focusing is a courtesy: the note exists by now, so a failure here must not report an error.
+		try
+			activate
+			show theNote
+		end try
 	end tell
 	return "ok" & linefeed & folderName
 end run
