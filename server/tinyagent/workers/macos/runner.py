@@ -20,8 +20,8 @@ SCRIPTS_DIR = Path(__file__).with_name("scripts")
 NOT_ON_MACOS = "This method is only supported on MacOS"
 
 # osascript error numbers that mean "not allowed" rather than "went wrong": -1743 is a denied
-# Automation permission, -10004 a privilege violation.
-_PERMISSION_ERRORS = ("(-1743)", "(-10004)")
+# Automation permission, -1744 one the user has not been asked for yet, -10004 a privilege violation.
+_PERMISSION_ERRORS = ("(-1743)", "(-1744)", "(-10004)")
 _ERROR_PREFIX = re.compile(r"^.*?execution error: ")
 _ERROR_SUFFIX = re.compile(r"\s*\(-?\d+\)\s*$")
 
