@@ -431,3 +431,14 @@ def test_render_str_round_trips(value: str) -> None:
     rendered = render_str(value)
     assert "\n" not in rendered and "<END_OF_PLAN>" not in rendered
     assert ast.literal_eval(rendered) == value
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    plans().flatmap(lambda p: st.tuples(st.just(p), st.lists(st.integers(0, len(p.render())), max_size=8)))
+)
+def test_generated_plans_stream_the_same_in_any_chunking(case: tuple[Plan, list[int]]) -> None:
+    plan, cuts = case
+    tasks, outcome = _parse_chunked(plan.render(), cuts)
+    assert tasks == list(plan.tasks)
+    assert outcome.plan == plan

@@ -14,7 +14,7 @@ from tinyagent.agent.prompts import (
     build_system_prompt,
     examples_block,
 )
-from tinyagent.agent.tools import TOOLS, ToolSpec, get_tool
+from tinyagent.agent.tools import TOOLS, ToolSet, ToolSpec, get_tool
 
 # Upstream texts (SqueezeAILab/TinyAgent, MIT) copied verbatim from the reference (§3.2, §3.4, §3.5).
 # <DATE> stands for the date line's value; <SP> for the one trailing space upstream has (kept out of
@@ -190,6 +190,13 @@ def test_all_tools_numbered_in_registry_order_with_all_rules() -> None:
     rule_positions = [got.index(text) for _, text in TOOL_SPECIFIC_RULES]
     assert rule_positions == sorted(rule_positions)
     assert 9500 < len(got) < 10300  # upstream measured ~9.9k characters for this configuration
+
+
+def test_a_toolset_can_be_passed_directly() -> None:
+    selection = ToolSet.for_apps(["calendar", "contacts"]).select(
+        tools=["create_calendar_event", "get_email_address"]
+    )
+    assert build_system_prompt(selection, MONDAY) == build_system_prompt(two_tools(), MONDAY)
 
 
 def test_tool_specific_rules_follow_the_selection() -> None:

@@ -176,7 +176,7 @@ def examples_block(examples: Iterable[str]) -> str:
     return "".join(f"{example}###\n" for example in examples)
 
 
-def custom_rules(tools: Sequence[ToolSpec], now: datetime, user_instructions: Sequence[str] = ()) -> str:
+def custom_rules(tools: Iterable[ToolSpec], now: datetime, user_instructions: Sequence[str] = ()) -> str:
     """Upstream's ``get_planner_custom_instructions_prompt`` with the date taken from ``now``.
 
     ``user_instructions`` holds the setting-level then the per-request text; each non-blank one
@@ -206,7 +206,7 @@ class PlannerPrompt:
 
 
 def build_system_prompt(
-    tools: Sequence[ToolSpec],
+    tools: Iterable[ToolSpec],
     now: datetime,
     *,
     user_instructions: Sequence[str] = (),
@@ -219,6 +219,7 @@ def build_system_prompt(
     """
     if examples is None:
         examples = REPLAN_EXAMPLES if replan else DEFAULT_EXAMPLES
+    tools = tuple(tools)
     parts = [
         "Given a user query, create a plan to solve it with the utmost parallelizability. "
         f"Each plan should comprise an action from the following {len(tools) + 1} types:\n"
@@ -235,7 +236,7 @@ def build_system_prompt(
 
 
 def build_planner_prompt(
-    tools: Sequence[ToolSpec],
+    tools: Iterable[ToolSpec],
     query: str,
     now: datetime,
     *,
@@ -248,7 +249,7 @@ def build_planner_prompt(
 
 
 def build_replan_prompt(
-    tools: Sequence[ToolSpec],
+    tools: Iterable[ToolSpec],
     query: str,
     context: str,
     now: datetime,
