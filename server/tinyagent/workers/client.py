@@ -352,8 +352,11 @@ class WorkerClient:
             ping_id = f"p{next(self._ids)}"
             link.pending[ping_id] = future
             started = loop.time()
-            await link.send(Ping(ping_id))
-            await future
+            try:
+                await link.send(Ping(ping_id))
+                await future
+            finally:
+                link.pending.pop(ping_id, None)
             return loop.time() - started
 
     async def aclose(self) -> None:
