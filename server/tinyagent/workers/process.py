@@ -47,6 +47,7 @@ from tinyagent.workers.protocol import (
     prepare_args,
 )
 from tinyagent.workers.streams import LineSink, stdio_streams
+from tinyagent.workers.threads import DaemonPool
 
 log = logging.getLogger("tinyagent.worker")
 
@@ -61,6 +62,7 @@ class _WorkerState:
     backend: ToolBackend
     max_threads: int
     slots: asyncio.Semaphore
+    pool: DaemonPool = field(default_factory=DaemonPool)
     app_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     stuck_threads: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -122,11 +124,7 @@ async def _execute(state: _WorkerState, call: Call) -> ToolOutcome:
 
 
 async def _run_in_pool(state: _WorkerState, tool: str, args: list[object], ctx: CallContext) -> ToolOutcome:
-    """Run the backend call in a daemon thread (one of ``max_threads`` slots).
-
-    Daemon threads, not a ThreadPoolExecutor: an abandoned, hung tool must not keep the
-    worker process from exiting, and the executor joins its threads at interpreter exit.
-    """
+    """Run the backend call on a pool thread, one of ``max_threads`` slots (see threads.py)."""
     loop = asyncio.get_running_loop()
     await state.slots.acquire()
     future: asyncio.Future[ToolOutcome] = loop.create_future()
@@ -138,7 +136,7 @@ async def _run_in_pool(state: _WorkerState, tool: str, args: list[object], ctx: 
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
             loop.call_soon_threadsafe(_finish_slot, state, future, outcome)
 
-    threading.Thread(target=target, name=f"tool-{ctx.call_id}", daemon=True).start()
+    state.pool.submit(target)
     try:
         # shield: on timeout the thread keeps running; we only stop waiting for it.
         return await asyncio.shield(future)
