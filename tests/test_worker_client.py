@@ -299,3 +299,22 @@ def test_worker_main_rejects_unknown_backends() -> None:
     with pytest.raises(SystemExit) as info:
         worker_main(["--backend", "windows"])
     assert info.value.code == 2
+
+
+def test_stray_prints_cannot_reach_the_protocol_stream() -> None:
+    script = (
+        "from tinyagent.workers.launch import _protocol_streams\n"
+        "proto_in, proto_out = _protocol_streams()\n"
+        "print('stray print', flush=True)\n"
+        "import subprocess; subprocess.run(['echo', 'stray subprocess'], check=True)\n"
+        "proto_out.write(proto_in.readline())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=b'{"type":"ping","id":"1"}\n',
+        capture_output=True,
+        timeout=HANG_GUARD,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b'{"type":"ping","id":"1"}\n'
+    assert b"stray print" in done.stderr and b"stray subprocess" in done.stderr

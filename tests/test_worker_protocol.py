@@ -381,3 +381,30 @@ def test_socket_is_owner_only(sock_dir: Path) -> None:
             assert mode == 0o600
 
     run(scenario())
+
+
+def test_worker_exits_when_every_thread_is_stuck(sock_dir: Path) -> None:
+    release = threading.Event()
+
+    class OneThread(FakeBackend):
+        max_concurrency = 1
+
+    def stuck(args: Sequence[object], ctx: CallContext) -> str:
+        release.wait(HANG_GUARD)
+        return "late"
+
+    async def scenario() -> None:
+        path = sock_dir / "w.sock"
+        task = asyncio.ensure_future(serve(OneThread({"get_phone_number": stuck}), socket_path=path))
+        while not path.exists():
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_unix_connection(str(path))
+        peer = Peer(reader, writer)
+        await peer.receive()  # hello
+        await peer.send(Call("a", "get_phone_number", ["x"], 0.1))
+        assert (await peer.results(1))["a"].error_code == "timeout"
+        assert await task == 75  # so a supervising client starts a fresh worker
+        writer.close()
+        release.set()
+
+    run(scenario())
