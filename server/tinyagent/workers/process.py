@@ -31,7 +31,7 @@ from tinyagent.workers.protocol import (
     PROTOCOL_ERROR,
     RESULT_TOO_LARGE,
     TIMEOUT,
-    UNKNOWN_TOOL,
+    UNAVAILABLE,
     ArgumentError,
     Call,
     Hello,
@@ -100,7 +100,7 @@ async def _execute(state: _WorkerState, call: Call) -> ToolOutcome:
         return ToolOutcome.failure(exc.code, exc.message)
     if not hidden and call.tool not in state.tools:
         return ToolOutcome.failure(
-            UNKNOWN_TOOL, f"The {state.backend.name} backend has no tool '{call.tool}'."
+            UNAVAILABLE, f"The {state.backend.name} backend does not provide {call.tool}."
         )
     ctx = CallContext(
         call_id=call.id,

@@ -12,8 +12,9 @@ over a socket by something other than our client still never runs a malformed ca
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from tinyagent.agent.tools import TOOL_NAMES, ArgType, get_tool, reference_id
@@ -276,14 +277,16 @@ def _parse_error(obj: dict[str, Any]) -> Notice:
     return Notice(_str_field(error, "code"), _str_field(error, "message"))
 
 
-_PARSERS: dict[str, Callable[[dict[str, Any]], Message]] = {
-    "hello": _parse_hello,
-    "call": _parse_call,
-    "result": _parse_result,
-    "ping": lambda obj: Ping(_str_field(obj, "id")),
-    "pong": lambda obj: Pong(_str_field(obj, "id")),
-    "error": _parse_error,
-}
+_PARSERS: Mapping[str, Callable[[dict[str, Any]], Message]] = MappingProxyType(
+    {
+        "hello": _parse_hello,
+        "call": _parse_call,
+        "result": _parse_result,
+        "ping": lambda obj: Ping(_str_field(obj, "id")),
+        "pong": lambda obj: Pong(_str_field(obj, "id")),
+        "error": _parse_error,
+    }
+)
 
 
 def prepare_args(tool: str, args: Sequence[object]) -> list[object]:

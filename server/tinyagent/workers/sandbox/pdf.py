@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -32,7 +33,7 @@ def _page_stream(lines: list[str]) -> bytes:
     return body + b"ET\n"
 
 
-def write_text_pdf(path: Path, title: str, paragraphs: list[str]) -> None:
+def write_text_pdf(path: Path, title: str, paragraphs: Sequence[str]) -> None:
     """Write ``title`` and ``paragraphs`` as a text PDF at ``path``."""
     lines = [title, ""]
     for paragraph in paragraphs:

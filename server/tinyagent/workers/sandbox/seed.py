@@ -28,34 +28,34 @@ CALENDARS = ("Home", "Work", "Family")  # the first is the default calendar
 FOLDERS = ("Notes", "Work", "Personal")  # "Notes" is the default folder
 REMINDER_LISTS = ("Reminders", "Work", "Groceries")  # the first is the default list
 
-APPLE_DEMO = (
+APPLE_DEMO: tuple[str, tuple[str, ...]] = (
     "Apple Demo",
-    [
+    (
         "This document outlines the on-device assistant demo for the product review on Thursday.",
         "The demo shows a small language model that plans calls to calendar, mail, notes and maps "
         "tools on a laptop without sending any data to the cloud. Planned segments: scheduling a "
         "meeting with a Zoom link, summarising a PDF and emailing the summary, and texting directions.",
         "Risks: network access in the demo room, and the model's latency on battery power. "
         "Owner: Amir Gholami. Backup presenter: Sid Jha.",
-    ],
+    ),
 )
-PROJECT = (
+PROJECT: tuple[str, tuple[str, ...]] = (
     "Project",
-    [
+    (
         "Project plan for the TinyAgent evaluation sprint.",
         "Goal: measure plan accuracy of 1.1B and 7B models on 1,000 held-out queries and compare "
         "ToolRAG against using all tools. Milestones: data freeze on the 5th, first results on the "
         "12th, write-up on the 20th.",
         "Team: Lutfi Eren Erdogan (lead), Nick Lee (evaluation harness), Jane Doe (reporting). "
         "Budget: 40 GPU hours.",
-    ],
+    ),
 )
-QUARTERLY = (
+QUARTERLY: tuple[str, tuple[str, ...]] = (
     "Quarterly Report",
-    [
+    (
         "Revenue grew 12 percent quarter over quarter. Support tickets fell by a third after the "
         "assistant release. Next quarter: localisation and an offline mode.",
-    ],
+    ),
 )
 
 

@@ -8,7 +8,9 @@ a second worker) are kept consistent by SQLite's own file locking.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -113,32 +115,52 @@ class World:
             conn.close()
         return version == SCHEMA_VERSION
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """This process's lock plus a file lock: two workers starting on one fresh data dir
+        (or ``tinyagent sandbox reset`` next to a worker) must not seed at the same time."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def ensure(self) -> None:
         """Create and seed the world if it is missing or from another schema version."""
-        if not self.exists():
-            self.reset()
+        if self.exists():
+            return
+        with self._exclusive():
+            if not self.exists():  # another process may have seeded it while we waited
+                self._reset_locked()
 
     def reset(self) -> None:
         """Throw the world away and seed the default one (files folder included)."""
+        with self._exclusive():
+            self._reset_locked()
+
+    def _reset_locked(self) -> None:
         from tinyagent.workers.sandbox.seed import seed_files, seed_world
 
-        with self._lock:
-            self.root.mkdir(parents=True, exist_ok=True)
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-            if self.files_dir.is_symlink():
-                self.files_dir.unlink()
-            shutil.rmtree(self.files_dir, ignore_errors=True)
-            self.files_dir.mkdir()
-            seed_files(self.files_dir)
-            conn = sqlite3.connect(self.db_path)
-            try:
-                with conn:
-                    conn.executescript(_SCHEMA)
-                    seed_world(conn)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            finally:
-                conn.close()
+        if self.files_dir.is_symlink():
+            self.files_dir.unlink()
+        shutil.rmtree(self.files_dir, ignore_errors=True)
+        self.files_dir.mkdir()
+        seed_files(self.files_dir)
+        # Seed a new file and rename it over the old one: a reader never sees half a world.
+        fresh = self.db_path.with_name(f"{self.db_path.name}.new")
+        fresh.unlink(missing_ok=True)
+        conn = sqlite3.connect(fresh)
+        try:
+            with conn:
+                conn.executescript(_SCHEMA)
+                seed_world(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            conn.close()
+        Path(f"{self.db_path}-journal").unlink(missing_ok=True)
+        os.replace(fresh, self.db_path)
 
     def files_root(self) -> Path:
         """The files folder with symlinks resolved: the boundary no file argument may leave."""
