@@ -1,0 +1,324 @@
+"""Local generation with llama-cpp-python.
+
+llama.cpp calls block for as long as a prompt evaluation or a token takes, so
+every call runs in a worker thread; one generation streams its chunks back to
+the event loop through an asyncio queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import llama_cpp
+import numpy as np
+import numpy.typing as npt
+from llama_cpp.llama import Llama, LlamaState, StoppingCriteriaList
+from llama_cpp.llama_cache import LlamaRAMCache
+from llama_cpp.llama_grammar import LlamaGrammar
+
+from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ModelLoadError
+from tinyagent.inference.types import (
+    Finished,
+    FinishReason,
+    GenerationEvent,
+    GenerationParams,
+    ModelInfo,
+    TextDelta,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+_MAX_GRAMMARS = 64  # agents reuse a handful of grammars; bound the cache anyway
+_DONE = object()  # end-of-stream marker the worker puts on the queue
+
+
+class _Llama(Llama):
+    """Llama whose saved states (the prompt cache) leave out the logits buffer.
+
+    Stock save_state copies up to n_batch x n_vocab floats per saved prompt
+    (100 MB for SmolLM2's 49k vocabulary, 512 MB for Gemma 3's 262k), which
+    made the cache slower than no cache and blew its memory budget. Those
+    logits are never read back: after load_state llama re-evaluates at least
+    one token, and sampling reads the context's fresh logits.
+    """
+
+    def save_state(self) -> LlamaState:
+        full = self.scores
+        self.scores = full[:1]  # save_state copies scores[:n_tokens]: one row now
+        try:
+            return super().save_state()
+        finally:
+            self.scores = full
+
+
+class _PromptCache(LlamaRAMCache):
+    """LlamaRAMCache that counts all of a saved state against its capacity, not just the KV bytes."""
+
+    @property
+    def cache_size(self) -> int:
+        return sum(
+            int(s.llama_state_size) + int(s.scores.nbytes) + int(s.input_ids.nbytes)
+            for s in self.cache_state.values()
+        )
+
+
+@dataclass
+class _Run:
+    """State of one generation, shared between the event loop and the worker thread."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    started: float = 0.0
+    first_token_at: float = 0.0
+    sampled: int = 0
+    _last_len: int = -1
+
+    def on_token(self, input_ids: npt.NDArray[np.intc], _logits: npt.NDArray[np.single]) -> bool:
+        """llama stopping criterion: called after every sampled token, so cancel is prompt."""
+        # llama calls the criterion once more after the loop with an unchanged
+        # input length; counting only length changes skips that extra call.
+        if len(input_ids) != self._last_len:
+            self._last_len = len(input_ids)
+            self.sampled += 1
+            if self.first_token_at == 0.0:
+                self.first_token_at = time.perf_counter()
+        return self.cancel.is_set()
+
+
+class LlamaBackend:
+    """Backend over one llama_cpp.Llama; callers serialise generate() (ModelService does)."""
+
+    def __init__(
+        self,
+        llm: Llama,
+        info: ModelInfo,
+        *,
+        prompt_cache: LlamaRAMCache | None = None,
+    ) -> None:
+        self._llm = llm
+        self._info = info
+        self._prompt_cache = prompt_cache
+        if prompt_cache is not None:
+            llm.set_cache(prompt_cache)
+        # One worker thread: llama contexts are not thread-safe, and a single
+        # thread keeps the model's calls ordered even if a caller misbehaves.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+        self._grammars: OrderedDict[str, LlamaGrammar] = OrderedDict()
+        self._closed = False
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        *,
+        model_id: str,
+        source: str,
+        n_ctx: int,
+        n_threads: int | None,
+        n_batch: int,
+        prompt_cache_mb: int,
+        fallback_reason: str | None = None,
+    ) -> LlamaBackend:
+        """Load a GGUF file. Blocking (tens of ms to seconds): from async code use asyncio.to_thread."""
+        threads = n_threads or os.cpu_count() or 1
+        try:
+            llm = _Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_batch=n_batch,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"cannot load model {path}: {exc}") from exc
+        info = ModelInfo(
+            id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason
+        )
+        cache = _PromptCache(capacity_bytes=prompt_cache_mb * 1024 * 1024) if prompt_cache_mb > 0 else None
+        log.info(
+            "loaded %s (n_ctx=%d, threads=%d, prompt cache %d MB)",
+            path,
+            info.context_length,
+            threads,
+            prompt_cache_mb,
+        )
+        return cls(llm, info, prompt_cache=cache)
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    async def count_tokens(self, text: str) -> int:
+        # Tokenizing only reads the vocabulary, so it may run beside a generation.
+        tokens = await asyncio.to_thread(self._tokenize, text)
+        return len(tokens)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.to_thread(self._close_sync)
+
+    def _close_sync(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._llm.close()
+
+    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
+        if self._closed:
+            raise RuntimeError("LlamaBackend is closed")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        run = _Run()
+
+        def emit(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop is gone, so is the consumer
+                run.cancel.set()
+
+        worker = loop.run_in_executor(self._executor, self._work, prompt, params, run, emit)
+        try:
+            while (item := await queue.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, TextDelta | Finished)
+                yield item
+        finally:
+            run.cancel.set()
+            await _wait_for(worker)
+
+    # --- worker thread ----------------------------------------------------
+
+    def _work(self, prompt: str, params: GenerationParams, run: _Run, emit: Callable[[object], None]) -> None:
+        try:
+            self._generate_sync(prompt, params, run, emit)
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            emit(exc)
+        finally:
+            emit(_DONE)
+
+    def _generate_sync(
+        self, prompt: str, params: GenerationParams, run: _Run, emit: Callable[[object], None]
+    ) -> None:
+        run.started = time.perf_counter()
+        tokens = self._tokenize(prompt)
+        max_tokens = self._room_for(len(tokens), params.max_tokens)
+        grammar = self._grammar(params.grammar) if params.grammar else None
+        cached = self._reusable_prefix(tokens)
+        stream = cast(
+            "Generator[Any, None, None]",
+            self._llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                seed=params.seed,
+                stop=list(params.stop),
+                grammar=grammar,
+                stream=True,
+                stopping_criteria=StoppingCriteriaList([run.on_token]),
+            ),
+        )
+        finished = False
+        try:
+            for chunk in stream:
+                # After the last chunk llama saves the prompt cache; let it, even if cancelled.
+                if run.cancel.is_set() and not finished:
+                    break
+                choice = chunk["choices"][0]
+                if choice["text"]:
+                    emit(TextDelta(choice["text"]))
+                if choice["finish_reason"] is not None and not finished:
+                    finished = True
+                    emit(self._finished(choice["finish_reason"], len(tokens), cached, run))
+        finally:
+            stream.close()
+
+    def _tokenize(self, text: str) -> list[int]:
+        # special=True: chat templates put control tokens such as <|im_start|> in the prompt text.
+        tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+        return tokens
+
+    def _room_for(self, n_prompt: int, max_tokens: int) -> int:
+        n_ctx = self._info.context_length
+        if max_tokens < 1:
+            raise InvalidRequest("max_tokens must be at least 1", param="max_tokens")
+        if n_prompt >= n_ctx:
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {n_ctx} tokens, but the prompt has {n_prompt} "
+                f"tokens (no room left for a reply). Shorten the messages.",
+                param="messages",
+            )
+        return min(max_tokens, n_ctx - n_prompt)
+
+    def _grammar(self, text: str) -> LlamaGrammar:
+        grammar = self._grammars.get(text)
+        if grammar is not None:
+            self._grammars.move_to_end(text)
+        else:
+            # llama-cpp-python does not parse grammars until sampling, and a bad one
+            # crashes the process there, so parse it here first.
+            vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+            sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
+            if not sampler:
+                raise InvalidRequest("invalid GBNF grammar (llama.cpp could not parse it)", param="grammar")
+            llama_cpp.llama_sampler_free(sampler)
+            grammar = LlamaGrammar.from_string(text, verbose=False)
+            self._grammars[text] = grammar
+            if len(self._grammars) > _MAX_GRAMMARS:
+                self._grammars.popitem(last=False)
+        return grammar
+
+    def _reusable_prefix(self, tokens: list[int]) -> int:
+        """Prompt tokens llama will not evaluate again: from its KV cache or a saved state."""
+        prefix = int(Llama.longest_token_prefix(self._llm._input_ids.tolist(), tokens))
+        if self._prompt_cache is not None:
+            try:
+                saved = self._prompt_cache[tokens]
+            except KeyError:
+                pass
+            else:
+                reusable = saved.input_ids[: saved.n_tokens].tolist()
+                prefix = max(prefix, int(Llama.longest_token_prefix(reusable, tokens)))
+        # llama re-evaluates the last prompt token of a full match to get fresh logits.
+        return min(prefix, len(tokens) - 1)
+
+    @staticmethod
+    def _finished(reason: str, n_prompt: int, cached: int, run: _Run) -> Finished:
+        now = time.perf_counter()
+        first = run.first_token_at or now
+        timings = {
+            "prompt_s": first - run.started,
+            "total_s": now - run.started,
+            "tokens_per_s": (run.sampled - 1) / (now - first) if run.sampled > 1 and now > first else 0.0,
+        }
+        finish: FinishReason = "length" if reason == "length" else "stop"
+        usage = Usage(prompt_tokens=n_prompt, completion_tokens=run.sampled, cached_tokens=cached)
+        return Finished(finish_reason=finish, usage=usage, timings=timings)
+
+
+async def _wait_for(worker: asyncio.Future[None]) -> None:
+    """Wait until the worker thread is done, even if our task is cancelled meanwhile.
+
+    Returning earlier would hand the model to the next request while this
+    generation still runs on it.
+    """
+    cancelled = False
+    while not worker.done():
+        try:
+            await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError

@@ -1,0 +1,109 @@
+"""ModelService: one model, one request at a time, the rest wait in FIFO order.
+
+A CPU box runs one generation at a time at full speed; running two at once
+only makes both slower. So requests queue for the model, and when too many are
+already waiting the caller is told to come back later (ServerBusy) instead of
+waiting indefinitely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+
+from tinyagent.errors import ServerBusy
+from tinyagent.inference.types import Backend, GenerationEvent, GenerationParams, ModelInfo
+
+log = logging.getLogger(__name__)
+
+
+class ModelService:
+    """Serialises access to a Backend; satisfies TextGenerator."""
+
+    def __init__(self, backend: Backend, *, queue_depth: int, retry_after_s: int = 1) -> None:
+        if queue_depth < 1:
+            raise ValueError("queue_depth must be at least 1")
+        self._backend = backend
+        self._queue_depth = queue_depth
+        self._retry_after_s = retry_after_s
+        # Waiters' futures in arrival order; the holder of the model is not in here.
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._busy = False
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._backend.info
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the model (not counting the one generating)."""
+        return len(self._waiters)
+
+    @property
+    def busy(self) -> bool:
+        """True while a request holds the model."""
+        return self._busy
+
+    async def count_tokens(self, text: str) -> int:
+        # Tokenizing does not touch the generation state, so it skips the queue.
+        return await self._backend.count_tokens(text)
+
+    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
+        await self._acquire()
+        try:
+            stream = self._backend.generate(prompt, params)
+            try:
+                async for event in stream:
+                    yield event
+            finally:
+                # Close the backend stream before releasing, so its generation has
+                # stopped before the next request gets the model.
+                await _aclose(stream)
+        finally:
+            self._release()
+
+    async def _acquire(self) -> None:
+        if not self._busy and not self._waiters:
+            self._busy = True
+            return
+        if len(self._waiters) >= self._queue_depth:
+            raise ServerBusy(
+                f"the model is busy and {len(self._waiters)} requests are already waiting; retry shortly",
+                retry_after=self._retry_after_s,
+            )
+        turn = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            self._leave_queue(turn)
+            raise
+
+    def _leave_queue(self, turn: asyncio.Future[None]) -> None:
+        if turn.done() and not turn.cancelled():
+            # The slot was handed to us just as we were cancelled: pass it on.
+            self._release()
+        elif turn in self._waiters:  # _release may already have dropped it as cancelled
+            self._waiters.remove(turn)
+
+    def _release(self) -> None:
+        # Hand the model straight to the next waiter (busy stays True), so a
+        # newcomer cannot slip in ahead of the queue between release and wake-up.
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._busy = False
+
+
+async def _aclose(stream: AsyncIterator[GenerationEvent]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
