@@ -159,10 +159,12 @@ class LlamaBackend:
     def info(self) -> ModelInfo:
         return self._info
 
-    async def count_tokens(self, text: str) -> int:
+    async def tokenize(self, text: str) -> list[int]:
         # Tokenizing only reads the vocabulary, so it may run beside a generation.
-        tokens = await asyncio.to_thread(self._tokenize, text)
-        return len(tokens)
+        return await asyncio.to_thread(self._tokenize, text)
+
+    async def count_tokens(self, text: str) -> int:
+        return len(await self.tokenize(text))
 
     async def aclose(self) -> None:
         if self._closed:

@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator
 
-from tinyagent.errors import ServerBusy
+from tinyagent.errors import InvalidRequest, ServerBusy
 from tinyagent.inference.types import Backend, GenerationEvent, GenerationParams, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,14 @@ class ModelService:
     async def count_tokens(self, text: str) -> int:
         # Tokenizing does not touch the generation state, so it skips the queue.
         return await self._backend.count_tokens(text)
+
+    async def tokenize(self, text: str) -> list[int]:
+        """Token ids, for backends that can list them (LlamaBackend, RemoteBackend)."""
+        tokenize = getattr(self._backend, "tokenize", None)
+        if tokenize is None:
+            raise InvalidRequest("this model's backend cannot list token ids")
+        tokens: list[int] = await tokenize(text)
+        return tokens
 
     async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
         await self._acquire()

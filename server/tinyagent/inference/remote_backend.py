@@ -1,0 +1,290 @@
+"""Generation on a remote OpenAI-compatible server (llama-server, vLLM, another TinyAgent Server).
+
+Prompts are already formatted by our chat layer, so this uses the plain
+/completions endpoint; a GBNF grammar goes in the non-standard top-level
+"grammar" field that llama.cpp-based servers (and ours) accept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ServerBusy, ServiceError, UpstreamError
+from tinyagent.inference.types import (
+    Finished,
+    FinishReason,
+    GenerationEvent,
+    GenerationParams,
+    ModelInfo,
+    TextDelta,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+# Remote prompt evaluation (and the remote's own queue) can take minutes on a CPU box.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=10.0)
+# Used only when the remote cannot tokenize: roughly 4 bytes per token for English BPE vocabularies.
+BYTES_PER_TOKEN_ESTIMATE = 4
+_NO_TOKENIZER = "none"  # remembered route when the remote has no tokenize endpoint
+
+
+@dataclass
+class _StreamState:
+    """What one streamed completion has told us so far."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first_text_at: float = 0.0
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    done: bool = False
+
+
+class RemoteBackend:
+    """Backend that forwards formatted prompts to a remote /v1/completions endpoint."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, info: ModelInfo) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._root = self._base.removesuffix("/v1")
+        self._info = info
+        # Which tokenize endpoint the remote has: learnt on first use (None = not yet known).
+        self._tokenize_route: str | None = None
+
+    @classmethod
+    async def connect(
+        cls,
+        base_url: str,
+        *,
+        api_key: str | None,
+        model: str | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> RemoteBackend:
+        """Ask the remote which model it serves (its first one unless ``model`` is given)."""
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        client = httpx.AsyncClient(headers=headers, timeout=timeout)
+        base = base_url.rstrip("/")
+        try:
+            entries = await _list_models(client, base)
+            info = _model_info(entries, model, base)
+        except BaseException:
+            await client.aclose()
+            raise
+        log.info("using remote model %s at %s", info.id, base)
+        return cls(client, base, info)
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
+        body = self._body(prompt, params, await self._room_for(prompt, params.max_tokens))
+        state = _StreamState()
+        try:
+            async with self._client.stream("POST", f"{self._base}/completions", json=body) as resp:
+                if resp.status_code >= 400:
+                    await resp.aread()
+                    raise _http_error(resp)
+                async for line in resp.aiter_lines():
+                    for event in _parse_line(line, state):
+                        yield event
+                    if state.done:
+                        break
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"remote model server {self._base} failed: {exc!r}") from exc
+        if state.finish_reason is None:
+            raise UpstreamError(f"remote model server {self._base} ended the stream without finishing")
+        yield _finished(state)
+
+    def _body(self, prompt: str, params: GenerationParams, max_tokens: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._info.id,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.grammar:
+            body["grammar"] = params.grammar
+        return body
+
+    async def tokenize(self, text: str) -> list[int]:
+        tokens = await self._remote_tokens(text)
+        if tokens is None:
+            raise UpstreamError(f"remote model server {self._root} offers no tokenize endpoint")
+        return tokens
+
+    async def count_tokens(self, text: str) -> int:
+        tokens = await self._remote_tokens(text)
+        return len(tokens) if tokens is not None else _estimate_tokens(text)
+
+    async def _room_for(self, prompt: str, max_tokens: int) -> int:
+        """Clamp max_tokens to the room the prompt leaves, as the local backend does.
+
+        Servers reject (vLLM, ours) or truncate (llama-server) a max_tokens that
+        does not fit, so the prompt is measured first: one extra local round trip.
+        """
+        n_ctx = self._info.context_length
+        if n_ctx <= 0:
+            return max_tokens  # the remote did not say; let it judge
+        tokens = await self._remote_tokens(prompt)
+        if tokens is None:
+            return min(max_tokens, n_ctx - 1)
+        if len(tokens) >= n_ctx:
+            raise ContextLengthExceeded(
+                f"This model's maximum context length is {n_ctx} tokens, but the prompt has {len(tokens)} "
+                "tokens (no room left for a reply). Shorten the messages.",
+                param="messages",
+            )
+        return min(max_tokens, n_ctx - len(tokens))
+
+    async def _remote_tokens(self, text: str) -> list[int] | None:
+        """Token ids from the remote, or None if it has no tokenize endpoint."""
+        # llama-cpp-python's server (and ours) serve /extras/tokenize; llama-server serves /tokenize.
+        routes = [self._tokenize_route] if self._tokenize_route else ["/extras/tokenize", "/tokenize"]
+        try:
+            for route in routes:
+                if route == _NO_TOKENIZER:
+                    return None
+                body = (
+                    {"input": text} if route == "/extras/tokenize" else {"content": text, "add_special": True}
+                )
+                resp = await self._client.post(f"{self._root}{route}", json=body)
+                if resp.status_code in (404, 405):
+                    continue
+                if resp.status_code >= 400:
+                    raise _http_error(resp)
+                self._tokenize_route = route
+                return [int(t) for t in resp.json()["tokens"]]
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"remote model server {self._root} failed: {exc!r}") from exc
+        log.warning("remote %s cannot tokenize; token counts are estimates", self._root)
+        self._tokenize_route = _NO_TOKENIZER
+        return None
+
+
+def _estimate_tokens(text: str) -> int:
+    return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN_ESTIMATE)
+
+
+async def _list_models(client: httpx.AsyncClient, base: str) -> list[dict[str, Any]]:
+    try:
+        resp = await client.get(f"{base}/models")
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"cannot reach remote model server {base}: {exc!r}") from exc
+    if resp.status_code >= 400:
+        raise _http_error(resp)
+    entries = resp.json().get("data") or []
+    if not entries:
+        raise UpstreamError(f"remote model server {base} lists no models")
+    return list(entries)
+
+
+def _model_info(entries: list[dict[str, Any]], wanted: str | None, base: str) -> ModelInfo:
+    fallback: dict[str, Any] = {"id": wanted}  # a model the remote does not list may still be served
+    entry = entries[0] if wanted is None else next((e for e in entries if e.get("id") == wanted), fallback)
+    meta = entry.get("meta") or {}
+    # Servers disagree on where (and whether) they publish the context length; 0 = unknown.
+    n_ctx = entry.get("context_length") or entry.get("max_model_len") or meta.get("n_ctx_train") or 0
+    return ModelInfo(id=str(entry["id"]), context_length=int(n_ctx), source=base)
+
+
+def _parse_line(line: str, state: _StreamState) -> list[GenerationEvent]:
+    if not line.startswith("data:"):
+        return []  # SSE comments, event names, blank separators
+    data = line[len("data:") :].strip()
+    if data == "[DONE]":
+        state.done = True
+        return []
+    chunk = json.loads(data)
+    if "error" in chunk:  # an error after the stream started can only arrive in-band
+        error = chunk["error"]
+        message = error.get("message") if isinstance(error, dict) else str(error)
+        raise UpstreamError(f"remote model server failed mid-stream: {message}")
+    if chunk.get("usage"):
+        state.usage = chunk["usage"]
+    events: list[GenerationEvent] = []
+    for choice in chunk.get("choices") or []:
+        if choice.get("text"):
+            if not state.first_text_at:
+                state.first_text_at = time.perf_counter()
+            events.append(TextDelta(choice["text"]))
+        if choice.get("finish_reason"):
+            state.finish_reason = choice["finish_reason"]
+    return events
+
+
+def _finished(state: _StreamState) -> Finished:
+    now = time.perf_counter()
+    usage = state.usage or {}
+    details = usage.get("prompt_tokens_details") or {}
+    completion = int(usage.get("completion_tokens") or 0)
+    first = state.first_text_at or now
+    reason: FinishReason = "length" if state.finish_reason == "length" else "stop"
+    return Finished(
+        finish_reason=reason,
+        usage=Usage(
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=completion,
+            cached_tokens=int(details.get("cached_tokens") or 0),
+        ),
+        timings={
+            "prompt_s": first - state.started,
+            "total_s": now - state.started,
+            "tokens_per_s": (completion - 1) / (now - first) if completion > 1 and now > first else 0.0,
+        },
+    )
+
+
+def _error_fields(resp: httpx.Response) -> dict[str, Any]:
+    """The OpenAI error object of a response, or what passes for one."""
+    try:
+        payload = resp.json()
+    except ValueError:
+        return {}
+    if not isinstance(payload, dict):
+        return {}
+    error = payload.get("error")
+    if isinstance(error, dict):
+        return error
+    if isinstance(error, str):
+        return {"message": error}
+    if "detail" in payload:  # FastAPI's default error body
+        return {"message": str(payload["detail"])}
+    return {}
+
+
+def _http_error(resp: httpx.Response) -> ServiceError:
+    """Map a remote error response to ours, keeping the remote's OpenAI error message."""
+    error = _error_fields(resp)
+    message = str(error.get("message") or resp.text[:500] or resp.reason_phrase)
+    status = resp.status_code
+    if status in (429, 503):
+        retry = resp.headers.get("retry-after", "1")
+        return ServerBusy(
+            f"remote model server is busy: {message}", retry_after=int(retry) if retry.isdigit() else 1
+        )
+    if status in (401, 403) or status >= 500 or status < 400:
+        # A rejected API key is our configuration problem, not the client's request.
+        return UpstreamError(f"remote model server answered {status}: {message}")
+    param = error.get("param")
+    if error.get("code") == "context_length_exceeded":
+        return ContextLengthExceeded(message, param=param)
+    return InvalidRequest(message, param=param)
