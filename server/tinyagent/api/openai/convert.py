@@ -1,0 +1,117 @@
+"""Translate validated OpenAI requests into core chat types (and refuse what we cannot honour)."""
+
+from __future__ import annotations
+
+from tinyagent.api.openai import protocol as p
+from tinyagent.chat import types as c
+from tinyagent.errors import InvalidRequest
+from tinyagent.inference.types import GenerationParams
+
+DEFAULT_TEMPERATURE = 0.8
+DEFAULT_TOP_P = 0.95
+
+
+def content_text(content: p.Content | None, where: str) -> str | None:
+    if content is None or isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for part in content:
+        if not isinstance(part, p.TextPart):
+            raise InvalidRequest(
+                f"{where}: '{part.type}' content parts are not supported by this text model", param=where
+            )
+        texts.append(part.text)
+    return "".join(texts)
+
+
+def to_message(message: p.Message, index: int) -> c.ChatMessage:
+    where = f"messages.{index}.content"
+    if isinstance(message, p.AssistantMessage):
+        calls = tuple(
+            c.ToolCall(id=tc.id, name=tc.function.name, arguments=tc.function.arguments)
+            for tc in message.tool_calls or ()
+        )
+        return c.ChatMessage(role="assistant", content=content_text(message.content, where), tool_calls=calls)
+    if isinstance(message, p.ToolMessage):
+        text = content_text(message.content, where)
+        return c.ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)
+    return c.ChatMessage(role=message.role, content=content_text(message.content, where), name=message.name)
+
+
+def to_tool_choice(req: p.ChatCompletionRequest, tools: tuple[c.ToolSpec, ...]) -> c.ToolChoice:
+    choice = req.tool_choice
+    if choice is None:
+        return "auto" if tools else "none"
+    if choice == "none":
+        return "none"
+    if not tools:
+        raise InvalidRequest("tool_choice requires a non-empty 'tools' list", param="tool_choice")
+    if isinstance(choice, p.NamedToolChoice):
+        names = [t.name for t in tools]
+        if choice.function.name not in names:
+            raise InvalidRequest(
+                f"tool_choice names '{choice.function.name}', which is not in tools ({', '.join(names)})",
+                param="tool_choice",
+            )
+        return c.NamedTool(choice.function.name)
+    return choice
+
+
+def to_tools(req: p.ChatCompletionRequest) -> tuple[c.ToolSpec, ...]:
+    tools = tuple(
+        c.ToolSpec(name=t.function.name, description=t.function.description, parameters=t.function.parameters)
+        for t in req.tools or ()
+    )
+    names = [t.name for t in tools]
+    if len(set(names)) != len(names):
+        raise InvalidRequest("tools: function names must be unique", param="tools")
+    return tools
+
+
+def to_response_format(fmt: p.ResponseFormat | None) -> c.ResponseFormat:
+    if isinstance(fmt, p.JsonObjectFormat):
+        return c.JsonObjectFormat()
+    if isinstance(fmt, p.JsonSchemaFormat):
+        return c.JsonSchemaFormat(schema=fmt.json_schema.schema_, name=fmt.json_schema.name)
+    return None
+
+
+def stop_tuple(stop: p.Stop) -> tuple[str, ...]:
+    if stop is None:
+        return ()
+    stops = (stop,) if isinstance(stop, str) else tuple(stop)
+    if any(not s for s in stops):
+        raise InvalidRequest("stop: stop sequences must not be empty", param="stop")
+    return stops
+
+
+def generation_params(
+    req: p._Sampling, max_tokens: int | None, *, context_length: int, limit: int
+) -> GenerationParams:
+    if max_tokens is not None and max_tokens >= context_length:
+        raise InvalidRequest(
+            f"max_tokens ({max_tokens}) must be smaller than the model's context length ({context_length})",
+            param="max_tokens",
+            code="context_length_exceeded",
+        )
+    return GenerationParams(
+        # The backend clamps this further to the room the prompt leaves in the context.
+        max_tokens=min(max_tokens or limit, limit, context_length),
+        temperature=DEFAULT_TEMPERATURE if req.temperature is None else req.temperature,
+        top_p=DEFAULT_TOP_P if req.top_p is None else req.top_p,
+        seed=req.seed,
+        stop=stop_tuple(req.stop),
+    )
+
+
+def to_chat_request(req: p.ChatCompletionRequest, *, context_length: int, limit: int) -> c.ChatRequest:
+    tools = to_tools(req)
+    max_tokens = req.max_completion_tokens or req.max_tokens
+    return c.ChatRequest(
+        messages=tuple(to_message(m, i) for i, m in enumerate(req.messages)),
+        params=generation_params(req, max_tokens, context_length=context_length, limit=limit),
+        tools=tools,
+        tool_choice=to_tool_choice(req, tools),
+        parallel_tool_calls=True if req.parallel_tool_calls is None else req.parallel_tool_calls,
+        response_format=to_response_format(req.response_format),
+    )

@@ -1,0 +1,105 @@
+"""/v1 routes: thin handlers over the runtime's services."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from tinyagent.api.cancellation import cancel_on_disconnect
+from tinyagent.api.deps import ModelDep, RuntimeDep
+from tinyagent.api.openai import protocol as p
+from tinyagent.api.openai.convert import to_chat_request
+from tinyagent.api.openai.serving_chat import complete_chat, stream_chat
+from tinyagent.api.openai.serving_other import (
+    complete_text,
+    completion_params,
+    embed,
+    prompt_text,
+    stream_text,
+)
+from tinyagent.api.sse import openai_stream, primed
+from tinyagent.errors import NotFound
+from tinyagent.runtime import LoadedModel
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": p.ErrorResponse} for code in (400, 401, 403, 404, 413, 503)
+}
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE chunks when stream=true"}
+}
+
+router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
+
+
+def check_model(model: LoadedModel, requested: str | None) -> None:
+    if requested is not None and requested not in model.aliases:
+        served = model.service.info.id
+        raise NotFound(
+            f"The model '{requested}' is not served here; this server serves '{served}'.",
+            param="model",
+            code="model_not_found",
+        )
+
+
+@router.get("/models")
+async def list_models(runtime: RuntimeDep) -> p.ModelList:
+    """The served model (empty while it loads); ``fallback_reason`` says when the embedded model stands in."""
+    if runtime.loaded is None:
+        return p.ModelList(data=[])
+    info = runtime.loaded.service.info
+    card = p.ModelCard(
+        id=info.id,
+        created=int(time.time()),
+        context_length=info.context_length,
+        source=info.source,
+        fallback_reason=info.fallback_reason,
+    )
+    return p.ModelList(data=[card])
+
+
+@router.post("/chat/completions", response_model=p.ChatCompletion, responses=STREAM)
+async def chat_completions(
+    body: p.ChatCompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request
+) -> Any:
+    check_model(model, body.model)
+    info = model.service.info
+    chat_request = to_chat_request(
+        body, context_length=info.context_length, limit=runtime.settings.max_tokens_limit
+    )
+    events = model.chat.stream(chat_request)
+    if body.stream:
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        first_ready = await cancel_on_disconnect(request, primed(events))
+        return openai_stream(stream_chat(first_ready, info.id, include_usage=include_usage))
+    return await cancel_on_disconnect(request, complete_chat(events, info.id))
+
+
+@router.post("/completions", response_model=p.Completion, responses=STREAM)
+async def completions(
+    body: p.CompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request
+) -> Any:
+    check_model(model, body.model)
+    params = completion_params(body, model.service, runtime.settings.max_tokens_limit)
+    prompt = prompt_text(body)
+    if body.stream:
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        events = await cancel_on_disconnect(request, primed(model.service.generate(prompt, params)))
+        return openai_stream(stream_text(events, model.service.info.id, include_usage=include_usage))
+    return await cancel_on_disconnect(request, complete_text(model.service, prompt, params))
+
+
+@router.post("/embeddings")
+async def embeddings(body: p.EmbeddingRequest, runtime: RuntimeDep) -> p.EmbeddingList:
+    return await embed(runtime.embedder, body)
+
+
+extras = APIRouter(prefix="/extras", tags=["extras"], responses=ERRORS)
+
+
+@extras.post("/tokenize")
+async def tokenize(body: p.TokenizeRequest, model: ModelDep) -> p.TokenizeResponse:
+    """Token ids of a text for the served model (llama-cpp-python's extension, used by remote backends)."""
+    tokens = await model.service.tokenize(body.input)
+    return p.TokenizeResponse(tokens=tokens, count=len(tokens))

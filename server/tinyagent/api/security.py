@@ -1,0 +1,115 @@
+"""Security middleware: Host allow-list, body size limit and API key, as plain ASGI.
+
+Plain ASGI rather than BaseHTTPMiddleware so streaming responses pass through
+untouched and a rejected request never reaches the app.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tinyagent.api.errors import error_body
+from tinyagent.errors import PayloadTooLarge
+
+PUBLIC_PATHS = frozenset({"/health"})
+
+
+async def send_error(
+    send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None
+) -> None:
+    payload = json.dumps(body).encode()
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw_headers += [
+        (k.encode(), v.encode()) for k, v in {"x-should-retry": "false", **(headers or {})}.items()
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def host_name(host_header: str) -> str:
+    """'localhost:8000' -> 'localhost'; '[::1]:8000' -> '::1'."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class HostGuard:
+    """Rejects unknown Host headers: a DNS-rebinding page cannot reach the API."""
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(host_name(h) for h in allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = _header(scope, b"host")
+            if host is None or host_name(host) not in self.allowed:
+                message = f"Host header {host!r} is not allowed; add it with --allowed-hosts if it is yours."
+                await send_error(send, 403, error_body(message, "permission_error", None, "host_not_allowed"))
+                return
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """413 for bodies over the limit, whether announced by Content-Length or streamed in chunks."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._reject(send)
+            return
+        received = 0
+
+        async def counting_receive() -> dict[str, object]:
+            nonlocal received
+            message = dict(await receive())
+            received += len(bytes(message.get("body", b"")))
+            if received > self.max_bytes:
+                # Raised inside the app, so the one error mapping turns it into the 413 envelope.
+                raise PayloadTooLarge(self._message())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _message(self) -> str:
+        return f"Request body is larger than the limit of {self.max_bytes} bytes."
+
+    async def _reject(self, send: Send) -> None:
+        body = error_body(self._message(), "invalid_request_error", None, "payload_too_large")
+        await send_error(send, 413, body)
+
+
+class ApiKeyGuard:
+    """Bearer-key check with a constant-time compare; /health stays public for probes."""
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {api_key}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in PUBLIC_PATHS and scope["method"] != "OPTIONS":
+            given = (_header(scope, b"authorization") or "").encode("latin-1")
+            if not hmac.compare_digest(given, self.expected):
+                message = "Missing or invalid API key: send 'Authorization: Bearer <key>'."
+                body = error_body(message, "authentication_error", None, "invalid_api_key")
+                await send_error(send, 401, body, {"www-authenticate": "Bearer"})
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,66 @@
+"""SSE framing: the only place where core events become `data:` lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from tinyagent.api.errors import error_body, service_error_body
+from tinyagent.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+PING_SECONDS = 15
+
+T = TypeVar("T")
+
+
+def _dump(item: BaseModel | dict[str, Any]) -> str:
+    if isinstance(item, BaseModel):
+        return item.model_dump_json(exclude_none=True)
+    return json.dumps(item)
+
+
+async def _openai_frames(items: AsyncIterator[BaseModel | dict[str, Any]]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for item in items:
+            yield ServerSentEvent(data=_dump(item))
+    except ServiceError as exc:
+        # Headers are gone: the openai client raises APIError on a data payload with an "error" key.
+        yield ServerSentEvent(data=json.dumps(service_error_body(exc)))
+    except Exception:
+        log.exception("stream failed")
+        yield ServerSentEvent(
+            data=json.dumps(error_body("Internal server error; see the server log.", "server_error"))
+        )
+    yield ServerSentEvent(data="[DONE]")
+
+
+async def primed(items: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Wait for the first item before the response starts.
+
+    Queue-full, context-length and other request errors then surface as a
+    proper HTTP status instead of an error event inside a 200 stream.
+    """
+    first = await anext(items)
+
+    async def chained() -> AsyncIterator[T]:
+        yield first
+        async for item in items:
+            yield item
+
+    return chained()
+
+
+def openai_stream(items: AsyncIterator[BaseModel | dict[str, Any]]) -> EventSourceResponse:
+    """An OpenAI-style stream: one JSON chunk per event, errors as events, then [DONE].
+
+    sse-starlette cancels the producer when the client disconnects, which
+    closes ``items`` and so stops the generation behind it.
+    """
+    return EventSourceResponse(_openai_frames(items), ping=PING_SECONDS, headers={"x-accel-buffering": "no"})

@@ -1,0 +1,70 @@
+"""The app factory: one Settings object in, a FastAPI app out; the model loads in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from tinyagent import __version__
+from tinyagent.api import health
+from tinyagent.api.errors import install_error_handlers
+from tinyagent.api.openai import router as openai_router
+from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
+from tinyagent.embeddings import Embedder
+from tinyagent.models.resolve import ResolvedModel
+from tinyagent.runtime import Runtime
+from tinyagent.settings import Settings, is_loopback
+
+DESCRIPTION = (
+    "A local, private agent server: OpenAI-compatible chat completions with tool calling over a GGUF model, "
+    "LLMCompiler planning and tool execution for TinyAgent models."
+)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    resolved: ResolvedModel | None = None,
+    on_fatal: Callable[[str], None] | None = None,
+) -> FastAPI:
+    """Build the app. ``resolved`` skips model resolution (the CLI resolves before binding, to fail fast);
+    ``on_fatal`` is called if the model fails to load after start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings=settings, embedder=Embedder(settings.embedding_model))
+        app.state.runtime = runtime
+        runtime.start(resolved, on_fatal)
+        try:
+            yield
+        finally:
+            await runtime.aclose()
+
+    app = FastAPI(title="TinyAgent Server", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(openai_router.router)
+    app.include_router(openai_router.extras)
+    _install_middleware(app, settings)
+    return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    # add_middleware wraps outward: the last added runs first (Host check, then size, CORS, key).
+    if settings.api_key is not None:
+        app.add_middleware(ApiKeyGuard, api_key=settings.api_key.get_secret_value())
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "last-event-id"],
+            allow_credentials=False,
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Bound beyond loopback, Host names are not known in advance; the required API key protects instead.
+    if is_loopback(settings.host) or settings.allowed_hosts:
+        app.add_middleware(HostGuard, allowed=settings.host_allow_list())

