@@ -1,0 +1,197 @@
+"""ToolRAG on the held-out split: tool recall, tools per query, example quality, latency, prompt size.
+
+    .venv/bin/python bench/bench_toolrag.py [--threads 1] [--rounds 5] [--cache-dir DIR]
+
+Tool recall = share of held-out queries whose needed tools are ALL selected (a missing tool
+means the planner cannot write the right plan). The threshold sweep is the calibration curve for
+``select.EMBEDDING_THRESHOLD``. Latency is embed + score + filtered search per query after
+warm-up, p50/p95 over the held-out queries, median over rounds. Prompt tokens are counted with
+the SmolLM2 GGUF's tokenizer (vocab only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from tinyagent.agent.prompts import build_planner_prompt
+from tinyagent.agent.tools import TOOL_NAMES, ToolSet
+from tinyagent.toolrag.bank import Example, load_bank
+from tinyagent.toolrag.index import ExampleIndex
+from tinyagent.toolrag.select import (
+    DEFAULT_TOP_K,
+    EMBEDDING_THRESHOLD,
+    REQUIRES,
+    EmbeddingSelector,
+    ToolRAG,
+    choose_tools,
+)
+
+ALL = ToolSet.all()
+NOW = datetime(2026, 11, 23, 9, 0)
+THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def sweep(held: tuple[Example, ...], scores: list[dict[str, float]]) -> None:
+    print("\n## Calibration (held-out split): threshold -> tool recall, mean tools, fallback share")
+    print("threshold | recall | mean tools | fallback | recall w/o closure | mean w/o closure")
+    for threshold in THRESHOLDS:
+        hits, sizes, falls, hits_raw, sizes_raw = 0, [], 0, 0, []
+        for example, score in zip(held, scores, strict=True):
+            tools, fallback = choose_tools(score, ALL, threshold)
+            names = {t.name for t in tools}
+            hits += example.tools <= names
+            sizes.append(len(names))
+            falls += fallback
+            raw = {n for n in TOOL_NAMES if score[n] >= threshold} or set(TOOL_NAMES)
+            hits_raw += example.tools <= raw
+            sizes_raw.append(len(raw))
+        n = len(held)
+        mark = "  <- default" if threshold == EMBEDDING_THRESHOLD else ""
+        print(
+            f"{threshold:9.2f} | {hits / n:6.3f} | {statistics.mean(sizes):10.2f} | {falls / n:8.3f} | "
+            f"{hits_raw / n:18.3f} | {statistics.mean(sizes_raw):16.2f}{mark}"
+        )
+
+
+def knn_baseline(index: ExampleIndex, held: tuple[Example, ...], vectors: np.ndarray) -> None:
+    print("\n## Baseline: upstream SimpleToolRAG (tools = union of the top-k examples' tools)")
+    for k in (1, 3, 6):
+        hits, sizes = 0, []
+        for example, vector in zip(held, vectors, strict=True):
+            names = set().union(*(h.example.tools for h in index.nearest(vector[None, :], k)))
+            hits += example.tools <= names
+            sizes.append(len(names))
+        print(f"top-{k}: recall {hits / len(held):.3f}, mean tools {statistics.mean(sizes):.2f}")
+
+
+def example_quality(rag: ToolRAG, held: tuple[Example, ...]) -> None:
+    same_multiset, same_set, any_in_k = 0, 0, 0
+    bank = {e.query: e for e in load_bank().bank}
+    for example in held:
+        result = rag.retrieve(example.query, ALL)
+        retrieved = [bank[q] for q, _, _ in result.examples]
+        if retrieved:
+            same_multiset += Counter(retrieved[0].calls) == Counter(example.calls)
+            same_set += retrieved[0].tools == example.tools
+            any_in_k += any(Counter(r.calls) == Counter(example.calls) for r in retrieved)
+    n = len(held)
+    print("\n## Example retrieval (tool-aware filter, top-6)")
+    print(f"top-1 same tool multiset: {same_multiset / n:.3f}; top-1 same tool set: {same_set / n:.3f}; ")
+    print(f"some top-{DEFAULT_TOP_K} example with the same tool multiset: {any_in_k / n:.3f}")
+
+
+def latency(rag: ToolRAG, held: tuple[Example, ...], rounds: int) -> None:
+    for example in held[:10]:
+        rag.retrieve(example.query, ALL)  # warm-up
+    stats: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(rounds):
+        per_stage: dict[str, list[float]] = {}
+        for example in held:
+            for stage, ms in rag.retrieve(example.query, ALL).timings.items():
+                per_stage.setdefault(stage, []).append(ms)
+        for stage, values in per_stage.items():
+            stats.setdefault(stage, []).append((percentile(values, 0.5), percentile(values, 0.95)))
+    print(f"\n## Latency per query, ms (p50 / p95 over {len(held)} queries, median of {rounds} rounds)")
+    for stage, pairs in stats.items():
+        p50 = statistics.median(p for p, _ in pairs)
+        p95 = statistics.median(p for _, p in pairs)
+        print(f"{stage:10s} p50 {p50:8.2f}  p95 {p95:8.2f}   (per-round p50s: {[round(p, 2) for p, _ in pairs]})")
+
+
+def prompt_tokens(rag: ToolRAG, held: tuple[Example, ...]) -> None:
+    from llama_cpp import Llama
+
+    from tinyagent.models.catalogue import CATALOGUE, PackageSource, packaged_file
+
+    source = CATALOGUE["smollm2-135m"].source
+    assert isinstance(source, PackageSource)
+    llm = Llama(model_path=str(packaged_file(source)), vocab_only=True, verbose=False)
+
+    def count(text: str) -> int:
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    baseline, with_rag, tools_only = [], [], []
+    for example in held:
+        result = rag.retrieve(example.query, ALL)
+        baseline.append(count(build_planner_prompt(ALL, example.query, NOW).as_completion()))
+        selected = result.toolset(ALL)
+        prompt = build_planner_prompt(selected, example.query, NOW, examples=result.rendered_examples)
+        with_rag.append(count(prompt.as_completion()))
+        tools_only.append(count(build_planner_prompt(selected, example.query, NOW).as_completion()))
+    print("\n## Planner prompt size, SmolLM2 tokens (system + question), held-out queries")
+    print(f"all 16 tools + 4 default examples: median {statistics.median(baseline):.0f}")
+    print(
+        f"ToolRAG tools + {DEFAULT_TOP_K} retrieved examples: median {statistics.median(with_rag):.0f}, "
+        f"p95 {percentile(with_rag, 0.95):.0f}, max {max(with_rag)}"
+    )
+    print(f"ToolRAG tools + 4 default examples (for comparison): median {statistics.median(tools_only):.0f}")
+
+
+def misses(held: tuple[Example, ...], scores: list[dict[str, float]]) -> None:
+    print(f"\n## Misses at the default threshold {EMBEDDING_THRESHOLD}")
+    missing: Counter[str] = Counter()
+    for example, score in zip(held, scores, strict=True):
+        names = {t.name for t in choose_tools(score, ALL, EMBEDDING_THRESHOLD)[0]}
+        if not example.tools <= names:
+            missing.update(example.tools - names)
+            print(f"- {example.query!r}: missing {sorted(example.tools - names)}")
+    print(f"missing per tool: {dict(missing)}; closure rules: {dict(REQUIRES)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cache-dir", type=Path, default=None, help="index cache (default: a fresh temp dir)")
+    args = parser.parse_args()
+
+    import torch
+
+    from tinyagent.embeddings import Embedder
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch threads: {torch.get_num_threads()}")
+    cache_dir = args.cache_dir or Path(tempfile.mkdtemp(prefix="toolrag-bench-"))
+    embedder = Embedder()
+    start = time.perf_counter()
+    embedder.encode_sync(["warm-up"])
+    print(f"model load: {time.perf_counter() - start:.1f} s")
+    bank = load_bank()
+    for label in ("index open (cold or cached)", "index open (cached)"):
+        start = time.perf_counter()
+        index = ExampleIndex.open(bank, embedder, cache_dir)
+        print(f"{label}: {time.perf_counter() - start:.2f} s")
+    start = time.perf_counter()
+    selector = EmbeddingSelector(index)
+    print(f"probe training: {time.perf_counter() - start:.2f} s")
+    rag = ToolRAG(selector)
+    held = bank.heldout
+    print(f"bank {len(bank.bank)} examples, held-out {len(held)}")
+
+    vectors = embedder.encode_sync([e.query for e in held]).vectors
+    scores = [selector.scores(v[None, :]) for v in vectors]
+    sweep(held, scores)
+    knn_baseline(index, held, vectors)
+    misses(held, scores)
+    example_quality(rag, held)
+    latency(rag, held, args.rounds)
+    prompt_tokens(rag, held)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Tool selection and example retrieval for one planner prompt; ``ToolRAG`` is the entry point.
+
+Two selectors share one protocol (``ToolSelector``) and one retrieval step:
+
+* ``EmbeddingSelector`` (default): a linear probe over the query's MiniLM embedding scores the
+  16 tools (``probe.py``); the threshold is calibrated on the held-out split.
+* ``ClassifierSelector``: upstream's DeBERTa checkpoint, sigmoid > 0.5.
+
+Then, as upstream: tools are narrowed to the enabled ones, and the top-k bank examples are taken
+among those whose tools are all selected, so no example shows a tool the prompt does not describe.
+
+Invariants: only enabled tools are ever returned, and never zero tools: when nothing passes the
+threshold every enabled tool is returned (``fallback``), since a prompt without the needed tool
+cannot produce a correct plan while an oversized prompt only costs time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from tinyagent.agent.prompts import examples_block
+from tinyagent.agent.tools import ToolSet
+from tinyagent.toolrag.bank import ExampleBank, load_bank
+from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
+from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
+from tinyagent.toolrag.index import ExampleIndex, Hit, TextEmbedder
+from tinyagent.toolrag.probe import LinearProbe, ProbeConfig, train_probe
+
+DEFAULT_TOP_K = 6  # upstream TinyAgent._DEFAULT_TOP_K
+# Calibrated on the held-out split (bench/bench_toolrag.py --sweep): the lowest-tool-count
+# threshold with recall >= 0.98; see the report for the curve.
+EMBEDDING_THRESHOLD = 0.2
+# summarize_pdf's description says it only works after open_and_get_file_path.
+REQUIRES: Mapping[str, tuple[str, ...]] = {"summarize_pdf": ("open_and_get_file_path",)}
+
+Mode = Literal["embedding", "classifier"]
+
+
+@dataclass(frozen=True)
+class ScoredTool:
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    tools: tuple[ScoredTool, ...]  # registry order
+    examples: tuple[Hit, ...]  # most similar first
+    fallback: bool = False  # nothing passed the threshold: every enabled tool was returned
+    timings: Mapping[str, float] = field(default_factory=dict)  # milliseconds per stage
+
+    def toolset(self, enabled: ToolSet) -> ToolSet:
+        names = {t.name for t in self.tools}
+        return ToolSet(tuple(t for t in enabled if t.name in names))
+
+
+class ToolSelector(Protocol):
+    def select(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> Selection: ...
+
+
+def choose_tools(
+    scores: Mapping[str, float], enabled: ToolSet, threshold: float, *, strict: bool = False
+) -> tuple[tuple[ScoredTool, ...], bool]:
+    """Enabled tools scoring >= ``threshold`` (> if ``strict``) plus what they require; all if none pass."""
+    chosen = {
+        name for name in enabled.names if (s := scores.get(name, 0.0)) > threshold or (not strict and s == threshold)
+    }
+    fallback = not chosen
+    if fallback:
+        chosen = set(enabled.names)
+    for name in list(chosen):
+        chosen.update(r for r in REQUIRES.get(name, ()) if r in enabled)
+    tools = tuple(ScoredTool(n, round(float(scores.get(n, 0.0)), 4)) for n in enabled.names if n in chosen)
+    return tools, fallback
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def _retrieve(index: ExampleIndex, vector: np.ndarray, tools: tuple[ScoredTool, ...], top_k: int) -> tuple[Hit, ...]:
+    allowed = frozenset(t.name for t in tools)
+    return tuple(index.search(vector, top_k, lambda e: e.tools <= allowed))
+
+
+class EmbeddingSelector:
+    """Probe scores on the query embedding; examples from the same embedding."""
+
+    def __init__(
+        self, index: ExampleIndex, *, threshold: float = EMBEDDING_THRESHOLD, probe: LinearProbe | None = None
+    ) -> None:
+        self.index = index
+        self.threshold = threshold
+        self.probe = probe if probe is not None else train_probe(index.vectors(), index.examples, ProbeConfig())
+
+    def scores(self, vector: np.ndarray) -> dict[str, float]:
+        return self.probe.scores(vector)
+
+    def select(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> Selection:
+        start = time.perf_counter()
+        vector = self.index.embed(query)
+        embed_ms, start = _ms(start), time.perf_counter()
+        tools, fallback = choose_tools(self.scores(vector), enabled, self.threshold)
+        select_ms, start = _ms(start), time.perf_counter()
+        examples = _retrieve(self.index, vector, tools, top_k)
+        timings = {"embed_ms": embed_ms, "select_ms": select_ms, "search_ms": _ms(start)}
+        return Selection(tools, examples, fallback, timings)
+
+
+class ClassifierSelector:
+    """Upstream's classifier for the tools; the embedding index for the examples."""
+
+    def __init__(
+        self, classifier: ToolClassifier, index: ExampleIndex, *, threshold: float = CLASSIFIER_THRESHOLD
+    ) -> None:
+        self.classifier = classifier
+        self.index = index
+        self.threshold = threshold
+
+    def select(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> Selection:
+        start = time.perf_counter()
+        scores = self.classifier.scores(query)
+        # Upstream keeps labels with probability strictly above 0.5.
+        tools, fallback = choose_tools(scores, enabled, self.threshold, strict=True)
+        select_ms, start = _ms(start), time.perf_counter()
+        vector = self.index.embed(query)
+        embed_ms, start = _ms(start), time.perf_counter()
+        examples = _retrieve(self.index, vector, tools, top_k)
+        timings = {"embed_ms": embed_ms, "select_ms": select_ms, "search_ms": _ms(start)}
+        return Selection(tools, examples, fallback, timings)
+
+
+@dataclass(frozen=True)
+class ToolRAGResult:
+    tools: tuple[tuple[str, float], ...]  # (name, score), registry order
+    examples: tuple[tuple[str, str, float], ...]  # (query, plan, similarity), most similar first
+    timings: Mapping[str, float]  # embed_ms, select_ms, search_ms, total_ms
+    fallback: bool
+    rendered_examples: tuple[str, ...]  # "Question: ...\n1. ...\nN. join()<END_OF_PLAN>\n"
+
+    def toolset(self, enabled: ToolSet) -> ToolSet:
+        """The selected tools as a ToolSet, for ``prompts.build_planner_prompt(tools, ...)``."""
+        names = {name for name, _ in self.tools}
+        return ToolSet(tuple(t for t in enabled if t.name in names))
+
+    def examples_block(self) -> str:
+        """The examples exactly as the planner prompt shows them (each followed by ``###``)."""
+        return examples_block(self.rendered_examples)
+
+
+class ToolRAG:
+    """Facade: ``retrieve(query, enabled)`` -> tools + examples for the planner prompt."""
+
+    def __init__(self, selector: ToolSelector) -> None:
+        self.selector = selector
+
+    @classmethod
+    def create(
+        cls,
+        embedder: TextEmbedder,
+        *,
+        data_dir: Path | None = None,
+        mode: Mode = "embedding",
+        classifier_model: str | Path = UPSTREAM_MODEL,
+        offline: bool = False,
+        bank: ExampleBank | None = None,
+        threshold: float | None = None,
+    ) -> ToolRAG:
+        """Open the index (cached under ``<data_dir>/toolrag/``; no cache without a data dir) and a selector.
+
+        Blocking: the first run embeds the bank (seconds), later runs load it (milliseconds) and train
+        the probe (~0.2 s). Call it at start-up in a worker thread, or lazily on the first request.
+        """
+        cache_dir = data_dir / "toolrag" if data_dir is not None else None
+        index = ExampleIndex.open(bank if bank is not None else load_bank(), embedder, cache_dir)
+        if mode == "classifier":
+            classifier = ToolClassifier(classifier_model, offline=offline)
+            t = CLASSIFIER_THRESHOLD if threshold is None else threshold
+            return cls(ClassifierSelector(classifier, index, threshold=t))
+        return cls(EmbeddingSelector(index, threshold=EMBEDDING_THRESHOLD if threshold is None else threshold))
+
+    def retrieve(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> ToolRAGResult:
+        start = time.perf_counter()
+        selection = self.selector.select(query, enabled, top_k=top_k)
+        timings = {**selection.timings, "total_ms": _ms(start)}
+        return ToolRAGResult(
+            tools=tuple((t.name, t.score) for t in selection.tools),
+            examples=tuple((h.example.query, h.example.plan, round(h.similarity, 4)) for h in selection.examples),
+            timings=timings,
+            fallback=selection.fallback,
+            rendered_examples=tuple(h.example.render() for h in selection.examples),
+        )
+
+    async def aretrieve(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> ToolRAGResult:
+        """``retrieve`` off the event loop (embedding is CPU work of a few milliseconds)."""
+        return await asyncio.to_thread(self.retrieve, query, enabled, top_k=top_k)
