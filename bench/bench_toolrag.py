@@ -24,6 +24,7 @@ import numpy as np
 
 from tinyagent.agent.prompts import build_planner_prompt
 from tinyagent.agent.tools import TOOL_NAMES, ToolSet
+from tinyagent.embeddings import Embedder
 from tinyagent.toolrag.bank import Example, load_bank
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.toolrag.select import (
@@ -37,6 +38,74 @@ from tinyagent.toolrag.select import (
 
 ALL = ToolSet.all()
 NOW = datetime(2026, 11, 23, 9, 0)
+P, E, F, S, CE, RE, FW, MO, MD, CN, ON, AN, CR, SMS, Z, CAL = (
+    "get_phone_number",
+    "get_email_address",
+    "open_and_get_file_path",
+    "summarize_pdf",
+    "compose_new_email",
+    "reply_to_email",
+    "forward_email",
+    "maps_open_location",
+    "maps_show_directions",
+    "create_note",
+    "open_note",
+    "append_note_content",
+    "create_reminder",
+    "send_sms",
+    "get_zoom_meeting_link",
+    "create_calendar_event",
+)
+# Written by hand in other styles than the generator's templates (long-winded, chatty, unseen names):
+# a small check that the probe generalises beyond the bank's phrasing.
+HANDWRITTEN = [
+    (
+        "I just got back from the conference; find the slides called 'Edge AI Keynote' and email them to Jennifer",
+        {F, E, CE},
+    ),
+    ("Let Marco know via iMessage that the concert tickets are booked for Saturday night.", {P, SMS}),
+    (
+        "Could you set up a Zoom with Priya and Tom next Thursday at 10 on the Q4 roadmap and send them the link?",
+        {E, Z, CE},
+    ),
+    ("Put a 30-minute check-in with my manager Lisa on the calendar for Wednesday at 2pm and invite her.", {E, CAL}),
+    ("What does the 'Vendor Agreement' PDF say? Give me a short summary.", {F, S}),
+    ("I'm heading to the Exploratorium with the kids, show me the way by public transit.", {MD}),
+    ("Create a note titled 'Kitchen Remodel' listing the cabinet, countertop and flooring quotes.", {CN}),
+    ("Add 'buy batteries' to my shopping note.", {AN}),
+    ("Remind me every... actually just remind me tomorrow at 6pm to take my vitamins.", {CR}),
+    ("Reply to the email from my landlord saying the repair time works for me and cc my roommate Alex.", {E, RE}),
+    ("Forward this message to the finance team lead, Robert Chen, and cc Diana.", {E, FW}),
+    ("Where's the closest Trader Joe's?", {MO}),
+    ("Send Grandma a text wishing her a happy anniversary.", {P, SMS}),
+    (
+        "Zoom call 'Thesis Defense Prep' with Professor Gonzalez on December 3rd at 1pm, add it to my calendar.",
+        {E, Z, CAL},
+    ),
+    (
+        "Summarize the research paper 'Scaling Laws' and put the summary into a new note called Scaling Laws Notes.",
+        {F, S, CN},
+    ),
+    ("Open the note called 'Conference Contacts' and email its content to Samantha.", {ON, E, CE}),
+    ("I need directions from my office at 500 Howard Street to the Oakland airport.", {MD}),
+    (
+        "Email Kevin and Laura that the offsite is moving to the Marin Headlands, and include a map of the location.",
+        {MO, E, CE},
+    ),
+    ("Can you look up Jordan's cell?", {P}),
+    ("Make a high priority reminder in my Work list to finish the grant report by Friday at 5.", {CR}),
+    ("Text Sarah and Mike the address of the new office, 1 Market Street, with a maps link.", {MO, P, SMS}),
+    ("Please write an email to hr@company.com asking about my remaining PTO days.", {CE}),
+    ("Add a dentist appointment on the 14th at 8:30am to my calendar and remind me the night before.", {CAL, CR}),
+    ("Respond to this email with the signed NDA attached.", {F, RE}),
+    ("Read me my 'Daily Journal' note.", {ON}),
+    ("Find Bob's email address and send him the meeting agenda document as an attachment.", {E, F, CE}),
+    ("Let the team - Ana, Raj and Chen - know by text that standup is cancelled today.", {P, SMS}),
+    ("Show me where Stanford Shopping Center is on the map and text the location to Emily.", {MO, P, SMS}),
+    ("Create a Zoom meeting for tomorrow 4pm about the budget with Omar and text him the link.", {E, P, Z, SMS}),
+    ("Jot down in my Travel note that the passport renewal takes 6 weeks.", {AN}),
+]
+
 THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
@@ -65,6 +134,20 @@ def sweep(held: tuple[Example, ...], scores: list[dict[str, float]]) -> None:
             f"{threshold:9.2f} | {hits / n:6.3f} | {statistics.mean(sizes):10.2f} | {falls / n:8.3f} | "
             f"{hits_raw / n:18.3f} | {statistics.mean(sizes_raw):16.2f}{mark}"
         )
+
+
+def handwritten(selector: EmbeddingSelector, embedder: Embedder) -> None:
+    vectors = embedder.encode_sync([q for q, _ in HANDWRITTEN]).vectors
+    print(f"\n## Hand-written out-of-template queries ({len(HANDWRITTEN)}): threshold -> recall, mean tools")
+    for threshold in (0.1, 0.15, 0.2, 0.25, 0.3):
+        hits, sizes = 0, []
+        for (query, needed), vector in zip(HANDWRITTEN, vectors, strict=True):
+            names = {t.name for t in choose_tools(selector.scores(vector[None, :]), ALL, threshold)[0]}
+            hits += needed <= names
+            sizes.append(len(names))
+            if threshold == EMBEDDING_THRESHOLD and not needed <= names:
+                print(f"  miss at default: {query!r}: {sorted(needed - names)}")
+        print(f"{threshold:.2f}: recall {hits / len(HANDWRITTEN):.3f}, mean tools {statistics.mean(sizes):.2f}")
 
 
 def knn_baseline(index: ExampleIndex, held: tuple[Example, ...], vectors: np.ndarray) -> None:
@@ -161,8 +244,6 @@ def main() -> None:
 
     import torch
 
-    from tinyagent.embeddings import Embedder
-
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}")
@@ -186,6 +267,7 @@ def main() -> None:
     vectors = embedder.encode_sync([e.query for e in held]).vectors
     scores = [selector.scores(v[None, :]) for v in vectors]
     sweep(held, scores)
+    handwritten(selector, embedder)
     knn_baseline(index, held, vectors)
     misses(held, scores)
     example_quality(rag, held)

@@ -293,3 +293,11 @@ def test_classifier_checkpoint_resolution(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     with pytest.raises(ModelLoadError, match="offline"):
         resolve_checkpoint("squeeze-ai-lab/TinyAgent-ToolRAG", offline=True)
+
+
+def test_create_in_classifier_mode(tiny_classifier_dir: Path, tmp_path: Path) -> None:
+    rag = ToolRAG.create(BagOfWords(), data_dir=tmp_path, mode="classifier", classifier_model=tiny_classifier_dir)
+    assert isinstance(rag.selector, ClassifierSelector)
+    result = rag.retrieve("text Sid hi", ALL, top_k=2)
+    assert [n for n, _ in result.tools] == ["get_phone_number", "send_sms"] and len(result.examples) == 2
+    assert list((tmp_path / "toolrag").glob("examples-*.json"))
