@@ -15,6 +15,8 @@ from tinyagent.inference.types import GenerationParams
 from tinyagent.settings import Settings
 
 USER = [{"role": "user", "content": "hi"}]
+# A grammar with no end: generation can only stop at max_tokens (or when cancelled).
+ENDLESS = "root ::= [a-z] root"
 
 
 @pytest.fixture
@@ -75,13 +77,14 @@ def test_queue_full_is_503_with_retry_after(small_queue_server: LiveServer) -> N
 
 def test_disconnect_frees_the_model(small_queue_server: LiveServer) -> None:
     server = small_queue_server
-    body = {"prompt": "the", "max_tokens": 1900, "grammar": "root ::= [a-z]+", "stream": True}
+    body = {"prompt": "the", "max_tokens": 1900, "grammar": ENDLESS, "stream": True}
     with (
         httpx.Client(timeout=30) as http,
         http.stream("POST", server.v1 + "/completions", json=body) as response,
     ):
         assert response.status_code == 200
-        next(response.iter_lines())
+        lines = response.iter_lines()  # keep the iterator: dropping it closes the stream
+        assert next(lines).startswith("data: ")
         assert busy(server)[0] is True
     # The stream is closed mid-generation: the model must become free without finishing 1900 tokens.
     wait_for(lambda: busy(server) == (False, 0), "free")
@@ -91,7 +94,7 @@ def test_disconnect_frees_the_model(small_queue_server: LiveServer) -> None:
 
 def test_disconnect_during_non_streamed_request(small_queue_server: LiveServer) -> None:
     server = small_queue_server
-    body = {"prompt": "the", "max_tokens": 1900, "grammar": "root ::= [a-z]+"}
+    body = {"prompt": "the", "max_tokens": 1900, "grammar": ENDLESS}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.v1 + "/completions", json=body, timeout=0.05)
     wait_for(lambda: busy(server) == (False, 0), "free")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from harness import LiveServer, live_server
 from tinyagent.cli import main
@@ -18,7 +18,7 @@ KEY = "s3cret-key"
 
 @pytest.fixture(scope="module")
 def keyed_server(tiny_settings: Settings) -> Iterator[LiveServer]:
-    settings = tiny_settings.model_copy(update={"api_key": KEY, "cors_origins": ["https://app.example"]})
+    settings = tiny_settings.model_copy(update={"api_key": SecretStr(KEY), "cors_origins": ["https://app.example"]})
     with live_server(settings) as server:
         yield server
 

@@ -73,9 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.should_exit = True
 
     app = create_app(settings, resolved=resolved, on_fatal=on_fatal)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
-    )
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     server.run()
     return EXIT_MODEL if failure else 0
@@ -107,9 +105,7 @@ def _configure(settings: Settings) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tinyagent", description="TinyAgent Server: local agents on small models."
-    )
+    parser = argparse.ArgumentParser(prog="tinyagent", description="TinyAgent Server: local agents on small models.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="Start the server.")
     add_settings_arguments(serve)
@@ -119,10 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="Print the OpenAPI spec (or write it with --out).")
     openapi.add_argument("--out", help="File to write.")
     openapi.set_defaults(handler=_openapi)
+    commands.add_parser("worker", add_help=False, help="Run a tool worker: --backend macos|sandbox [--socket PATH].")
+    commands.add_parser("sandbox", add_help=False, help="Reset or show the sandbox world: reset|show [--data-dir DIR].")
     return parser
 
 
+# Subcommands that own their argument parsing (their flags are not Settings fields).
+DELEGATED: dict[str, tuple[str, str]] = {
+    "worker": ("tinyagent.workers.launch", "worker_main"),
+    "sandbox": ("tinyagent.workers.sandbox.manage", "sandbox_main"),
+}
+
+
+def _delegate(argv: list[str]) -> int | None:
+    if not argv or argv[0] not in DELEGATED:
+        return None
+    import importlib
+
+    module, function = DELEGATED[argv[0]]
+    entry: Callable[[list[str]], int] = getattr(importlib.import_module(module), function)
+    return entry(argv[1:])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    delegated = _delegate(argv)
+    if delegated is not None:
+        return delegated
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
