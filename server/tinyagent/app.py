@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
-from tinyagent.api import health
+from tinyagent.api import health, toolrag
 from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.openai import router as openai_router
 from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
@@ -48,6 +48,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(openai_router.router)
     app.include_router(openai_router.extras)
+    app.include_router(toolrag.router)
     _install_middleware(app, settings)
     return app
 

@@ -47,16 +47,18 @@ class Embedder:
                 path = str(bundled_model_path()) if self.model_name == BUNDLED_MODEL else self.model_name
                 # The bundled model is a local directory; make sure nothing reaches for the hub.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                # One thread: the model shares two cores with llama.cpp, and torch's spinning
+                # threads made retrieval 5-50x slower under contention (bench/bench_toolrag.py).
+                torch.set_num_threads(1)
                 self._model = SentenceTransformer(path, device="cpu")
             return self._model
 
     def encode_sync(self, texts: list[str]) -> Embeddings:
         model = self._load()
-        vectors = model.encode(
-            texts, batch_size=self.max_batch, normalize_embeddings=True, convert_to_numpy=True
-        )
+        vectors = model.encode(texts, batch_size=self.max_batch, normalize_embeddings=True, convert_to_numpy=True)
         tokens = sum(len(ids) for ids in model.tokenizer(texts, truncation=True)["input_ids"])
         return Embeddings(vectors=np.asarray(vectors, dtype=np.float32), token_count=tokens)
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tinyagent.chat.formats import ChatFormatter, ModelTemplate, get_chat_format
 from tinyagent.chat.service import ChatService
@@ -21,6 +21,9 @@ from tinyagent.inference.types import Backend, ModelInfo
 from tinyagent.models.profiles import GENERIC, ModelProfile
 from tinyagent.models.resolve import ResolvedModel, resolve_model
 from tinyagent.settings import Settings
+
+if TYPE_CHECKING:
+    from tinyagent.toolrag.select import ToolRAG
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,28 @@ class Runtime:
     error: str | None = None
     loaded: LoadedModel | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _toolrag: ToolRAG | None = field(default=None, repr=False)
+    _toolrag_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    async def toolrag(self) -> ToolRAG:
+        """The ToolRAG index, built (or loaded from its disk cache) on first use, off the event loop."""
+        async with self._toolrag_lock:
+            if self._toolrag is None:
+                self._toolrag = await asyncio.to_thread(self._create_toolrag)
+            return self._toolrag
+
+    def _create_toolrag(self) -> ToolRAG:
+        from tinyagent.toolrag.select import ToolRAG
+
+        s = self.settings
+        return ToolRAG.create(
+            self.embedder,
+            data_dir=s.data_dir,
+            mode=s.toolrag_mode,
+            classifier_model=s.toolrag_classifier,
+            offline=s.offline,
+            threshold=s.toolrag_threshold,
+        )
 
     def require_model(self) -> LoadedModel:
         if self.loaded is None:
@@ -60,9 +85,7 @@ class Runtime:
             info = self.loaded.service.info
             # resolve_model has already warned loudly about a fallback; this line says it is ready.
             fallback = " (fallback)" if info.fallback_reason else ""
-            log.info(
-                "model %s%s ready (context %d, from %s)", info.id, fallback, info.context_length, info.source
-            )
+            log.info("model %s%s ready (context %d, from %s)", info.id, fallback, info.context_length, info.source)
         except Exception as exc:  # any load failure must be reported, not lost in a task
             self.status, self.error = "failed", str(exc)
             log.error("model failed to load: %s", exc, exc_info=not isinstance(exc, ServiceError))

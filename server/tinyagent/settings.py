@@ -51,9 +51,7 @@ class Settings(BaseSettings):
     chat_format: str | None = Field(
         None, description="Override the model profile's prompt format (chatml, alpaca, gemma-base, jinja)."
     )
-    n_ctx: int | None = Field(
-        None, ge=256, description="Context length in tokens (default: the model profile's)."
-    )
+    n_ctx: int | None = Field(None, ge=256, description="Context length in tokens (default: the model profile's).")
     n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
     n_batch: int = Field(512, ge=16, description="Prompt-processing batch size in tokens.")
     prompt_cache_mb: int = Field(
@@ -61,9 +59,7 @@ class Settings(BaseSettings):
         ge=0,
         description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off).",
     )
-    offline: bool = Field(
-        False, description="Never contact the model hub; use only local files and the hub cache."
-    )
+    offline: bool = Field(False, description="Never contact the model hub; use only local files and the hub cache.")
     hub_endpoint: str | None = Field(
         None,
         description="Model hub base URL (default: huggingface_hub's, or HF_ENDPOINT); for mirrors and tests.",
@@ -97,6 +93,20 @@ class Settings(BaseSettings):
         True,
         description="Constrain plan generation with a grammar built from the enabled tools (valid plans only).",
     )
+    toolrag: bool = Field(
+        True, description="Pick the tools and in-context examples for each query with ToolRAG (requests may override)."
+    )
+    toolrag_mode: Literal["embedding", "classifier"] = Field(
+        "embedding",
+        description="ToolRAG tool selection: 'embedding' (offline, bundled) or 'classifier' (TinyAgent-ToolRAG DeBERTa).",
+    )
+    toolrag_classifier: str = Field(
+        "squeeze-ai-lab/TinyAgent-ToolRAG", description="Path or hub id of the ToolRAG classifier checkpoint."
+    )
+    toolrag_top_k: int = Field(6, ge=0, le=32, description="In-context examples ToolRAG retrieves per query.")
+    toolrag_threshold: float | None = Field(
+        None, gt=0, lt=1, description="Tool-selection score threshold (default: calibrated per mode)."
+    )
     tool_backend: Literal["macos", "sandbox"] | None = Field(
         None,
         description="Tool worker backend: macos drives the Mac's apps, sandbox a SQLite world (default: by platform).",
@@ -116,9 +126,7 @@ class Settings(BaseSettings):
     # --- server ------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address to bind. Anything but loopback requires --api-key.")
     port: int = Field(50001, ge=0, le=65535, description="Port to bind.")
-    api_key: SecretStr | None = Field(
-        None, description="Require 'Authorization: Bearer <key>' on every API request."
-    )
+    api_key: SecretStr | None = Field(None, description="Require 'Authorization: Bearer <key>' on every API request.")
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Extra Host header names accepted besides loopback names (DNS-rebinding protection).",
@@ -131,9 +139,7 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests that may wait for the model; past this the server answers 503 with Retry-After.",
     )
-    max_body_bytes: int = Field(
-        4 * 1024 * 1024, ge=1024, description="Largest accepted request body (413 above)."
-    )
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest accepted request body (413 above).")
     max_tokens_limit: int = Field(
         4096,
         ge=1,

@@ -1,0 +1,61 @@
+"""POST /toolrag: which tools and examples ToolRAG picks for a query (debugging, and for clients)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from tinyagent.agent.tools import ToolSet
+from tinyagent.api.deps import RuntimeDep
+from tinyagent.api.openai.protocol import ErrorResponse
+
+router = APIRouter(tags=["agent"], responses={c: {"model": ErrorResponse} for c in (400, 401, 403, 413, 503)})
+
+
+class ToolRAGRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=4000)
+    tools: list[str] | None = Field(None, description="Narrow the candidate tools to these names.")
+    apps: list[str] | None = Field(None, description="Narrow the candidate tools to these apps.")
+    top_k: int | None = Field(None, ge=0, le=32, description="Examples to retrieve (default: the setting).")
+
+
+class ScoredToolOut(BaseModel):
+    name: str
+    score: float
+
+
+class ExampleOut(BaseModel):
+    query: str
+    plan: str
+    similarity: float
+
+
+class ToolRAGResponse(BaseModel):
+    tools: list[ScoredToolOut]
+    examples: list[ExampleOut]
+    fallback: bool = Field(description="True when no tool passed the threshold and every enabled tool was kept.")
+    timings: dict[str, float] = Field(description="Milliseconds per stage.")
+
+
+def enabled_tools(runtime_apps: list[str], apps: list[str] | None, tools: list[str] | None) -> ToolSet:
+    enabled = ToolSet.for_apps(runtime_apps)
+    if apps is None and tools is None:
+        return enabled
+    return enabled.select(apps=apps, tools=tools)
+
+
+@router.post("/toolrag")
+async def toolrag(body: ToolRAGRequest, runtime: RuntimeDep) -> ToolRAGResponse:
+    enabled = enabled_tools(runtime.settings.enabled_apps, body.apps, body.tools)
+    rag = await runtime.toolrag()
+    top_k = runtime.settings.toolrag_top_k if body.top_k is None else body.top_k
+    result = await rag.aretrieve(body.query, enabled, top_k=top_k)
+    examples: list[dict[str, Any]] = [{"query": q, "plan": p, "similarity": s} for q, p, s in result.examples]
+    return ToolRAGResponse(
+        tools=[ScoredToolOut(name=n, score=round(s, 4)) for n, s in result.tools],
+        examples=[ExampleOut(**e) for e in examples],
+        fallback=result.fallback,
+        timings={k: round(v, 3) for k, v in result.timings.items()},
+    )
