@@ -64,3 +64,24 @@ def openai_stream(items: AsyncIterator[BaseModel | dict[str, Any]]) -> EventSour
     closes ``items`` and so stops the generation behind it.
     """
     return EventSourceResponse(_openai_frames(items), ping=PING_SECONDS, headers={"x-accel-buffering": "no"})
+
+
+async def _named_frames(items: AsyncIterator[tuple[str, BaseModel]]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for name, payload in items:
+            yield ServerSentEvent(data=payload.model_dump_json(), event=name)
+    except ServiceError as exc:
+        yield ServerSentEvent(data=json.dumps(service_error_body(exc)), event="error")
+    except Exception:
+        log.exception("stream failed")
+        body = error_body("Internal server error; see the server log.", "server_error", None, "internal_error")
+        yield ServerSentEvent(data=json.dumps(body), event="error")
+
+
+def named_event_stream(items: AsyncIterator[tuple[str, BaseModel]]) -> EventSourceResponse:
+    """A stream of named events (``event: task`` + JSON ``data``) for our own, non-OpenAI routes.
+
+    Errors after the first byte become an ``error`` event carrying the OpenAI error envelope; there
+    is no ``[DONE]``, the last event names the end. Disconnects close ``items`` as for openai_stream.
+    """
+    return EventSourceResponse(_named_frames(items), ping=PING_SECONDS, headers={"x-accel-buffering": "no"})

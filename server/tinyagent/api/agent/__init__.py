@@ -1,0 +1,1 @@
+"""Agent routes: LLMCompiler planning (/plan) and the tool registry (/tools)."""

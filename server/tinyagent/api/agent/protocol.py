@@ -1,0 +1,103 @@
+"""Wire models for the agent routes (/plan, /tools).
+
+Unlike the OpenAI routes, unknown request fields are refused: this API is ours, and a misspelt
+``tool`` silently planning with every tool would be worse than a 400 naming the field. They are
+collected (``extra="allow"``) and refused by the handler, so the error names the field itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PlanBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    query: str | None = Field(
+        None,
+        description="The user's request to plan. Required unless 'plan' is given; then it is context only.",
+    )
+    plan: str | None = Field(
+        None,
+        description=(
+            "A ready plan text (TinyAgent/LLMCompiler syntax) to parse and validate without the model, "
+            "e.g. a plan a client edited."
+        ),
+    )
+    tools: list[str] | None = Field(
+        None, description="Subset of the enabled tool names to plan with ([] = none: a join-only plan)."
+    )
+    apps: list[str] | None = Field(None, description="Enabled apps whose tools to plan with (union with 'tools').")
+    timezone: str | None = Field(
+        None,
+        description="IANA time zone of the user (e.g. 'Europe/Paris'); default: the server's local zone.",
+    )
+    instructions: str | None = Field(
+        None, description="Custom instructions, added to the prompt after the server's own ones."
+    )
+    grammar: bool | None = Field(
+        None,
+        description="Constrain sampling to well-formed plans (default: the server's plan_grammar setting).",
+    )
+    stream: bool = Field(False, description="Stream 'task' events as lines complete, then one 'plan' event (SSE).")
+    max_tokens: int | None = Field(None, ge=1, description="Bound on generated tokens (default: the plan's size).")
+    seed: int | None = Field(None, description="Sample with this seed instead of greedily.")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature (default 0, greedy).")
+    model: str | None = Field(None, description="If given, must name the served model.")
+
+
+ArgJson = Any  # str | int | bool | None | list[ArgJson]: JSON of a plan argument
+
+
+class TaskOut(BaseModel):
+    id: int
+    tool: str
+    args: list[ArgJson]
+    depends_on: list[int]
+    thought: str | None = None
+
+
+class PlanErrorOut(BaseModel):
+    line: int = Field(description="1-based line of the plan text; 0 for whole-plan problems.")
+    text: str
+    code: str
+    message: str
+    severity: Literal["error", "warning"]
+
+
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class PlanResponse(BaseModel):
+    plan_id: str
+    object: Literal["plan"] = "plan"
+    query: str | None
+    tasks: list[TaskOut] = Field(
+        description="Tasks in plan order (for an invalid plan: those accepted before the first error)."
+    )
+    raw: str = Field(description="The plan text as generated or given.")
+    model: str | None = Field(description="The model that wrote the plan; null for a given plan.")
+    usage: UsageOut | None
+    timings: dict[str, float]
+    errors: list[PlanErrorOut] = Field(description="Errors (the plan must not run) and warnings (it may).")
+    valid: bool = Field(description="True when the plan has no errors and can run.")
+
+
+class ToolOut(BaseModel):
+    name: str
+    app: str
+    description: str = Field(description="The tool's description as the planner prompt shows it.")
+    parameters: dict[str, Any] = Field(description="JSON schema of the positional arguments, by name.")
+    side_effects: bool
+    effect: Literal["none", "opens_app", "writes"]
+
+
+class ToolList(BaseModel):
+    object: Literal["list"] = "list"
+    apps: list[str]
+    data: list[ToolOut]

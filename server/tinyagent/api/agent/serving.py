@@ -1,0 +1,173 @@
+"""Between the agent routes and the core: request -> PlanRequest, planner events -> wire shapes.
+
+Settings read here (``enabled_apps``, ``planner_instructions``, ``plan_grammar``) are looked up
+with defaults so the routes work before those fields exist in ``Settings``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tinyagent.agent.plan import ArgValue, Task
+from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
+from tinyagent.agent.planner import PlanEvent, PlanFinished, Planner, PlanRequest, TaskParsed
+from tinyagent.agent.tools import APPS, ToolSet, ToolSpec
+from tinyagent.api.agent import protocol as p
+from tinyagent.chat.formats import ModelTemplate, get_chat_format
+from tinyagent.errors import InvalidRequest
+from tinyagent.runtime import LoadedModel
+from tinyagent.settings import Settings
+
+# (event name, payload) pairs: what the SSE layer frames.
+NamedEvent = tuple[str, p.TaskOut | p.PlanResponse]
+
+
+def enabled_tools(settings: Settings) -> ToolSet:
+    apps: Iterable[str] = getattr(settings, "enabled_apps", None) or APPS
+    return ToolSet.for_apps(apps)
+
+
+def selected_tools(settings: Settings, body: p.PlanBody) -> ToolSet:
+    return enabled_tools(settings).select(apps=body.apps, tools=body.tools)
+
+
+def user_zone(name: str | None) -> tzinfo:
+    if name is None:
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None  # astimezone() always attaches a zone
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest(
+            f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'America/New_York'.",
+            param="timezone",
+        ) from None
+
+
+def check_body(body: p.PlanBody) -> None:
+    """No unknown fields; a plan to validate, or a non-blank query to plan."""
+    if body.model_extra:
+        names = sorted(body.model_extra)
+        valid = ", ".join(p.PlanBody.model_fields)
+        raise InvalidRequest(f"Unknown field(s): {', '.join(names)}. Valid fields: {valid}.", param=names[0])
+    if body.plan is None and body.query is None:
+        raise InvalidRequest("Give 'query' (to plan) or 'plan' (to validate a plan text).", param="query")
+    if body.plan is None and body.query is not None and not body.query.strip():
+        raise InvalidRequest("'query' must not be blank.", param="query")
+
+
+def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings) -> PlanRequest:
+    assert body.query is not None
+    setting_text: str | None = getattr(settings, "planner_instructions", None)
+    instructions = tuple(text for text in (setting_text, body.instructions) if text and text.strip())
+    grammar = body.grammar if body.grammar is not None else bool(getattr(settings, "plan_grammar", True))
+    return PlanRequest(
+        query=body.query,
+        tools=tools,
+        now=datetime.now(user_zone(body.timezone)),
+        user_instructions=instructions,
+        use_grammar=grammar,
+        max_tokens=body.max_tokens,
+        seed=body.seed,
+        temperature=body.temperature,
+    )
+
+
+def planner_for(model: LoadedModel, settings: Settings) -> Planner:
+    # The same format the chat routes use: the settings' override, else the profile's.
+    template: ModelTemplate | None = getattr(model.service.backend, "model_template", None)
+    formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
+    return Planner(model.service, formatter, stop=model.profile.stop)
+
+
+# --- core -> wire ------------------------------------------------------------------------------------
+
+
+def _arg_json(value: ArgValue) -> Any:
+    return [_arg_json(item) for item in value] if isinstance(value, tuple) else value
+
+
+def task_out(task: Task) -> p.TaskOut:
+    return p.TaskOut(
+        id=task.id,
+        tool=task.tool,
+        args=[_arg_json(arg) for arg in task.args],
+        depends_on=list(task.depends_on),
+        thought=task.thought,
+    )
+
+
+def plan_response(
+    outcome: PlanOutcome,
+    raw: str,
+    query: str | None,
+    *,
+    finished: PlanFinished | None = None,
+    model: str | None,
+) -> p.PlanResponse:
+    errors = [
+        p.PlanErrorOut(line=e.line, text=e.text, code=e.code, message=e.message, severity=e.severity.value)
+        for e in outcome.errors
+    ]
+    usage = None
+    if finished is not None:
+        u = finished.usage
+        usage = p.UsageOut(
+            prompt_tokens=u.prompt_tokens, completion_tokens=u.completion_tokens, total_tokens=u.total_tokens
+        )
+    return p.PlanResponse(
+        plan_id=f"plan-{uuid.uuid4().hex}",
+        query=query,
+        tasks=[task_out(t) for t in outcome.tasks],
+        raw=raw,
+        model=model,
+        usage=usage,
+        timings=dict(finished.timings) if finished is not None else {},
+        errors=errors,
+        valid=outcome.plan is not None,
+    )
+
+
+def finished_response(finished: PlanFinished, query: str, model: str) -> p.PlanResponse:
+    return plan_response(finished.outcome, finished.raw, query, finished=finished, model=model)
+
+
+def validate_text(text: str, tools: ToolSet, query: str | None) -> p.PlanResponse:
+    """A given plan, parsed and checked against ``tools`` without the model."""
+    return plan_response(parse_plan(text, tools), text, query, model=None)
+
+
+async def plan_events(events: AsyncIterator[PlanEvent], query: str, model: str) -> AsyncIterator[NamedEvent]:
+    """Planner events as SSE events: ``task`` per completed line, then ``plan``."""
+    async for event in events:
+        if isinstance(event, TaskParsed):
+            yield "task", task_out(event.task)
+        elif isinstance(event, PlanFinished):
+            yield "plan", finished_response(event, query, model)
+
+
+async def given_plan_events(response: p.PlanResponse) -> AsyncIterator[NamedEvent]:
+    for task in response.tasks:
+        yield "task", task
+    yield "plan", response
+
+
+def tool_out(spec: ToolSpec) -> p.ToolOut:
+    schema = spec.openai_schema()["function"]["parameters"]
+    return p.ToolOut(
+        name=spec.name,
+        app=spec.app,
+        description=spec.planner_description,
+        parameters=schema,
+        side_effects=spec.has_side_effects,
+        effect=spec.effect.value,
+    )
+
+
+def tool_list(tools: ToolSet) -> p.ToolList:
+    return p.ToolList(apps=list(tools.apps), data=[tool_out(t) for t in tools])
