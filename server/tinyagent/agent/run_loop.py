@@ -1,0 +1,352 @@
+"""One run, start to answer: plan (or a given plan) -> execute while planning -> join -> maybe replan.
+
+The loop owns no storage or transport: it reports through ``RunContext.emit`` (which stores, then
+publishes) and asks ``RunContext`` for approvals. Failures it cannot turn into observations raise
+``RunFailed``; cancellation and the run deadline arrive as asyncio cancellation from outside.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from tinyagent.agent.events import (
+    AnswerEvent,
+    AnswerToken,
+    ApprovalPolicy,
+    ApprovalRequired,
+    PlanTokenEvent,
+    ReplanEvent,
+    RunEvent,
+    TaskCreated,
+    TaskFinished,
+    TaskStarted,
+    ThoughtEvent,
+)
+from tinyagent.agent.executor import Executor, TaskResult, TaskState, args_json
+from tinyagent.agent.joiner import (
+    SUMMARY,
+    JoinAnswerDelta,
+    JoinDecision,
+    Joiner,
+    JoinThought,
+    RoundRecord,
+    replan_context,
+    scratchpad,
+)
+from tinyagent.agent.plan import Task
+from tinyagent.agent.plan_parser import PlanOutcome
+from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
+from tinyagent.agent.prompts import build_system_prompt
+from tinyagent.agent.summarize import ModelKit, summarize_text
+from tinyagent.agent.tools import ToolSet, ToolSpec
+from tinyagent.errors import ServiceError
+from tinyagent.workers.protocol import ToolContext, ToolOutcome
+
+E = TypeVar("E", bound=RunEvent)
+# Codes whose message tells the model how to fix its call (upstream's "try again" wording).
+FIXABLE = frozenset({"invalid_argument", "unknown_tool"})
+
+
+class ToolCaller(Protocol):
+    async def call(
+        self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None
+    ) -> ToolOutcome: ...
+
+
+class RunContext(Protocol):
+    """What the loop needs from its run: event emission and approval decisions."""
+
+    def emit(self, cls: type[E], **fields: Any) -> E: ...
+
+    async def approval(self, round: int, task_id: int, timeout: float) -> bool | None:
+        """True/False once decided, None if nobody decided within ``timeout``."""
+        ...
+
+
+class RunFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    tool_timeout_s: float = 30.0
+    run_timeout_s: float = 300.0
+    max_tasks_per_run: int = 32
+    max_replans: int = 1
+    approval_timeout_s: float = 120.0
+    plan_tokens: bool = False
+    send_drafts: bool = False
+    use_grammar: bool = True
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    query: str | None
+    tools: ToolSet
+    now: datetime  # the user's wall clock, in their zone
+    timezone: str = "UTC"
+    plan: PlanOutcome | None = None  # a given, already validated plan: no planner
+    plan_text: str | None = None
+    approval: ApprovalPolicy = "never"
+    user_instructions: tuple[str, ...] = ()
+    examples: str | None = None  # from the ToolRAG hook, for the first round
+
+
+class ReplanPlanner(Planner):
+    """The planner with upstream's replan system prompt (replan bullets and examples)."""
+
+    def system_prompt(self, req: PlanRequest) -> str:
+        return build_system_prompt(req.tools, req.now, user_instructions=req.user_instructions, replan=True)
+
+
+def error_observation(outcome: ToolOutcome) -> str:
+    message = (outcome.error_message or outcome.error_code or "failed").rstrip("!.")
+    if outcome.error_code in FIXABLE:
+        return f"Error: {message}! You MUST correct this error and try again!"
+    return f"Error: {message}"
+
+
+def plan_error_observation(text: str, message: str) -> str:
+    """Upstream's synthetic join() observation when plan generation stopped on an error."""
+    return (
+        f"The plan generation was stopped due to an error in tool '{text.strip()}'! Error: {message}! "
+        "You MUST correct this error and try again!"
+    )
+
+
+class RunLoop:
+    def __init__(
+        self,
+        run: RunContext,
+        request: RunRequest,
+        config: RunConfig,
+        tools: ToolCaller,
+        model: ModelKit | None,
+    ) -> None:
+        self.run, self.req, self.config, self.worker, self.model = run, request, config, tools, model
+        self.rounds: list[RoundRecord] = []
+        self.summary: str | None = None
+        self.task_count = 0
+        self.timings: dict[str, float] = {}
+        # Set by the ToolRAG hook before execute(): the first round's prompt tools and examples.
+        self.planner_tools: ToolSet | None = None
+        self.req_examples: str | None = request.examples
+
+    async def execute(self) -> str:
+        """The answer; raises RunFailed for a run that cannot produce one."""
+        rounds = 1 if self.req.plan is not None else 1 + self.config.max_replans
+        for number in range(1, rounds + 1):
+            record = await self._round(number)
+            self.rounds.append(record)
+            decision = await self._join(final=number == rounds)
+            if decision is None:
+                return self._answer_without_model()
+            if not decision.replan:
+                return self._answer(decision)
+            record.join_thought = decision.thought
+            self.run.emit(ReplanEvent, round=number + 1, reason=decision.thought or "")
+        raise AssertionError("the last round cannot replan")
+
+    # --- a round: tasks in, observations out ---------------------------------------------------------
+
+    async def _round(self, number: int) -> RoundRecord:
+        record = RoundRecord(number)
+        executor = Executor(number, {t.name: t for t in self.req.tools}, self._run_task)
+        started = time.perf_counter()
+        try:
+            if self.req.plan is not None:
+                for task in self.req.plan.tasks:
+                    self._add(executor, task)
+            else:
+                record.plan_error = await self._plan(number, executor)
+            await executor.wait()
+        finally:
+            await executor.cancel()  # no-op unless we are leaving early (cancelled, failed, deadline)
+        record.tasks = executor.ordered
+        self.timings[f"round_{number}_s"] = time.perf_counter() - started
+        return record
+
+    def _add(self, executor: Executor, task: Task) -> None:
+        if task.is_join:
+            return
+        self.task_count += 1
+        if self.task_count > self.config.max_tasks_per_run:
+            raise RunFailed(
+                "too_many_tasks", f"The plan has more than {self.config.max_tasks_per_run} tasks (max_tasks_per_run)."
+            )
+        self.run.emit(
+            TaskCreated,
+            round=executor.round,
+            task_id=task.id,
+            tool=task.tool,
+            args=args_json(task.args),
+            depends_on=list(task.depends_on),
+            thought=task.thought,
+        )
+        executor.add(task)
+
+    async def _plan(self, number: int, executor: Executor) -> str | None:
+        """Feed the planner's tasks to ``executor`` as they are parsed; a stopped plan's error text."""
+        if self.model is None:
+            raise RunFailed("model_not_ready", "The model is not loaded; a query needs it to plan.")
+        first = number == 1
+        planner_cls = Planner if first else ReplanPlanner
+        planner = planner_cls(self.model.generator, self.model.formatter, stop=self.model.stop)
+        query = self.req.query or ""
+        if not first:
+            query = f"{query}\n{replan_context(self.rounds, self.req.tools)}"
+        # Replanning sees every enabled tool (as upstream): a missing tool may be why round 1 failed.
+        tools = (self.planner_tools or self.req.tools) if first else self.req.tools
+        req = PlanRequest(
+            query=query,
+            tools=tools,
+            now=self.req.now,
+            user_instructions=self.req.user_instructions,
+            examples=self.req_examples if first else None,
+            use_grammar=self.config.use_grammar,
+        )
+        finished: PlanFinished | None = None
+        started = time.perf_counter()
+        async with aclosing(planner.stream(req)) as events:
+            async for event in events:
+                if isinstance(event, PlanToken) and self.config.plan_tokens:
+                    self.run.emit(PlanTokenEvent, round=number, text=event.text)
+                elif isinstance(event, TaskParsed):
+                    self.timings.setdefault("time_to_first_task_s", time.perf_counter() - started)
+                    self._add(executor, event.task)
+                elif isinstance(event, PlanFinished):
+                    finished = event
+        self.timings[f"plan_{number}_s"] = time.perf_counter() - started
+        return _plan_error(finished)
+
+    # --- one task -------------------------------------------------------------------------------------
+
+    async def _run_task(self, state: TaskState) -> TaskResult:
+        task, args = state.task, state.args or ()
+        spec = self.req.tools.get(task.tool)
+        if self._needs_approval(spec):
+            refused = await self._ask(state)
+            if refused is not None:
+                return self._finish(state, refused, 0.0)
+        self.run.emit(TaskStarted, round=state.round, task_id=task.id, tool=task.tool, args=args_json(args))
+        started = time.perf_counter()
+        context = ToolContext(timezone=self.req.timezone, send_drafts=self.config.send_drafts)
+        outcome = await self.worker.call(task.tool, list(args), timeout=self.config.tool_timeout_s, context=context)
+        result = await self._result(outcome)
+        return self._finish(state, result, time.perf_counter() - started)
+
+    def _needs_approval(self, spec: ToolSpec | None) -> bool:
+        if self.req.approval == "always":
+            return True
+        return self.req.approval == "writes" and spec is not None and spec.writes
+
+    async def _ask(self, state: TaskState) -> TaskResult | None:
+        """None when approved; otherwise the result that stands in for the call."""
+        timeout = self.config.approval_timeout_s
+        self.run.emit(
+            ApprovalRequired,
+            round=state.round,
+            task_id=state.task.id,
+            tool=state.task.tool,
+            args=args_json(state.args or ()),
+            timeout_s=timeout,
+        )
+        decided = await self.run.approval(state.round, state.task.id, timeout)
+        if decided:
+            return None
+        if decided is None:
+            message = f"No approval within {timeout:g} s: {state.task.tool} was not run."
+            return TaskResult(False, f"Error: {message}", error_code="approval_timeout", error=message)
+        message = f"The user denied {state.task.tool}; it was not run."
+        return TaskResult(False, f"Error: {message}", error_code="denied", error=message)
+
+    async def _result(self, outcome: ToolOutcome) -> TaskResult:
+        if not outcome.ok:
+            message = outcome.error_message or outcome.error_code or "failed"
+            return TaskResult(False, error_observation(outcome), error_code=outcome.error_code, error=message)
+        if outcome.kind == "pdf_text":
+            try:
+                self.summary = await summarize_text(self.model, outcome.result)
+            except ServiceError as exc:  # e.g. the queue is full: this task fails, the run goes on
+                message = f"The PDF was read but could not be summarised: {exc.message}"
+                return TaskResult(False, f"Error: {message}", error_code="summary_failed", error=message)
+            return TaskResult(True, self.summary, result=self.summary)
+        return TaskResult(True, outcome.result, result=outcome.result)
+
+    def _finish(self, state: TaskState, result: TaskResult, duration: float) -> TaskResult:
+        self.run.emit(
+            TaskFinished,
+            round=state.round,
+            task_id=state.task.id,
+            tool=state.task.tool,
+            ok=result.ok,
+            result=result.result,
+            error_code=result.error_code,
+            error=result.error,
+            observation=result.observation,
+            duration_s=duration,
+        )
+        return result
+
+    # --- joining --------------------------------------------------------------------------------------
+
+    async def _join(self, *, final: bool) -> JoinDecision | None:
+        if self.model is None:
+            return None
+        joiner = Joiner(
+            self.model.generator, self.model.formatter, stop=self.model.stop, use_grammar=self.config.use_grammar
+        )
+        number = len(self.rounds)
+        pad = scratchpad(self.rounds, self.req.tools)
+        started = time.perf_counter()
+        decision: JoinDecision | None = None
+        async for event in _events(joiner.stream(self.req.query or "", pad, final=final)):
+            if isinstance(event, JoinThought):
+                self.run.emit(ThoughtEvent, round=number, text=event.text)
+            elif isinstance(event, JoinAnswerDelta):
+                self.run.emit(AnswerToken, text=event.text)
+            else:
+                decision = event
+        self.timings[f"join_{number}_s"] = time.perf_counter() - started
+        assert decision is not None
+        return decision
+
+    def _answer(self, decision: JoinDecision) -> str:
+        answer = decision.answer
+        if answer.strip() == SUMMARY and self.summary is not None:
+            answer = self.summary
+        rest = answer[len(decision.streamed) :] if answer.startswith(decision.streamed) else ""
+        if rest:
+            self.run.emit(AnswerToken, text=rest)
+        self.run.emit(AnswerEvent, text=answer)
+        return answer
+
+    def _answer_without_model(self) -> str:
+        """A given plan run while no model is loaded: the last task's observation is the answer."""
+        tasks = [state for record in self.rounds for state in record.tasks]
+        answer = self.summary or (tasks[-1].observation if tasks else "The plan has no tasks.")
+        self.run.emit(AnswerToken, text=answer)
+        self.run.emit(AnswerEvent, text=answer)
+        return answer
+
+
+def _plan_error(finished: PlanFinished | None) -> str | None:
+    if finished is None:
+        return plan_error_observation("", "the planner stopped without finishing the plan")
+    fatal = finished.outcome.fatal_errors
+    if not fatal:
+        return None
+    return plan_error_observation(fatal[0].text, fatal[0].message)
+
+
+async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async with aclosing(stream) as events:  # type: ignore[type-var]
+        async for event in events:
+            yield event

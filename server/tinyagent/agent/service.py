@@ -1,0 +1,153 @@
+"""Wiring for the agent runs: ``build_agent(runtime)`` at start-up, ``await agent.aclose()`` at shutdown.
+
+Settings this module reads are looked up with defaults (``getattr``) so it works before the
+integration commit adds them to ``Settings``; the defaults here are the documented ones.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinyagent.agent.events import ApprovalPolicy
+from tinyagent.agent.run_loop import RunConfig
+from tinyagent.agent.run_store import RunStore
+from tinyagent.agent.runs import RunManager, ToolChooser
+from tinyagent.agent.summarize import ModelKit
+from tinyagent.agent.tools import APPS, ArgType, Effect, Param, ToolSet, ToolSpec
+from tinyagent.chat.formats import ModelTemplate, get_chat_format
+from tinyagent.errors import ServiceError
+from tinyagent.runtime import LoadedModel, Runtime
+from tinyagent.settings import Settings
+from tinyagent.workers.client import WorkerClient
+
+DEFAULTS: Mapping[str, Any] = {
+    "run_timeout_s": 300.0,
+    "max_tasks_per_run": 32,
+    "max_replans": 1,
+    "approval": "never",
+    "approval_timeout_s": 120.0,
+    "run_plan_tokens": False,
+    "cancel_on_disconnect": False,
+    "sync_run_timeout_s": 120.0,
+    "runs_db": None,
+}
+
+
+def setting(settings: Settings, name: str) -> Any:
+    return getattr(settings, name, DEFAULTS.get(name))
+
+
+@dataclass
+class AgentService:
+    """What the /run routes use: the manager plus the request-level defaults from Settings."""
+
+    manager: RunManager
+    worker: WorkerClient
+    settings: Settings
+    extra_tools: tuple[ToolSpec, ...] = ()  # test hooks (hidden sandbox tools); never from settings
+
+    @property
+    def default_approval(self) -> ApprovalPolicy:
+        value: ApprovalPolicy = setting(self.settings, "approval")
+        return value
+
+    @property
+    def cancel_on_disconnect(self) -> bool:
+        return bool(setting(self.settings, "cancel_on_disconnect"))
+
+    @property
+    def sync_run_timeout_s(self) -> float:
+        return float(setting(self.settings, "sync_run_timeout_s"))
+
+    def enabled_tools(self) -> ToolSet:
+        apps = getattr(self.settings, "enabled_apps", None) or APPS
+        base = ToolSet.for_apps(apps)
+        return ToolSet((*base.tools, *self.extra_tools)) if self.extra_tools else base
+
+    async def aclose(self) -> None:
+        await self.manager.aclose()
+        await self.worker.aclose()
+
+
+def run_config(settings: Settings) -> RunConfig:
+    return RunConfig(
+        tool_timeout_s=settings.tool_timeout_s,
+        run_timeout_s=float(setting(settings, "run_timeout_s")),
+        max_tasks_per_run=int(setting(settings, "max_tasks_per_run")),
+        max_replans=int(setting(settings, "max_replans")),
+        approval_timeout_s=float(setting(settings, "approval_timeout_s")),
+        plan_tokens=bool(setting(settings, "run_plan_tokens")),
+        send_drafts=settings.send_drafts,
+        use_grammar=settings.plan_grammar,
+    )
+
+
+def worker_for(settings: Settings, *, env: Mapping[str, str] | None = None, hidden: bool = False) -> WorkerClient:
+    if settings.tool_worker_socket is not None:
+        return WorkerClient(socket_path=settings.tool_worker_socket, env=env, allow_hidden_tools=hidden)
+    backend = settings.tool_backend or (
+        "macos" if sys.platform == "darwin" or platform.system() == "Darwin" else "sandbox"
+    )
+    return WorkerClient.for_backend(backend, data_dir=settings.data_dir, env=env, allow_hidden_tools=hidden)
+
+
+def model_kit(loaded: LoadedModel | None, settings: Settings) -> ModelKit | None:
+    if loaded is None:
+        return None
+    # The same format the chat and /plan routes use: the settings' override, else the profile's.
+    template: ModelTemplate | None = getattr(loaded.service.backend, "model_template", None)
+    formatter = get_chat_format(settings.chat_format or loaded.profile.chat_format, template)
+    return ModelKit(loaded.service, formatter, tuple(loaded.profile.stop))
+
+
+def runs_db_path(settings: Settings) -> Path:
+    configured: Path | None = setting(settings, "runs_db")
+    return Path(configured) if configured is not None else Path(settings.data_dir) / "runs.sqlite"
+
+
+def build_agent(
+    runtime: Runtime,
+    *,
+    worker: WorkerClient | None = None,
+    chooser: ToolChooser | None = None,
+    extra_tools: tuple[ToolSpec, ...] = (),
+) -> AgentService:
+    """The agent runs' parts for ``runtime``; marks runs a previous process left in flight as interrupted.
+
+    ``chooser`` is the ToolRAG hook (None: plan with every enabled tool and the default examples).
+    """
+    settings = runtime.settings
+    worker = worker or worker_for(settings)
+    manager = RunManager(
+        RunStore(runs_db_path(settings)),
+        worker,
+        run_config(settings),
+        model=lambda: model_kit(runtime.loaded, settings),
+        chooser=chooser,
+    )
+    manager.recover()
+    return AgentService(manager, worker, settings, extra_tools)
+
+
+def sandbox_debug_tools() -> tuple[ToolSpec, ...]:
+    """Registry entries for the sandbox's hidden test tools (``TINYAGENT_SANDBOX_DEBUG=1``), so plans
+    in tests and benchmarks can name them; pair with ``WorkerClient(allow_hidden_tools=True)``."""
+    seconds = (Param("seconds", ArgType.STR),)  # a string: plan arguments have no floats
+    message = (Param("message", ArgType.STR),)
+    shapes = (("_debug_sleep", seconds), ("_debug_crash", ()), ("_debug_freeze", ()), ("_debug_raise", message))
+    return tuple(
+        ToolSpec(name, 100 + i, "files", Effect.NONE, params, (f"Sandbox test hook {name}.",))
+        for i, (name, params) in enumerate(shapes)
+    )
+
+
+class AgentUnavailable(ServiceError):
+    """The agent runs were not set up in this app (e.g. an app built without the agent)."""
+
+    status_code = 503
+    code = "agent_unavailable"
