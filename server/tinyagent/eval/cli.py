@@ -1,0 +1,234 @@
+"""``tinyagent eval``: the graph-isomorphism success rate of a model (or a predictions file) on a dataset.
+
+    tinyagent eval [--data FILE] [--model M] [--predictions FILE] [--json OUT] [--limit N]
+                   [--grammar/--no-grammar] [--toolrag/--no-toolrag] [--seed S] [--now ISO]
+                   [--upstream-compat] [--max-tokens N] [any server setting, e.g. --n-threads 2]
+
+``--data`` defaults to the bundled dev set. With ``--predictions`` (JSON Lines of {"query", "plan"})
+no model is loaded. Exit codes: 0 done, 2 bad arguments or data, 3 model not loadable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tinyagent.agent.plan_grammar import PlanGrammarOptions
+from tinyagent.agent.tools import APPS, ToolSet
+from tinyagent.errors import ModelLoadError, ServiceError
+from tinyagent.eval.data import Dataset, dev_set_path, load_dataset, load_predictions
+from tinyagent.eval.runner import (
+    DEFAULT_NOW,
+    GenerationOptions,
+    QueryResult,
+    Selection,
+    generate_one,
+    report,
+    score_predictions,
+)
+
+if TYPE_CHECKING:
+    from tinyagent.settings import Settings
+
+EXIT_USAGE = 2
+EXIT_MODEL = 3
+# The longest dev-set plan is ~150 tokens; the cap stops a model that never writes join() early.
+DEFAULT_MAX_TOKENS = 256
+
+T = TypeVar("T")
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings field (--model, --n-threads, ...), then the eval's own flags.
+
+    The parser must use ``conflict_handler="resolve"``: where a setting and an eval flag share a
+    name (``--toolrag``), the eval's wins, so its defaults stay explicit and reproducible.
+    """
+    from tinyagent.cli import add_settings_arguments
+
+    add_settings_arguments(parser)
+    parser.add_argument(
+        "--data", type=Path, help="testing_data.json or JSON Lines of {query, plan} (default: dev set)."
+    )
+    parser.add_argument("--predictions", type=Path, help="Score this JSON Lines file of {query, plan}; no model.")
+    parser.add_argument("--json", dest="json_out", type=Path, help="Write per-query results and the summary here.")
+    parser.add_argument("--limit", type=int, help="Only the first N examples.")
+    parser.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=True, help="Plan grammar on.")
+    parser.add_argument(
+        "--toolrag",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Select tools and examples with ToolRAG.",
+    )
+    parser.add_argument("--seed", type=int, help="Sample with this seed instead of greedily.")
+    parser.add_argument(
+        "--now", type=datetime.fromisoformat, default=DEFAULT_NOW, help="The prompt's date (ISO; default %(default)s)."
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="Token cap per plan, 0 = none (default %(default)s)."
+    )
+    parser.add_argument(
+        "--max-plan-lines", type=int, help="Grammar bound on plan lines, join() included (default: the planner's)."
+    )
+    parser.add_argument(
+        "--upstream-compat",
+        action="store_true",
+        help="Headline success rate with upstream's exact reference semantics.",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    parser.set_defaults(handler=run_eval)
+
+
+def add_eval_command(commands: Any) -> None:
+    """Register ``eval`` on the ``tinyagent`` subcommands (``commands`` from add_subparsers())."""
+    help_text = "Score a model or a predictions file on a plan dataset."
+    configure_parser(commands.add_parser("eval", help=help_text, conflict_handler="resolve"))
+
+
+def eval_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tinyagent eval", description=(__doc__ or "").splitlines()[0], conflict_handler="resolve"
+    )
+    configure_parser(parser)
+    return run_eval(parser.parse_args(argv))
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"tinyagent eval: {message}", file=sys.stderr)  # noqa: T201 - CLI output
+    return code
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    try:
+        dataset = load_dataset(args.data or dev_set_path()).limited(args.limit)
+        if args.predictions is not None:
+            model_id = None
+            results = score_predictions(dataset, load_predictions(args.predictions), _progress_fn(args))
+        else:
+            results, model_id = asyncio.run(_generate_all(dataset, args))
+    except (OSError, ValueError) as exc:  # unreadable or malformed data / predictions, bad settings
+        return _fail(str(exc) if not isinstance(exc, ValidationError) else f"invalid settings:\n{exc}", EXIT_USAGE)
+    except ModelLoadError as exc:
+        return _fail(f"cannot load the model: {exc.message}", EXIT_MODEL)
+    except ServiceError as exc:
+        return _fail(exc.message, EXIT_USAGE)
+    lines, document = report(results, upstream_compat=args.upstream_compat, meta=_meta(args, dataset, model_id))
+    for line in [*_header(dataset, model_id, args), *lines]:
+        print(line)  # noqa: T201 - CLI output
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def _header(dataset: Dataset, model_id: str | None, args: argparse.Namespace) -> list[str]:
+    source = f"predictions {args.predictions}" if model_id is None else f"model {model_id}"
+    mode = (
+        ""
+        if model_id is None
+        else f", grammar {'on' if args.grammar else 'off'}, toolrag {'on' if args.toolrag else 'off'}"
+    )
+    return [f"Dataset: {dataset.describe()}", f"Scoring {source}{mode}", ""]
+
+
+def _meta(args: argparse.Namespace, dataset: Dataset, model_id: str | None) -> dict[str, Any]:
+    return {
+        "config": {
+            "data": str(dataset.source),
+            "predictions": str(args.predictions) if args.predictions else None,
+            "model": model_id,
+            "grammar": args.grammar,
+            "toolrag": args.toolrag,
+            "seed": args.seed,
+            "now": args.now.isoformat(sep=" "),
+            "max_tokens": args.max_tokens,
+            "max_plan_lines": args.max_plan_lines,
+            "limit": args.limit,
+            "upstream_compat": args.upstream_compat,
+        },
+        "dataset": {
+            "examples": len(dataset.examples),
+            "records": dataset.records,
+            "without_plan": dataset.without_plan,
+            "invalid_reference": dataset.invalid,
+            "unknown_tools": dataset.unknown_tools,
+            "problems": list(dataset.problems),
+        },
+    }
+
+
+def _progress_fn(args: argparse.Namespace) -> Callable[[Iterable[T]], Iterable[T]]:
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs
+
+    def wrap(items: Iterable[T]) -> Iterable[T]:
+        wrapped: Iterable[T] = tqdm(items, desc="scoring", unit="query", disable=args.no_progress)
+        return wrapped
+
+    return wrap
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from tinyagent.cli import settings_from_args
+
+    return settings_from_args(args)
+
+
+async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[list[QueryResult], str]:
+    from tqdm import tqdm
+
+    from tinyagent.agent.planner import Planner
+    from tinyagent.chat.formats import get_chat_format
+    from tinyagent.runtime import load_model
+
+    settings = _settings(args)
+    tools = ToolSet.for_apps(settings.enabled_apps or APPS)
+    select = _selector(settings, tools) if args.toolrag else (lambda _query: Selection(tools))
+    grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
+    # 0 = no cap of our own: the planner then bounds the plan by the grammar and the context.
+    options = GenerationOptions(args.now, args.grammar, args.seed, args.max_tokens or None, grammar)
+    model = await load_model(settings, None)
+    try:
+        template = getattr(model.service.backend, "model_template", None)
+        formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
+        planner = Planner(model.service, formatter, stop=model.profile.stop)
+        results: list[QueryResult] = []
+        with tqdm(total=len(dataset.examples), desc="planning", unit="query", disable=args.no_progress) as bar:
+            for example in dataset.examples:
+                results.append(await generate_one(example, planner.plan, select(example.query), options))
+                bar.update(1)
+                bar.set_postfix(success=f"{sum(r.score.success for r in results)}/{len(results)}")
+        return results, model.service.info.id
+    finally:
+        await model.service.backend.aclose()
+
+
+def _selector(settings: Settings, tools: ToolSet) -> Callable[[str], Selection]:
+    """ToolRAG's tools and examples per query, as the server would choose them."""
+    from tinyagent.embeddings import Embedder
+    from tinyagent.toolrag.select import ToolRAG
+
+    rag = ToolRAG.create(
+        Embedder(settings.embedding_model),
+        data_dir=settings.data_dir,
+        mode=settings.toolrag_mode,
+        classifier_model=settings.toolrag_classifier,
+        offline=settings.offline,
+        threshold=settings.toolrag_threshold,
+    )
+
+    def select(query: str) -> Selection:
+        result = rag.retrieve(query, tools, top_k=settings.toolrag_top_k)
+        return Selection(result.toolset(tools), result.examples_block())
+
+    return select
+
+
+if __name__ == "__main__":
+    sys.exit(eval_main())
