@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
 from tinyagent.api import health, toolrag
+from tinyagent.api.agent import router as agent_router
 from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.openai import router as openai_router
 from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
@@ -49,6 +50,7 @@ def create_app(
     app.include_router(openai_router.router)
     app.include_router(openai_router.extras)
     app.include_router(toolrag.router)
+    app.include_router(agent_router.router)
     _install_middleware(app, settings)
     return app
 
