@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.tools import ArgType, ToolSpec
+
+log = logging.getLogger(__name__)
 
 # $N and ${N}; one regex pass, so "$12" is never read as "$1" followed by "2", and text inside a
 # substituted observation is never substituted again (upstream's highest-id-first replace loop
@@ -116,14 +119,17 @@ class Executor:
 
     async def _run(self, state: TaskState) -> None:
         task = state.task
+        for dep in task.depends_on:
+            await self.states[dep].done.wait()
+        observations = {dep: self.states[dep].observation for dep in task.depends_on}
+        state.args = substitute_args(task, self._tools.get(task.tool), observations)
         try:
-            for dep in task.depends_on:
-                await self.states[dep].done.wait()
-            observations = {dep: self.states[dep].observation for dep in task.depends_on}
-            state.args = substitute_args(task, self._tools.get(task.tool), observations)
             state.result = await self._run_task(state)
-        finally:
-            state.done.set()
+        except Exception as exc:  # a bug in running one task must not strand its dependents
+            log.exception("task %s failed", task.id)
+            state.result = TaskResult(False, f"Error: {exc}", error_code="internal_error", error=str(exc))
+        # Not in a finally: a cancelled task never completes, so its dependents never start.
+        state.done.set()
 
     async def wait(self) -> None:
         # Not gather(): one task failing with a bug must not leave the others running unobserved.

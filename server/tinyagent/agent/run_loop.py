@@ -97,6 +97,8 @@ class RunRequest:
     approval: ApprovalPolicy = "never"
     user_instructions: tuple[str, ...] = ()
     examples: str | None = None  # from the ToolRAG hook, for the first round
+    # False: no joiner model call; the answer is the last task's observation (given plans only).
+    joiner: bool = True
 
 
 class ReplanPlanner(Planner):
@@ -298,7 +300,7 @@ class RunLoop:
     # --- joining --------------------------------------------------------------------------------------
 
     async def _join(self, *, final: bool) -> JoinDecision | None:
-        if self.model is None:
+        if self.model is None or (self.req.plan is not None and not self.req.joiner):
             return None
         joiner = Joiner(
             self.model.generator, self.model.formatter, stop=self.model.stop, use_grammar=self.config.use_grammar
@@ -329,7 +331,7 @@ class RunLoop:
         return answer
 
     def _answer_without_model(self) -> str:
-        """A given plan run while no model is loaded: the last task's observation is the answer."""
+        """A given plan run without the joiner (asked for, or no model loaded): the last observation."""
         tasks = [state for record in self.rounds for state in record.tasks]
         answer = self.summary or (tasks[-1].observation if tasks else "The plan has no tasks.")
         self.run.emit(AnswerToken, text=answer)

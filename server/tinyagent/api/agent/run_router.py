@@ -1,0 +1,160 @@
+"""Run routes: start a run (SSE or one flat JSON), follow it, approve/deny, cancel, list.
+
+Thin: requests become ``RunRequest``s (``run_serving.py``), the ``RunManager`` does the work, and
+run events become SSE frames here (``id: seq``, ``event: type``, ``data: json``) so a client that
+lost its connection resumes with ``Last-Event-ID`` and misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from tinyagent.agent.events import RunEvent, RunFinished
+from tinyagent.agent.service import AgentService, AgentUnavailable
+from tinyagent.api.agent import run_protocol as p
+from tinyagent.api.agent import run_serving as s
+from tinyagent.api.cancellation import ClientDisconnected, cancel_on_disconnect
+from tinyagent.api.errors import error_body, service_error_body
+from tinyagent.api.openai.protocol import ErrorResponse
+from tinyagent.api.sse import PING_SECONDS
+from tinyagent.errors import InvalidRequest, ServiceError
+
+log = logging.getLogger(__name__)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 503)
+}
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {}},
+        "description": "With stream=true (default): SSE events (id = seq, event = type); stream=false: RunOut JSON.",
+    }
+}
+
+router = APIRouter(tags=["runs"], responses=ERRORS)
+
+
+def get_agent(request: Request) -> AgentService:
+    agent: AgentService | None = getattr(request.app.state, "agent", None)
+    if agent is None:
+        raise AgentUnavailable("Agent runs are not available in this server.")
+    return agent
+
+
+AgentDep = Annotated[AgentService, Depends(get_agent)]
+
+
+async def _frames(events: AsyncIterator[RunEvent]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for event in events:
+            yield ServerSentEvent(id=str(event.seq), event=event.type, data=json.dumps(event.to_json()))
+    except ServiceError as exc:
+        yield ServerSentEvent(data=json.dumps(service_error_body(exc)), event="error")
+    except Exception:
+        log.exception("run stream failed")
+        body = error_body("Internal server error; see the server log.", "server_error", None, "internal_error")
+        yield ServerSentEvent(data=json.dumps(body), event="error")
+
+
+async def _followed(agent: AgentService, run_id: str, after: int, *, owner: bool) -> AsyncIterator[RunEvent]:
+    """The run's events; if the client that started the run leaves early, maybe cancel it (setting)."""
+    finished = False
+    try:
+        async for event in agent.manager.subscribe(run_id, after):
+            finished = isinstance(event, RunFinished)
+            yield event
+    finally:
+        if owner and not finished and agent.cancel_on_disconnect:
+            # We may be inside a cancellation: cancel the run from a task of its own.
+            asyncio.ensure_future(s.cancel_quietly(agent, run_id))
+
+
+def run_stream(agent: AgentService, run_id: str, after: int, *, owner: bool = False) -> EventSourceResponse:
+    return EventSourceResponse(
+        _frames(_followed(agent, run_id, after, owner=owner)),
+        ping=PING_SECONDS,
+        headers={"x-accel-buffering": "no"},
+    )
+
+
+@router.post("/run", response_model=p.RunOut, responses=STREAM)
+async def start_run(body: p.RunBody, agent: AgentDep, request: Request) -> Any:
+    """Plan ``query`` and execute the plan while it is written (or execute a given ``plan``), join, answer.
+
+    The run goes on in the background: a client that disconnects can follow it again with
+    ``GET /runs/{id}/events`` (``Last-Event-ID``). 400 for a bad body or a given plan with errors,
+    503 while the model loads (query runs) or when the run store is unusable.
+    """
+    run_id = agent.manager.start(s.run_request(body, agent))
+    if body.stream:
+        return run_stream(agent, run_id, 0, owner=True)
+    try:
+        await cancel_on_disconnect(request, agent.manager.settle(run_id, agent.sync_run_timeout_s))
+    except ClientDisconnected:
+        if agent.cancel_on_disconnect:
+            await s.cancel_quietly(agent, run_id)
+        raise
+    return s.run_out(agent.manager.state(run_id), agent.sync_run_timeout_s)
+
+
+@router.get("/runs", response_model=p.RunList)
+async def list_runs(agent: AgentDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> p.RunList:
+    """The most recent runs, newest first."""
+    return p.RunList(runs=[s.summary(row) for row in agent.manager.recent(limit)])
+
+
+@router.get("/runs/{run_id}", response_model=p.RunOut)
+async def get_run(run_id: str, agent: AgentDep) -> p.RunOut:
+    """A run's state, tasks (with results) and answer."""
+    return s.run_out(agent.manager.state(run_id), None)
+
+
+@router.get("/runs/{run_id}/events", responses=STREAM)
+async def run_events(
+    run_id: str,
+    agent: AgentDep,
+    after: Annotated[int | None, Query(ge=0, description="Only events with a larger seq.")] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """The run's events after ``Last-Event-ID`` (or ``?after=``), then live ones until ``run_finished``."""
+    agent.manager.require(run_id)
+    return run_stream(agent, run_id, _after(after, last_event_id))
+
+
+def _after(after: int | None, last_event_id: str | None) -> int:
+    if after is not None:
+        return after
+    if last_event_id is None or not last_event_id.strip():
+        return 0
+    try:
+        value = int(last_event_id.strip())
+    except ValueError:
+        raise InvalidRequest("Last-Event-ID must be an event's seq number.", param="last-event-id") from None
+    if value < 0:
+        raise InvalidRequest("Last-Event-ID must not be negative.", param="last-event-id")
+    return value
+
+
+@router.post("/runs/{run_id}/cancel", response_model=p.RunOut)
+async def cancel_run(run_id: str, agent: AgentDep) -> p.RunOut:
+    """Stop the run: generation stops, pending tasks never start, running tool calls are abandoned."""
+    return s.run_out(await agent.manager.cancel(run_id), None)
+
+
+@router.post("/runs/{run_id}/approve", response_model=p.RunOut)
+async def approve(run_id: str, agent: AgentDep, body: p.DecisionBody | None = None) -> p.RunOut:
+    """Let the waiting task (``task_id``, default the earliest waiting) run. 409 if none waits."""
+    return await s.decide(agent, run_id, body, approved=True)
+
+
+@router.post("/runs/{run_id}/deny", response_model=p.RunOut)
+async def deny(run_id: str, agent: AgentDep, body: p.DecisionBody | None = None) -> p.RunOut:
+    """Refuse the waiting task: it does not run and its observation says so. 409 if none waits."""
+    return await s.decide(agent, run_id, body, approved=False)
