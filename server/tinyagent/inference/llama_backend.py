@@ -68,8 +68,7 @@ class _PromptCache(LlamaRAMCache):
     @property
     def cache_size(self) -> int:
         return sum(
-            int(s.llama_state_size) + int(s.scores.nbytes) + int(s.input_ids.nbytes)
-            for s in self.cache_state.values()
+            int(s.llama_state_size) + int(s.scores.nbytes) + int(s.input_ids.nbytes) for s in self.cache_state.values()
         )
 
 
@@ -142,9 +141,7 @@ class LlamaBackend:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"cannot load model {path}: {exc}") from exc
-        info = ModelInfo(
-            id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason
-        )
+        info = ModelInfo(id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason)
         cache = _PromptCache(capacity_bytes=prompt_cache_mb * 1024 * 1024) if prompt_cache_mb > 0 else None
         log.info(
             "loaded %s (n_ctx=%d, threads=%d, prompt cache %d MB)",
@@ -210,9 +207,7 @@ class LlamaBackend:
         finally:
             emit(_DONE)
 
-    def _generate_sync(
-        self, prompt: str, params: GenerationParams, run: _Run, emit: Callable[[object], None]
-    ) -> None:
+    def _generate_sync(self, prompt: str, params: GenerationParams, run: _Run, emit: Callable[[object], None]) -> None:
         run.started = time.perf_counter()
         tokens = self._tokenize(prompt)
         max_tokens = self._room_for(len(tokens), params.max_tokens)

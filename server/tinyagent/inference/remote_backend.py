@@ -163,9 +163,7 @@ class RemoteBackend:
             for route in routes:
                 if route == _NO_TOKENIZER:
                     return None
-                body = (
-                    {"input": text} if route == "/extras/tokenize" else {"content": text, "add_special": True}
-                )
+                body = {"input": text} if route == "/extras/tokenize" else {"content": text, "add_special": True}
                 resp = await self._client.post(f"{self._root}{route}", json=body)
                 if resp.status_code in (404, 405):
                     continue
@@ -278,9 +276,7 @@ def _http_error(resp: httpx.Response) -> ServiceError:
     status = resp.status_code
     if status in (429, 503):
         retry = resp.headers.get("retry-after", "1")
-        return ServerBusy(
-            f"remote model server is busy: {message}", retry_after=int(retry) if retry.isdigit() else 1
-        )
+        return ServerBusy(f"remote model server is busy: {message}", retry_after=int(retry) if retry.isdigit() else 1)
     if status in (401, 403) or status >= 500 or status < 400:
         # A rejected API key is our configuration problem, not the client's request.
         return UpstreamError(f"remote model server answered {status}: {message}")
