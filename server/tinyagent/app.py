@@ -12,9 +12,11 @@ from tinyagent import __version__
 from tinyagent.api import health, toolrag
 from tinyagent.api.agent import router as agent_router
 from tinyagent.api.errors import install_error_handlers
+from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
 from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
 from tinyagent.embeddings import Embedder
+from tinyagent.metrics import Metrics
 from tinyagent.models.resolve import ResolvedModel
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings, is_loopback
@@ -51,12 +53,15 @@ def create_app(
     app.include_router(openai_router.extras)
     app.include_router(toolrag.router)
     app.include_router(agent_router.router)
+    # One registry per app, so several apps can share a process; not in the spec (not an API route).
+    app.state.metrics = Metrics()
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     _install_middleware(app, settings)
     return app
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    # add_middleware wraps outward: the last added runs first (Host check, then size, CORS, key).
+    # add_middleware wraps outward: the last added runs first (request id, metrics, Host check, size, CORS, key).
     if settings.api_key is not None:
         app.add_middleware(ApiKeyGuard, api_key=settings.api_key.get_secret_value())
     if settings.cors_origins:
@@ -71,3 +76,6 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     # Bound beyond loopback, Host names are not known in advance; the required API key protects instead.
     if is_loopback(settings.host) or settings.allowed_hosts:
         app.add_middleware(HostGuard, allowed=settings.host_allow_list())
+    # Outermost, so rejected requests are counted and logged with their request id too.
+    app.add_middleware(HttpMetrics, metrics=app.state.metrics)
+    app.add_middleware(RequestId)
