@@ -1,0 +1,192 @@
+"""Run internals without a server: joiner prompt and parsing, substitution, the executor, the store,
+and the stored->live handover of subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tinyagent.agent.events import RunFinished, TaskCreated, event_from_json
+from tinyagent.agent.executor import Executor, TaskResult, TaskState, substitute
+from tinyagent.agent.joiner import (
+    JoinAnswerDelta,
+    JoinerOutputParser,
+    RoundRecord,
+    joiner_prompt,
+    replan_context,
+    scratchpad,
+    stringify,
+)
+from tinyagent.agent.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
+from tinyagent.agent.plan import Task
+from tinyagent.agent.plan_parser import parse_plan
+from tinyagent.agent.run_loop import RunConfig, RunRequest
+from tinyagent.agent.run_store import RunStore
+from tinyagent.agent.runs import RunManager
+from tinyagent.agent.tools import ArgType, ToolSet
+from tinyagent.workers.protocol import ToolContext, ToolOutcome
+
+TOOLS = ToolSet.all()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+# --- joiner prompt and scratchpad ---------------------------------------------------------------------
+
+
+def test_joiner_prompts_keep_upstreams_text() -> None:
+    assert OUTPUT_PROMPT.startswith("Follow these rules:\n - You MUST only output either Finish or Replan")
+    assert "john@doe.comopen_and_get_file_path" in OUTPUT_PROMPT and "again!Thought:" in OUTPUT_PROMPT
+    assert "Question: What is the content of the Apple meeting notes? \n" in OUTPUT_PROMPT
+    assert OUTPUT_PROMPT.endswith("Action: Replan\n###\n") and OUTPUT_PROMPT.count("###\n") == 5
+    assert " - You MUST only output Finish, or you WILL BE PENALIZED.\n" in OUTPUT_PROMPT_FINAL
+    assert "Replan" not in OUTPUT_PROMPT_FINAL and OUTPUT_PROMPT_FINAL.endswith("Action: Finish(Summary)\n###\n")
+    assert joiner_prompt("q", "pad", final=False) == f"{OUTPUT_PROMPT}\nQuestion: q\n\npad\n"
+
+
+def test_stringify_rule() -> None:
+    assert stringify("get_phone_number", ("Sid",), TOOLS) == "get_phone_number(Sid)"
+    assert stringify("send_sms", (("+1 415",), "hi"), TOOLS) == "send_sms(recipients=['+1 415'], message=hi)"
+    assert (
+        stringify("reply_to_email", ((), "Thanks", ()), TOOLS)
+        == "reply_to_email(cc=[], content=Thanks, attachments=[])"
+    )
+
+
+def _state(task: Task, observation: str, args: tuple[Any, ...] | None = None) -> TaskState:
+    state = TaskState(task, 1, args=args if args is not None else task.args)
+    state.result = TaskResult(True, observation)
+    return state
+
+
+def test_scratchpad_and_replan_context() -> None:
+    first = RoundRecord(1, [_state(Task.make(1, "get_phone_number", ["Sid"], thought="Find Sid"), "+1 415")])
+    assert scratchpad([first], TOOLS) == "Thought: Find Sid\nget_phone_number(Sid)\nObservation: +1 415"
+    first.join_thought = "Sid has no email"
+    second = RoundRecord(2, plan_error="stopped")
+    # Each entry ends with a newline and rounds are joined by two more, as upstream concatenates them.
+    assert scratchpad([first, second], TOOLS).endswith("+1 415\n\n\njoin()\nObservation: stopped")
+    assert replan_context([first], TOOLS) == (
+        "Previous Plan:\n\nThought: Find Sid\n1. get_phone_number(Sid)\nObservation: +1 415\n\n\n"
+        "Thought: Sid has no email\n\nCurrent Plan:\n\n"
+    )
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_joiner_parser_streams_the_answer_whatever_the_chunking(chunk: int) -> None:
+    text = "Thought: Easy.\nAction: Finish(Meeting (Friday) at 3)"
+    parser = JoinerOutputParser(final=False)
+    deltas = []
+    for i in range(0, len(text), chunk):
+        deltas += [d.text for d in parser.feed(text[i : i + chunk]) if isinstance(d, JoinAnswerDelta)]
+    decision = parser.decision()
+    assert decision.answer == "Meeting (Friday) at 3" and decision.thought == "Easy." and not decision.replan
+    assert "".join(deltas) == decision.answer == decision.streamed
+
+
+def test_joiner_parser_replan_summary_and_no_action() -> None:
+    replan = JoinerOutputParser(final=False)
+    replan.feed("Thought: The error is fixable.\nAction: Replan")
+    assert replan.decision().replan
+    final = JoinerOutputParser(final=True)
+    final.feed("Action: Replan")
+    assert not final.decision().replan  # the last round cannot replan
+    summary = JoinerOutputParser(final=False)
+    assert not [d for d in summary.feed("Action: Finish(Summary)") if isinstance(d, JoinAnswerDelta)]
+    assert summary.decision().answer == "Summary"
+    rambling = JoinerOutputParser(final=False)
+    rambling.feed("no action here")
+    assert rambling.decision().answer == "no action here"
+
+
+# --- substitution -------------------------------------------------------------------------------------
+
+
+def test_substitution() -> None:
+    obs = {1: "one", 2: "two $1", 12: "twelve"}
+    assert substitute("$12 and $1 and ${2}", obs) == "twelve and one and two $1"  # no re-substitution
+    assert substitute(("$1", "x ${12}"), obs) == ("one", "x twelve")
+    assert substitute("costs $40", obs) == "costs $40"
+    assert substitute("$3", {3: " 60 "}, ArgType.INT) == 60
+    assert substitute("$3", {3: "sixty"}, ArgType.INT) == "sixty"  # left for validation to refuse
+    assert substitute("$3", {3: "True"}, ArgType.BOOL) is True
+
+
+@pytest.mark.anyio
+async def test_executor_starts_dependents_on_completion_and_runs_independents_together() -> None:
+    plan = parse_plan(
+        '1. get_phone_number("A")\n2. get_phone_number("B")\n3. send_sms(["$1", "$2"], "x")\n4. join()', TOOLS
+    )
+    both_running = asyncio.Event()
+    running: set[int] = set()
+    order: list[str] = []
+
+    async def run_task(state: TaskState) -> TaskResult:
+        order.append(f"start {state.task.id}")
+        running.add(state.task.id)
+        if {1, 2} <= running:
+            both_running.set()
+        if state.task.id in (1, 2):
+            await both_running.wait()  # deadlocks unless 1 and 2 run at the same time
+        running.discard(state.task.id)
+        order.append(f"end {state.task.id}")
+        return TaskResult(True, f"obs{state.task.id}")
+
+    executor = Executor(1, {t.name: t for t in TOOLS}, run_task)
+    for task in plan.tasks[:-1]:
+        executor.add(task)
+    await asyncio.wait_for(executor.wait(), 30)
+    assert order.index("start 3") > max(order.index("end 1"), order.index("end 2"))
+    assert executor.states[3].args == (("obs1", "obs2"), "x")
+
+
+# --- store and manager --------------------------------------------------------------------------------
+
+
+def test_store_round_trip_and_interrupted(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    store.create_run("r1", "q", None, "never")
+    created = TaskCreated(run_id="r1", seq=1, ts=1.0, round=1, task_id=1, tool="t", args=["a", ["b"]], depends_on=[])
+    store.append(created)
+    assert store.events("r1") == [created] and event_from_json(created.to_json()) == created
+    assert store.mark_interrupted() == ["r1"]
+    last = store.events("r1", after=1)[0]
+    assert isinstance(last, RunFinished) and last.status == "interrupted"
+    assert store.get("r1").status == "interrupted"  # type: ignore[union-attr]
+    assert store.tasks("r1")[0].status == "interrupted"
+
+
+class InstantWorker:
+    async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
+        await asyncio.sleep(0)
+        return ToolOutcome.success(f"{tool}:{args[0]}")
+
+
+@pytest.mark.anyio
+async def test_subscribers_joining_at_any_point_see_every_event_once(tmp_path: Path) -> None:
+    manager = RunManager(RunStore(tmp_path / "runs.sqlite"), InstantWorker(), RunConfig(), model=lambda: None)
+    text = "\n".join(f'{i}. get_phone_number("n{i}")' for i in range(1, 9)) + "\n9. join()"
+    request = RunRequest(query=None, tools=TOOLS, now=datetime.now(UTC), plan=parse_plan(text, TOOLS), plan_text=text)
+    run_id = manager.start(request)
+
+    async def collect(after: int) -> list[int]:
+        return [event.seq async for event in manager.subscribe(run_id, after)]
+
+    early = asyncio.create_task(collect(0))
+    await asyncio.sleep(0)
+    late: list[asyncio.Task[list[int]]] = []
+    for after in range(0, 30, 3):  # subscribe while the run is emitting, from many positions
+        late.append(asyncio.create_task(collect(after)))
+        await asyncio.sleep(0)
+    full = await asyncio.wait_for(early, 30)
+    assert full == list(range(1, len(full) + 1))
+    for after, task in zip(range(0, 30, 3), late, strict=True):
+        assert await asyncio.wait_for(task, 30) == [seq for seq in full if seq > after]
+    await manager.aclose()
