@@ -197,6 +197,7 @@ RESULT_KEYS = {
     "timings",
     "completion_tokens",
     "tools_offered",
+    "finish_reason",
     "success",
     "success_ours",
     "success_upstream",

@@ -64,6 +64,8 @@ class QueryResult:
     timings: dict[str, float] = field(default_factory=dict)
     completion_tokens: int | None = None
     tools_offered: tuple[str, ...] | None = None
+    # "length" = cut at the token cap: under the grammar the only way a plan ends up invalid.
+    finish_reason: str | None = None
 
     def to_json(self, upstream_compat: bool) -> dict[str, Any]:
         body = asdict(self)
@@ -114,6 +116,7 @@ def _finished_result(example: Example, finished: PlanFinished, selection: Select
         timings=dict(finished.timings),
         completion_tokens=finished.usage.completion_tokens,
         tools_offered=selection.tools.names,
+        finish_reason=finished.finish_reason,
     )
 
 
@@ -188,7 +191,9 @@ def summary_lines(summary: Summary, results: Sequence[QueryResult], upstream_com
         f"{_pct(summary.tool_set_recall)}   (distinct tools, per-query mean)",
     ]
     if any(r.timings for r in results):
+        capped = sum(r.finish_reason == "length" for r in results)
         lines += [
+            f"{'cut at the token cap':<28} {capped} of {len(results)}",
             _stats_line("time to first task", timing_stats(results, "time_to_first_task_s"), " s"),
             _stats_line("total plan time", timing_stats(results, "total_s"), " s"),
             _stats_line("tokens/s", timing_stats(results, "tokens_per_s"), ""),
@@ -222,6 +227,7 @@ def report(
             "time_to_first_task_s": timing_stats(results, "time_to_first_task_s"),
             "total_s": timing_stats(results, "total_s"),
             "tokens_per_s": timing_stats(results, "tokens_per_s"),
+            "cut_at_token_cap": sum(r.finish_reason == "length" for r in results),
         },
         "per_tool": [{**asdict(t), "precision": t.precision, "recall": t.recall} for t in tools],
         "results": [r.to_json(upstream_compat) for r in results],
