@@ -4,6 +4,7 @@ and the stored->live handover of subscriptions."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,10 @@ from tinyagent.agent.plan_parser import parse_plan
 from tinyagent.agent.run_loop import RunConfig, RunRequest
 from tinyagent.agent.run_store import RunStore
 from tinyagent.agent.runs import RunManager
+from tinyagent.agent.summarize import ModelKit
 from tinyagent.agent.tools import ArgType, ToolSet
+from tinyagent.chat.formats import get_chat_format
+from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 TOOLS = ToolSet.all()
@@ -190,3 +194,93 @@ async def test_subscribers_joining_at_any_point_see_every_event_once(tmp_path: P
     for after, task in zip(range(0, 30, 3), late, strict=True):
         assert await asyncio.wait_for(task, 30) == [seq for seq in full if seq > after]
     await manager.aclose()
+
+
+# --- a whole run on a scripted model: replanning, Finish(Summary), a stopped plan -----------------------
+
+
+class ScriptedModel:
+    """Answers each generate() with the next scripted text; records the prompts."""
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.prompts: list[str] = []
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id="scripted", context_length=1 << 20, source="test")
+
+    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
+        self.prompts.append(prompt)
+        text = self.replies.pop(0)
+        for i in range(0, len(text), 3):
+            yield TextDelta(text[i : i + 3])
+        yield Finished("stop", Usage(1, 1))
+
+    async def count_tokens(self, text: str) -> int:
+        return len(text)
+
+
+class FakeWorker:
+    async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
+        if tool == "get_email_address":
+            return ToolOutcome.failure("not_found", "No contacts found")
+        if tool == "summarize_pdf":
+            return ToolOutcome.success("A long text about the demo.", kind="pdf_text")
+        return ToolOutcome.success(f"{tool} ok")
+
+
+async def _scripted_run(tmp_path: Path, model: ScriptedModel) -> list[Any]:
+    kit = ModelKit(model, get_chat_format("chatml"), ())
+    config = RunConfig(use_grammar=False)
+    manager = RunManager(RunStore(tmp_path / "runs.sqlite"), FakeWorker(), config, model=lambda: kit)
+    run_id = manager.start(RunRequest(query="Mail Zed", tools=TOOLS, now=datetime.now(UTC)))
+    events = [event async for event in manager.subscribe(run_id)]
+    await manager.aclose()
+    return events
+
+
+@pytest.mark.anyio
+async def test_replan_round_sees_the_previous_plan(tmp_path: Path) -> None:
+    model = ScriptedModel(
+        '1. get_email_address("Zed")\nThought: Done.\n2. join()<END_OF_PLAN>',
+        "Thought: The contact is missing; try again.\nAction: Replan",
+        '1. get_phone_number("Zed")\n2. join()<END_OF_PLAN>',
+        "Thought: Found it.\nAction: Finish(Zed has no email address)",
+    )
+    events = await _scripted_run(tmp_path, model)
+    types = [e.type for e in events]
+    assert types.count("task") == 2 and "replan" in types and events[-1].status == "succeeded"
+    assert [e.round for e in events if e.type == "task"] == [1, 2]
+    replan_prompt = model.prompts[2]
+    assert "Previous Plan:\n\n1. get_email_address(Zed)\nObservation: Error: No contacts found\n" in replan_prompt
+    assert "Thought: The contact is missing; try again.\n\nCurrent Plan:\n\n" in replan_prompt
+    assert OUTPUT_PROMPT_FINAL.splitlines()[1] in model.prompts[3]  # the last round may only Finish
+    assert "".join(e.text for e in events if e.type == "answer_token") == "Zed has no email address"
+
+
+@pytest.mark.anyio
+async def test_finish_summary_is_the_pdf_summary(tmp_path: Path) -> None:
+    model = ScriptedModel(
+        '1. open_and_get_file_path("Demo")\n2. summarize_pdf("$1")\n3. join()<END_OF_PLAN>',
+        "It is about the demo.",  # the summary of the PDF text
+        "Action: Finish(Summary)",
+    )
+    events = await _scripted_run(tmp_path, model)
+    assert "Document:\nA long text about the demo." in model.prompts[1]
+    assert events[-1].answer == "It is about the demo."
+    assert [e.text for e in events if e.type == "answer_token"] == ["It is about the demo."]
+
+
+@pytest.mark.anyio
+async def test_stopped_plan_becomes_the_joiners_observation(tmp_path: Path) -> None:
+    model = ScriptedModel(
+        '1. get_contact_info("Sid")\n2. join()<END_OF_PLAN>',
+        "Thought: Cannot fix.\nAction: Replan",
+        "1. join()<END_OF_PLAN>",
+        "Action: Finish(Sorry)",
+    )
+    events = await _scripted_run(tmp_path, model)
+    assert "join()\nObservation: The plan generation was stopped due to an error in tool" in model.prompts[1]
+    assert "Tool get_contact_info not found! You MUST correct this error and try again!" in model.prompts[1]
+    assert events[-1].answer == "Sorry"

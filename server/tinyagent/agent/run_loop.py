@@ -203,7 +203,8 @@ class RunLoop:
         planner = planner_cls(self.model.generator, self.model.formatter, stop=self.model.stop)
         query = self.req.query or ""
         if not first:
-            query = f"{query}\n{replan_context(self.rounds, self.req.tools)}"
+            # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
+            query = f"{query}\n{replan_context(self.rounds, self.req.tools)}\n"
         # Replanning sees every enabled tool (as upstream): a missing tool may be why round 1 failed.
         tools = (self.planner_tools or self.req.tools) if first else self.req.tools
         req = PlanRequest(
