@@ -185,3 +185,32 @@ def test_restart_keeps_finished_runs_and_interrupts_in_flight_ones(tiny_settings
             assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "interrupted"
         listed = {r["run_id"] for r in httpx.get(second.url + "/runs").json()["runs"]}
         assert {done["run_id"], waiting["run_id"], "run-crashed"} <= listed
+
+
+def test_resume_while_the_run_is_live(server: LiveServer) -> None:
+    plan = '1. _debug_sleep("1")\n2. maps_open_location("after $1")\n3. join()'
+    with httpx.stream("POST", server.url + "/run", json={"plan": plan, "joiner": False}, timeout=60) as response:
+        stream = sse_events(response)
+        first = [next(stream) for _ in range(3)]  # run_started and the two tasks; the sleep is running
+    run_id = first[0].data["run_id"]
+    assert httpx.get(f"{server.url}/runs/{run_id}").json()["status"] == "running"
+    with httpx.stream("GET", f"{server.url}/runs/{run_id}/events", params={"after": 3}, timeout=60) as response:
+        rest = list(sse_events(response))
+    seen = [e.data for e in first + rest]
+    check_order(seen)
+    assert seen == stored_events(server.url, run_id)
+
+
+def test_cancel_on_disconnect_setting(server: LiveServer) -> None:
+    agent = server.app.state.agent
+    default = agent.settings
+    agent.settings = default.model_copy(update={"cancel_on_disconnect": True})
+    try:
+        plan = '1. _debug_sleep("60")\n2. join()'
+        with httpx.stream("POST", server.url + "/run", json={"plan": plan, "joiner": False}, timeout=60) as response:
+            stream = sse_events(response)
+            run_id = next(stream).data["run_id"]
+        events = stored_events(server.url, run_id)  # follows the run to its end
+        assert events[-1]["status"] == "cancelled"
+    finally:
+        agent.settings = default
