@@ -29,6 +29,8 @@ POSITIONAL = frozenset(
 )
 RENAMED = {("reply_to_email", "context"): "content", ("forward_email", "context"): "content"}
 JOINER_MAX_TOKENS = 512
+# One huge observation (a long note, a PDF's text) must not push the whole scratchpad out of context.
+MAX_OBSERVATION_CHARS = 4000
 
 
 def _plain(value: ArgValue) -> str:
@@ -62,11 +64,15 @@ class RoundRecord:
             thought = f"Thought: {state.task.thought}\n" if state.task.thought else ""
             call = stringify(state.task.tool, state.args if state.args is not None else state.task.args, tools)
             prefix = f"{state.task.id}. " if numbered else ""
-            out.append(f"{thought}{prefix}{call}\nObservation: {state.observation}\n")
+            out.append(f"{thought}{prefix}{call}\nObservation: {_bounded(state.observation)}\n")
         if self.plan_error is not None:
             prefix = f"{len(self.tasks) + 1}. " if numbered else ""
             out.append(f"{prefix}join()\nObservation: {self.plan_error}\n")
         return out
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MAX_OBSERVATION_CHARS else text[:MAX_OBSERVATION_CHARS] + " [...]"
 
 
 def scratchpad(rounds: Sequence[RoundRecord], tools: ToolSet) -> str:

@@ -44,7 +44,7 @@ from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToke
 from tinyagent.agent.prompts import build_system_prompt
 from tinyagent.agent.summarize import ModelKit, summarize_text
 from tinyagent.agent.tools import ToolSet, ToolSpec
-from tinyagent.errors import ServiceError
+from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 E = TypeVar("E", bound=RunEvent)
@@ -310,13 +310,19 @@ class RunLoop:
         pad = scratchpad(self.rounds, self.req.tools)
         started = time.perf_counter()
         decision: JoinDecision | None = None
-        async for event in _events(joiner.stream(self.req.query or "", pad, final=final)):
-            if isinstance(event, JoinThought):
-                self.run.emit(ThoughtEvent, round=number, text=event.text)
-            elif isinstance(event, JoinAnswerDelta):
-                self.run.emit(AnswerToken, text=event.text)
-            else:
-                decision = event
+        try:
+            async for event in _events(joiner.stream(self.req.query or "", pad, final=final)):
+                if isinstance(event, JoinThought):
+                    self.run.emit(ThoughtEvent, round=number, text=event.text)
+                elif isinstance(event, JoinAnswerDelta):
+                    self.run.emit(AnswerToken, text=event.text)
+                else:
+                    decision = event
+        except ContextLengthExceeded as exc:
+            raise RunFailed(
+                "context_length_exceeded",
+                f"The tools' results do not fit in the model's context for the answer: {exc.message}",
+            ) from None
         self.timings[f"join_{number}_s"] = time.perf_counter() - started
         assert decision is not None
         return decision
