@@ -284,3 +284,29 @@ async def test_stopped_plan_becomes_the_joiners_observation(tmp_path: Path) -> N
     assert "join()\nObservation: The plan generation was stopped due to an error in tool" in model.prompts[1]
     assert "Tool get_contact_info not found! You MUST correct this error and try again!" in model.prompts[1]
     assert events[-1].answer == "Sorry"
+
+
+@pytest.mark.anyio
+async def test_toolrag_hook_narrows_the_first_prompt_only(tmp_path: Path) -> None:
+    model = ScriptedModel(
+        '1. get_email_address("Zed")\n2. join()<END_OF_PLAN>',
+        "Action: Replan",
+        "1. join()<END_OF_PLAN>",
+        "Action: Finish(done)",
+    )
+    chosen = TOOLS.select(tools=["get_email_address"])
+
+    async def chooser(query: str, enabled: ToolSet) -> tuple[ToolSet, str | None]:
+        assert query == "Mail Zed" and enabled == TOOLS
+        return chosen, "Question: example\n1. join()<END_OF_PLAN>\n###\n"
+
+    kit = ModelKit(model, get_chat_format("chatml"), ())
+    manager = RunManager(
+        RunStore(tmp_path / "r.sqlite"), FakeWorker(), RunConfig(use_grammar=False), model=lambda: kit, chooser=chooser
+    )
+    run_id = manager.start(RunRequest(query="Mail Zed", tools=TOOLS, now=datetime.now(UTC)))
+    events = [event async for event in manager.subscribe(run_id)]
+    await manager.aclose()
+    assert events[-1].status == "succeeded"
+    assert "send_sms(recipients:" not in model.prompts[0] and "Question: example\n" in model.prompts[0]
+    assert "send_sms(recipients:" in model.prompts[2]  # replanning sees every enabled tool

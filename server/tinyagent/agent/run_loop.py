@@ -7,8 +7,9 @@ publishes) and asks ``RunContext`` for approvals. Failures it cannot turn into o
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,8 @@ from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
+log = logging.getLogger(__name__)
+
 E = TypeVar("E", bound=RunEvent)
 # Codes whose message tells the model how to fix its call (upstream's "try again" wording).
 FIXABLE = frozenset({"invalid_argument", "unknown_tool"})
@@ -66,6 +69,10 @@ class RunContext(Protocol):
     async def approval(self, round: int, task_id: int, timeout: float) -> bool | None:
         """True/False once decided, None if nobody decided within ``timeout``."""
         ...
+
+
+# The ToolRAG hook: (query, enabled tools) -> (tools for the planner prompt, rendered examples or None).
+ToolChooser = Callable[[str, ToolSet], Awaitable[tuple[ToolSet, str | None]]]
 
 
 class RunFailed(Exception):
@@ -131,19 +138,23 @@ class RunLoop:
         config: RunConfig,
         tools: ToolCaller,
         model: ModelKit | None,
+        *,
+        chooser: ToolChooser | None = None,
     ) -> None:
         self.run, self.req, self.config, self.worker, self.model = run, request, config, tools, model
+        self.chooser = chooser
         self.rounds: list[RoundRecord] = []
         self.summary: str | None = None
         self.task_count = 0
         self.timings: dict[str, float] = {}
-        # Set by the ToolRAG hook before execute(): the first round's prompt tools and examples.
-        self.planner_tools: ToolSet | None = None
-        self.req_examples: str | None = request.examples
+        self.first_tools: ToolSet = request.tools
+        self.first_examples: str | None = request.examples
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
         rounds = 1 if self.req.plan is not None else 1 + self.config.max_replans
+        if self.req.plan is None:
+            self.first_tools, self.first_examples = await self._choose()
         for number in range(1, rounds + 1):
             record = await self._round(number)
             self.rounds.append(record)
@@ -194,6 +205,16 @@ class RunLoop:
         )
         executor.add(task)
 
+    async def _choose(self) -> tuple[ToolSet, str | None]:
+        """The first round's prompt tools and examples: the ToolRAG hook's choice, or all of them."""
+        if self.chooser is None or not self.req.query:
+            return self.req.tools, self.req.examples
+        try:
+            return await self.chooser(self.req.query, self.req.tools)
+        except Exception:  # a selection bug must not cost the run: plan with every enabled tool
+            log.exception("tool selection failed; planning with all enabled tools")
+            return self.req.tools, self.req.examples
+
     async def _plan(self, number: int, executor: Executor) -> str | None:
         """Feed the planner's tasks to ``executor`` as they are parsed; a stopped plan's error text."""
         if self.model is None:
@@ -206,13 +227,13 @@ class RunLoop:
             # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
             query = f"{query}\n{replan_context(self.rounds, self.req.tools)}\n"
         # Replanning sees every enabled tool (as upstream): a missing tool may be why round 1 failed.
-        tools = (self.planner_tools or self.req.tools) if first else self.req.tools
+        tools = self.first_tools if first else self.req.tools
         req = PlanRequest(
             query=query,
             tools=tools,
             now=self.req.now,
             user_instructions=self.req.user_instructions,
-            examples=self.req_examples if first else None,
+            examples=self.first_examples if first else None,
             use_grammar=self.config.use_grammar,
         )
         finished: PlanFinished | None = None

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,17 +26,14 @@ from tinyagent.agent.events import (
     RunStarted,
     RunStatus,
 )
-from tinyagent.agent.run_loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller
+from tinyagent.agent.run_loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller, ToolChooser
 from tinyagent.agent.run_store import RunRow, RunStore, StoreUnavailable, TaskRow
 from tinyagent.agent.summarize import ModelKit
-from tinyagent.agent.tools import ToolSet
 from tinyagent.errors import ModelNotReady, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=RunEvent)
-# The ToolRAG hook: (query, enabled tools) -> (tools for the planner prompt, rendered examples or None).
-ToolChooser = Callable[[str, ToolSet], Awaitable[tuple[ToolSet, str | None]]]
 
 
 class RunConflict(ServiceError):
@@ -155,11 +152,11 @@ class RunManager:
             tools=list(request.tools.names),
             approval=request.approval,
         )
-        loop = RunLoop(run, request, self.config, self._worker, model)
-        run.task = asyncio.create_task(self._drive(run, loop, request), name=run_id)
+        loop = RunLoop(run, request, self.config, self._worker, model, chooser=self._chooser)
+        run.task = asyncio.create_task(self._drive(run, loop), name=run_id)
         return run_id
 
-    async def _drive(self, run: Run, loop: RunLoop, request: RunRequest) -> None:
+    async def _drive(self, run: Run, loop: RunLoop) -> None:
         status: RunStatus = "succeeded"
         answer: str | None = None
         error: tuple[str, str] | None = None
@@ -167,8 +164,6 @@ class RunManager:
         deadline = asyncio.timeout(self.config.run_timeout_s)
         try:
             async with deadline:
-                if self._chooser is not None:
-                    loop.planner_tools, loop.req_examples = await _chosen(self._chooser, request)
                 answer = await loop.execute()
         except TimeoutError:
             if not deadline.expired():
@@ -296,13 +291,3 @@ class RunManager:
         if tasks:
             await asyncio.wait(tasks)
         self.store.close()
-
-
-async def _chosen(chooser: ToolChooser, request: RunRequest) -> tuple[ToolSet | None, str | None]:
-    if request.plan is not None or not request.query:
-        return None, request.examples
-    try:
-        return await chooser(request.query, request.tools)
-    except Exception:  # a selection bug must not cost the run: plan with every enabled tool
-        log.exception("tool selection failed; planning with all enabled tools")
-        return None, request.examples

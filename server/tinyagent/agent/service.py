@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from tinyagent.agent.events import ApprovalPolicy
-from tinyagent.agent.run_loop import RunConfig
+from tinyagent.agent.run_loop import RunConfig, ToolChooser
 from tinyagent.agent.run_store import RunStore
-from tinyagent.agent.runs import RunManager, ToolChooser
+from tinyagent.agent.runs import RunManager
 from tinyagent.agent.summarize import ModelKit
 from tinyagent.agent.tools import APPS, ArgType, Effect, Param, ToolSet, ToolSpec
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
