@@ -98,8 +98,9 @@ def test_model_written_run_completes(server: LiveServer) -> None:
     assert last["status"] in ("succeeded", "failed"), last
     if last["status"] == "succeeded":
         assert _by_type(events, "answer")[-1]["text"] == last["answer"]
-    else:  # the random model may write more tasks than allowed; anything else is a bug
-        assert _by_type(events, "error")[0]["code"] == "too_many_tasks", json.dumps(events[-2])
+    else:  # noise may be too many tasks, or too long for the tiny context; anything else is a bug
+        code = _by_type(events, "error")[0]["code"]
+        assert code in ("too_many_tasks", "context_length_exceeded"), json.dumps(events[-2])
 
 
 def test_stream_false_returns_one_flat_object(server: LiveServer) -> None:
