@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
@@ -24,10 +23,6 @@ PLAN = '1. get_phone_number("Sid")\nThought: now text him\n2. send_sms(["$1"], "
 def plan_server(tiny_settings: Settings) -> Iterator[LiveServer]:
     # The planner prompt is ~10k tokens for the tiny model's character-level vocabulary.
     with live_server(tiny_settings.model_copy(update={"n_ctx": 16384})) as server:
-        if not any(getattr(route, "path", None) == "/plan" for route in server.app.routes):
-            from tinyagent.api.agent.router import router  # until app.py wires the agent routers
-
-            server.app.include_router(router)
         yield server
 
 
@@ -217,7 +212,7 @@ def test_unknown_model_is_404(http: httpx.Client) -> None:
 
 
 def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> None:
-    settings = cast(Settings, SimpleNamespace(planner_instructions="Be brief.", plan_grammar=False, enabled_apps=None))
+    settings = Settings(planner_instructions="Be brief.", plan_grammar=False)
     body = p.PlanBody(query="hi", timezone="Asia/Tokyo", instructions="Use French.")
     req = serving.plan_request(body, serving.selected_tools(settings, body), settings)
     assert req.now.utcoffset() == timedelta(hours=9)
@@ -229,6 +224,7 @@ def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> No
 
 
 def test_enabled_apps_setting_limits_tools() -> None:
-    settings = cast(Settings, SimpleNamespace(enabled_apps=["sms", "contacts"]))
+    settings = Settings(enabled_apps=["sms", "contacts"])
     assert serving.enabled_tools(settings).names == ("get_phone_number", "get_email_address", "send_sms")
     assert serving.tool_list(serving.enabled_tools(settings)).apps == ["contacts", "sms"]
+    assert len(serving.enabled_tools(Settings(enabled_apps=[]))) == 0  # none enabled means none

@@ -89,7 +89,7 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
     from tinyagent.chat.formats import get_chat_format
     from tinyagent.runtime import load_model
 
-    tools = ToolSet.for_apps(getattr(settings, "enabled_apps", None) or APPS)
+    tools = ToolSet.for_apps(settings.enabled_apps)
     if args.tools is not None or args.apps is not None:
         tools = tools.select(apps=args.apps, tools=args.tools)
     now = datetime.now(_zone(args.timezone))
@@ -98,14 +98,14 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
         template = getattr(model.service.backend, "model_template", None)
         formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
         planner = Planner(model.service, formatter, stop=model.profile.stop)
-        setting_text: str | None = getattr(settings, "planner_instructions", None)
-        instructions = tuple(t for t in (setting_text, args.instructions) if t and t.strip())
+        texts = (settings.planner_instructions, args.instructions)
+        instructions = tuple(t for t in texts if t and t.strip())
         req = PlanRequest(
             args.query,
             tools,
             now,
             user_instructions=instructions,
-            use_grammar=not args.no_grammar,
+            use_grammar=settings.plan_grammar and not args.no_grammar,
             seed=args.seed,
             max_tokens=args.max_tokens,
         )

@@ -1,13 +1,13 @@
 """Between the agent routes and the core: request -> PlanRequest, planner events -> wire shapes.
 
-Settings read here (``enabled_apps``, ``planner_instructions``, ``plan_grammar``) are looked up
-with defaults so the routes work before those fields exist in ``Settings``.
+Settings used here: ``enabled_apps`` (the tools at all), ``planner_instructions`` (before the
+request's own), ``plan_grammar`` (the default of the request's ``grammar``), ``chat_format``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
 from tinyagent.agent.planner import PlanEvent, PlanFinished, Planner, PlanRequest, TaskParsed
-from tinyagent.agent.tools import APPS, ToolSet, ToolSpec
+from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.errors import InvalidRequest
@@ -27,8 +27,7 @@ NamedEvent = tuple[str, p.TaskOut | p.PlanResponse]
 
 
 def enabled_tools(settings: Settings) -> ToolSet:
-    apps: Iterable[str] = getattr(settings, "enabled_apps", None) or APPS
-    return ToolSet.for_apps(apps)
+    return ToolSet.for_apps(settings.enabled_apps)
 
 
 def selected_tools(settings: Settings, body: p.PlanBody) -> ToolSet:
@@ -63,9 +62,9 @@ def check_body(body: p.PlanBody) -> None:
 
 def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings) -> PlanRequest:
     assert body.query is not None
-    setting_text: str | None = getattr(settings, "planner_instructions", None)
-    instructions = tuple(text for text in (setting_text, body.instructions) if text and text.strip())
-    grammar = body.grammar if body.grammar is not None else bool(getattr(settings, "plan_grammar", True))
+    texts = (settings.planner_instructions, body.instructions)
+    instructions = tuple(text for text in texts if text and text.strip())
+    grammar = body.grammar if body.grammar is not None else settings.plan_grammar
     return PlanRequest(
         query=body.query,
         tools=tools,
