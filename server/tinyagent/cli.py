@@ -115,15 +115,25 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="Print the OpenAPI spec (or write it with --out).")
     openapi.add_argument("--out", help="File to write.")
     openapi.set_defaults(handler=_openapi)
-    commands.add_parser("worker", add_help=False, help="Run a tool worker: --backend macos|sandbox [--socket PATH].")
-    commands.add_parser("sandbox", add_help=False, help="Reset or show the sandbox world: reset|show [--data-dir DIR].")
+    for name, help_text in DELEGATED_HELP.items():
+        commands.add_parser(name, add_help=False, help=help_text)
     return parser
 
 
 # Subcommands that own their argument parsing (their flags are not Settings fields).
 DELEGATED: dict[str, tuple[str, str]] = {
+    "plan": ("tinyagent.agent.plan_cli", "plan_main"),
+    "run": ("tinyagent.agent.run_cli", "run_main"),
+    "eval": ("tinyagent.eval.cli", "eval_main"),
     "worker": ("tinyagent.workers.launch", "worker_main"),
     "sandbox": ("tinyagent.workers.sandbox.manage", "sandbox_main"),
+}
+DELEGATED_HELP = {
+    "plan": "Plan a query with the model (no server needed) and print the task DAG.",
+    "run": "Run a query on a running server and show tasks and the answer live (--approve asks y/n).",
+    "eval": "Measure plan success rate (TinyAgent's graph-isomorphism metric) on a dataset.",
+    "worker": "Run a tool worker: --backend macos|sandbox [--socket PATH].",
+    "sandbox": "Reset or show the sandbox world: reset|show [--data-dir DIR].",
 }
 
 
