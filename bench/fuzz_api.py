@@ -142,6 +142,7 @@ def main() -> int:
             "seconds": elapsed,
             "statuses": tally.statuses,
             "failures": tally.failures,
+            "refused_valid": tally.refused_valid,
         }
         Path(args.json).write_text(json.dumps(report, indent=2, default=str))
     return 1 if tally.failures else 0
