@@ -64,6 +64,21 @@ def test_each_metrics_object_has_its_own_registry() -> None:
     assert b"/health" not in second.render()
 
 
+def test_run_events_count_runs_and_tool_calls() -> None:
+    from tinyagent.agent.events import RunFinished, TaskFinished, TaskStarted
+
+    metrics = Metrics()
+    common = {"run_id": "r", "ts": 0.0, "round": 1, "tool": "send_sms"}
+    metrics.record_run_event(TaskStarted(seq=1, task_id=1, args=[], **common))
+    metrics.record_run_event(TaskFinished(seq=2, task_id=1, ok=True, **common))
+    metrics.record_run_event(TaskFinished(seq=3, task_id=2, ok=False, error_code="denied", **common))
+    metrics.record_run_event(RunFinished(run_id="r", seq=4, ts=0.0, status="succeeded"))
+    text = metrics.render().decode()
+    assert 'tinyagent_tool_calls_total{outcome="ok",tool="send_sms"} 1.0' in text
+    assert 'tinyagent_tool_calls_total{outcome="denied",tool="send_sms"} 1.0' in text
+    assert 'tinyagent_runs_total{status="succeeded"} 1.0' in text
+
+
 def test_sane_request_ids() -> None:
     assert choose_request_id("req_1.2:3-x") == "req_1.2:3-x"
     for bad in (None, "", "x" * 129, "a\nb", "é"):

@@ -12,9 +12,13 @@ Who records what:
 - Generated tokens: ``count_tokens(prompt, completion)`` once per finished generation.
 - Agent runs: ``run_finished(status)`` once per run when it reaches a terminal status.
 - Tool calls: ``tool_call(tool, outcome)`` once per call (outcome: ok, error, timeout, denied, cancelled).
+- Or both at once: ``record_run_event(event)`` for every run event (it picks out ``run_finished`` and
+  ``task_finished``), so the run manager needs a single hook where it emits events.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -23,6 +27,14 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 TOOL_OUTCOMES = frozenset({"ok", "error", "timeout", "denied", "cancelled"})
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# Task error codes that mean something other than "the tool failed".
+_OUTCOME_BY_ERROR_CODE = {
+    "timeout": "timeout",
+    "tool_timeout": "timeout",
+    "denied": "denied",
+    "approval_timeout": "denied",
+    "cancelled": "cancelled",
+}
 
 
 class Metrics:
@@ -71,6 +83,15 @@ class Metrics:
     def tool_call(self, tool: str, outcome: str) -> None:
         """``tool`` must come from the registry of known tools (bounded), never from request text."""
         self.tool_calls.labels(tool=tool, outcome=outcome if outcome in TOOL_OUTCOMES else "error").inc()
+
+    def record_run_event(self, event: Any) -> None:
+        """Counts a run event if it ends a run or a tool call; duck-typed so metrics need not import the agent."""
+        kind = getattr(event, "type", "")
+        if kind == "run_finished":
+            self.run_finished(str(event.status))
+        elif kind == "task_finished":
+            outcome = "ok" if event.ok else _OUTCOME_BY_ERROR_CODE.get(str(event.error_code), "error")
+            self.tool_call(str(event.tool), outcome)
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
