@@ -310,3 +310,22 @@ async def test_toolrag_hook_narrows_the_first_prompt_only(tmp_path: Path) -> Non
     assert events[-1].status == "succeeded"
     assert "send_sms(recipients:" not in model.prompts[0] and "Question: example\n" in model.prompts[0]
     assert "send_sms(recipients:" in model.prompts[2]  # replanning sees every enabled tool
+
+
+@pytest.mark.anyio
+async def test_event_hook_sees_every_event_once_and_cannot_break_a_run(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def hook(event: Any) -> None:
+        seen.append(event.seq)
+        if event.type == "task_finished":
+            raise RuntimeError("a broken metrics hook")
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    manager = RunManager(store, InstantWorker(), RunConfig(), model=lambda: None, on_event=hook)
+    text = '1. get_phone_number("a")\n2. join()'
+    request = RunRequest(query=None, tools=TOOLS, now=datetime.now(UTC), plan=parse_plan(text, TOOLS), plan_text=text)
+    run_id = manager.start(request)
+    events = [event async for event in manager.subscribe(run_id)]
+    await manager.aclose()
+    assert seen == [e.seq for e in events] and events[-1].status == "succeeded"

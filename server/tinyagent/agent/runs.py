@@ -34,6 +34,8 @@ from tinyagent.errors import ModelNotReady, NotFound, ServiceError
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=RunEvent)
+# Called with every event after it is stored and published (e.g. Metrics.record_run_event).
+EventHook = Callable[[RunEvent], None]
 
 
 class RunConflict(ServiceError):
@@ -54,8 +56,9 @@ class RunState:
 class Run:
     """The live part of one run: sequence counter, subscribers, approvals waiting for a decision."""
 
-    def __init__(self, run_id: str, store: RunStore) -> None:
+    def __init__(self, run_id: str, store: RunStore, on_event: EventHook | None = None) -> None:
         self.id = run_id
+        self._on_event = on_event
         self.seq = 0
         self.status: RunStatus = "running"
         self.stop_reason: RunStatus | None = None
@@ -70,6 +73,11 @@ class Run:
         self.seq = event.seq
         for queue in self.subscribers:
             queue.put_nowait(event)
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:  # metrics and the like must never cost a run
+                log.exception("run event hook failed")
         return event
 
     def publish_only(self, event: RunEvent) -> None:
@@ -115,8 +123,10 @@ class RunManager:
         *,
         model: Callable[[], ModelKit | None],
         chooser: ToolChooser | None = None,
+        on_event: EventHook | None = None,
     ) -> None:
         self.store = store
+        self._on_event = on_event
         self.config = config
         self._worker = worker
         self._model = model
@@ -143,7 +153,7 @@ class RunManager:
             raise ModelNotReady("The model is still loading; a query run needs it. Retry shortly.")
         run_id = f"run-{uuid.uuid4().hex[:24]}"
         self.store.create_run(run_id, request.query, request.plan_text, request.approval)
-        run = Run(run_id, self.store)
+        run = Run(run_id, self.store, self._on_event)
         self._live[run_id] = run
         run.emit(
             RunStarted,

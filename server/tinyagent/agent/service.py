@@ -16,9 +16,9 @@ from typing import Any
 from tinyagent.agent.events import ApprovalPolicy
 from tinyagent.agent.run_loop import RunConfig, ToolChooser
 from tinyagent.agent.run_store import RunStore
-from tinyagent.agent.runs import RunManager
+from tinyagent.agent.runs import EventHook, RunManager
 from tinyagent.agent.summarize import ModelKit
-from tinyagent.agent.tools import APPS, ArgType, Effect, Param, ToolSet, ToolSpec
+from tinyagent.agent.tools import ArgType, Effect, Param, ToolSet, ToolSpec
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.errors import ServiceError
 from tinyagent.runtime import LoadedModel, Runtime
@@ -65,8 +65,7 @@ class AgentService:
         return float(setting(self.settings, "sync_run_timeout_s"))
 
     def enabled_tools(self) -> ToolSet:
-        apps = getattr(self.settings, "enabled_apps", None) or APPS
-        base = ToolSet.for_apps(apps)
+        base = ToolSet.for_apps(self.settings.enabled_apps)  # [] = no tools: join-only plans
         return ToolSet((*base.tools, *self.extra_tools)) if self.extra_tools else base
 
     async def aclose(self) -> None:
@@ -115,11 +114,13 @@ def build_agent(
     *,
     worker: WorkerClient | None = None,
     chooser: ToolChooser | None = None,
+    on_event: EventHook | None = None,
     extra_tools: tuple[ToolSpec, ...] = (),
 ) -> AgentService:
     """The agent runs' parts for ``runtime``; marks runs a previous process left in flight as interrupted.
 
-    ``chooser`` is the ToolRAG hook (None: plan with every enabled tool and the default examples).
+    ``chooser`` is the ToolRAG hook (None: plan with every enabled tool and the default examples; see
+    ``toolrag_chooser``); ``on_event`` sees every run event once stored (metrics).
     """
     settings = runtime.settings
     worker = worker or worker_for(settings)
@@ -129,9 +130,21 @@ def build_agent(
         run_config(settings),
         model=lambda: model_kit(runtime.loaded, settings),
         chooser=chooser,
+        on_event=on_event,
     )
     manager.recover()
     return AgentService(manager, worker, settings, extra_tools)
+
+
+def toolrag_chooser(runtime: Runtime) -> ToolChooser:
+    """The ToolRAG hook for ``build_agent(chooser=...)``: ToolRAG's tools and examples for round one."""
+
+    async def choose(query: str, enabled: ToolSet) -> tuple[ToolSet, str | None]:
+        rag = await runtime.toolrag()
+        result = await rag.aretrieve(query, enabled, top_k=runtime.settings.toolrag_top_k)
+        return result.toolset(enabled), result.examples_block()
+
+    return choose
 
 
 def sandbox_debug_tools() -> tuple[ToolSpec, ...]:
