@@ -106,6 +106,7 @@ class RunRequest:
     examples: str | None = None  # from the ToolRAG hook, for the first round
     # False: no joiner model call; the answer is the last task's observation (given plans only).
     joiner: bool = True
+    toolrag: bool = True  # use the ToolRAG hook (if the server has one) for the first round
 
 
 class ReplanPlanner(Planner):
@@ -207,7 +208,7 @@ class RunLoop:
 
     async def _choose(self) -> tuple[ToolSet, str | None]:
         """The first round's prompt tools and examples: the ToolRAG hook's choice, or all of them."""
-        if self.chooser is None or not self.req.query:
+        if self.chooser is None or not self.req.toolrag or not self.req.query:
             return self.req.tools, self.req.examples
         try:
             return await self.chooser(self.req.query, self.req.tools)

@@ -33,6 +33,9 @@ class RunBody(BaseModel):
     )
     timezone: str | None = Field(None, description="IANA time zone of the user; default: the server's local zone.")
     instructions: str | None = Field(None, description="Custom instructions for the planner prompt.")
+    toolrag: bool | None = Field(
+        None, description="Pick the planner's tools and examples with ToolRAG (default: the server's toolrag setting)."
+    )
     joiner: bool = Field(
         True,
         description="With 'plan': false skips the model entirely; the answer is the last task's result. "

@@ -75,6 +75,7 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
         approval=body.approval or agent.default_approval,
         user_instructions=instructions,
         joiner=body.joiner,
+        toolrag=body.toolrag if body.toolrag is not None else agent.settings.toolrag,
     )
 
 
