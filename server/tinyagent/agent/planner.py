@@ -109,9 +109,7 @@ class _Clock:
             timings["time_to_first_task_s"] = self.first_task - self.started
         if "tokens_per_s" not in timings:
             span = now - (self.first_token or now)
-            timings["tokens_per_s"] = (
-                (completion_tokens - 1) / span if completion_tokens > 1 and span else 0.0
-            )
+            timings["tokens_per_s"] = (completion_tokens - 1) / span if completion_tokens > 1 and span else 0.0
         return timings
 
 
@@ -120,9 +118,7 @@ def _unique(items: Sequence[str]) -> tuple[str, ...]:
 
 
 class Planner:
-    def __init__(
-        self, generator: TextGenerator, formatter: ChatFormatter, *, stop: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, generator: TextGenerator, formatter: ChatFormatter, *, stop: Sequence[str] = ()) -> None:
         """``stop``: the model profile's stop sequences (``<END_OF_PLAN>`` is always added)."""
         self._generator = generator
         self._formatter = formatter
@@ -132,9 +128,7 @@ class Planner:
         if req.examples is None:
             return build_system_prompt(req.tools, req.now, user_instructions=req.user_instructions)
         # A ready block is appended as is: with no examples the prompt ends at "Here are some examples:\n\n".
-        no_examples = build_system_prompt(
-            req.tools, req.now, user_instructions=req.user_instructions, examples=()
-        )
+        no_examples = build_system_prompt(req.tools, req.now, user_instructions=req.user_instructions, examples=())
         return no_examples + req.examples
 
     def render(self, req: PlanRequest) -> RenderedPrompt:
@@ -169,9 +163,7 @@ class Planner:
         grammar = plan_grammar(req.tools, options) if req.use_grammar else None
         # Every token is at least one byte, so the grammar's byte bound is a safe token budget;
         # the backend further clamps it to the room left in the context.
-        budget = req.max_tokens or min(
-            max_plan_bytes(req.tools, options), self._generator.info.context_length
-        )
+        budget = req.max_tokens or min(max_plan_bytes(req.tools, options), self._generator.info.context_length)
         temperature = req.temperature
         if temperature is None:
             temperature = SEEDED_TEMPERATURE if req.seed is not None else 0.0

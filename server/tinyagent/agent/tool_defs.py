@@ -77,9 +77,7 @@ def summarize_pdf(pdf_path: str) -> str:
 
 
 @tool(label=5, app="mail", effect=Effect.WRITES)
-def compose_new_email(
-    recipients: list[str], cc: list[str], subject: str, context: str, attachments: list[str]
-) -> str:
+def compose_new_email(recipients: list[str], cc: list[str], subject: str, context: str, attachments: list[str]) -> str:
     """
     - Composes a new email and returns the status of the email composition.
     - The recipients and cc parameters can be a single email or a list of emails.
@@ -180,9 +178,7 @@ def append_note_content(name: str, content: str, folder: str) -> str:
 
 
 @tool(label=13, app="reminders", effect=Effect.WRITES)
-def create_reminder(
-    name: str, due_date: str, notes: str, list_name: str, priority: int, all_day: bool
-) -> str:
+def create_reminder(name: str, due_date: str, notes: str, list_name: str, priority: int, all_day: bool) -> str:
     """
     - Creates a new reminder and returns the status of the reminder creation.
     - The format for due_date is 'YYYY-MM-DD HH:MM:SS'. If 'all_day' is True, then the format is 'YYYY-MM-DD'.

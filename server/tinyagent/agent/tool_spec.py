@@ -204,9 +204,7 @@ def bullets_from_doc(doc: str | None) -> tuple[str, ...]:
         elif text and bullets and line.startswith(" "):
             bullets[-1] += " " + text
         elif text:
-            raise ValueError(
-                f"docstring line is neither a '- ' bullet nor an indented continuation: {line!r}"
-            )
+            raise ValueError(f"docstring line is neither a '- ' bullet nor an indented continuation: {line!r}")
     if not bullets:
         raise ValueError("a tool needs at least one description bullet")
     return tuple(bullets)
