@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
     n_batch: int = Field(512, ge=16, description="Prompt-processing batch size in tokens.")
     prompt_cache_mb: int = Field(
-        512,
+        # Saved states cost more RAM than they count (see docs/architecture.md), so the default stays modest.
+        256,
         ge=0,
         description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off).",
     )

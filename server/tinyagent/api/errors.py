@@ -66,13 +66,18 @@ _UNION_TAGS = frozenset(
 _GENERIC_ERRORS = ("_type", "literal_error", "union_tag_invalid")
 
 
-def _is_field(part: object, index: int) -> bool:
+def _is_field(loc: Sequence[Any], index: int) -> bool:
+    part = loc[index]
     if isinstance(part, int):
         return True
     text = str(part)
     # Union branches show up as 'str', 'list[str]', "literal['a']" or a model class name.
-    is_branch = "[" in text or text in {"str", "int", "float", "bool"} or text[:1].isupper()
-    return not is_branch and not (index > 0 and text in _UNION_TAGS) and text != "body"
+    if "[" in text or text in {"str", "int", "float", "bool"} or text[:1].isupper() or text == "body":
+        return False
+    # A tagged union's tag follows a list index (messages.0.<role>, content.1.<type>) or response_format.
+    previous = loc[index - 1] if index > 0 else None
+    is_tag = text in _UNION_TAGS and (isinstance(previous, int) or previous == "response_format")
+    return not is_tag
 
 
 def _most_specific(errors: Sequence[Any]) -> Any:
@@ -86,7 +91,8 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return "Invalid request.", None
     first = _most_specific(errors)
-    loc = [str(p) for i, p in enumerate(first.get("loc", ())) if _is_field(p, i)]
+    raw_loc = list(first.get("loc", ()))
+    loc = [str(part) for i, part in enumerate(raw_loc) if _is_field(raw_loc, i)]
     param = ".".join(loc) or None
     message = str(first.get("msg", "invalid value"))
     if first.get("type") == "json_invalid":
