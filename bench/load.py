@@ -41,6 +41,8 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     lost_events: list[str] = field(default_factory=list)
+    # How 200-answered runs ended: a run whose planner met a full queue fails fast, and that is worth seeing.
+    run_statuses: Counter[str] = field(default_factory=Counter)
 
     def add(self, kind: str, outcome: str, seconds: float) -> None:
         self.statuses[kind][outcome] += 1
@@ -50,7 +52,8 @@ class Results:
 
 def parse_sse(text: str) -> list[dict[str, Any]]:
     events = []
-    for block in text.split("\n\n"):
+    # sse-starlette ends lines with CRLF; a blank line ends an event either way.
+    for block in text.replace("\r\n", "\n").split("\n\n"):
         data = [line[5:].strip() for line in block.splitlines() if line.startswith("data:")]
         if data and data[0] != "[DONE]":
             events.append(json.loads("\n".join(data)))
@@ -65,6 +68,8 @@ async def stored_events(client: httpx.AsyncClient, run_id: str) -> list[dict[str
 
 async def check_streamed_run(client: httpx.AsyncClient, text: str, results: Results) -> None:
     received = [e for e in parse_sse(text) if "seq" in e]
+    if received and received[-1].get("type") == "run_finished":
+        results.run_statuses[f"stream:{received[-1]['status']}"] += 1
     if not received or received[-1].get("type") != "run_finished":
         results.lost_events.append(f"stream ended without run_finished after {len(received)} events")
         return
@@ -74,6 +79,7 @@ async def check_streamed_run(client: httpx.AsyncClient, text: str, results: Resu
 
 
 async def check_sync_run(client: httpx.AsyncClient, body: dict[str, Any], results: Results) -> None:
+    results.run_statuses[f"sync:{body['status']}"] += 1
     if body["status"] in ("running", "waiting_approval"):
         return  # sync_run_timeout_s passed first; the run is still going
     stored = await stored_events(client, body["run_id"])
@@ -107,10 +113,14 @@ async def one_request(client: httpx.AsyncClient, kind: str, results: Results) ->
         results.add(kind, f"transport:{type(exc).__name__}", time.perf_counter() - started)
         return
     results.add(kind, str(response.status_code), time.perf_counter() - started)
-    if response.status_code == 200 and kind == "run_stream":
-        await check_streamed_run(client, response.text, results)
-    elif response.status_code == 200 and kind == "run":
-        await check_sync_run(client, response.json(), results)
+    try:
+        if response.status_code == 200 and kind == "run_stream":
+            await check_streamed_run(client, response.text, results)
+        elif response.status_code == 200 and kind == "run":
+            await check_sync_run(client, response.json(), results)
+    except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
+        # A check that cannot even read the stored events is itself a finding, not a crash of the bench.
+        results.lost_events.append(f"{kind}: checking events failed: {exc!r}")
 
 
 async def client_loop(base_url: str, index: int, rounds: int, timeout: float, results: Results) -> None:
@@ -154,6 +164,7 @@ def report(results: Results, elapsed: float) -> dict[str, Any]:
         "unexpected_outcomes": unexpected,
         "client_timeouts": sum(c["client_timeout"] for c in results.statuses.values()),
         "lost_run_events": results.lost_events,
+        "run_statuses": dict(results.run_statuses),
     }
 
 
