@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
+from tinyagent.agent.service import build_agent, toolrag_chooser
 from tinyagent.api import health, toolrag
 from tinyagent.api.agent import router as agent_router
+from tinyagent.api.agent import run_router
 from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
@@ -41,9 +43,13 @@ def create_app(
         runtime = Runtime(settings=settings, embedder=Embedder(settings.embedding_model))
         app.state.runtime = runtime
         runtime.start(resolved, on_fatal)
+        chooser = toolrag_chooser(runtime) if settings.toolrag else None
+        agent = build_agent(runtime, chooser=chooser, on_event=app.state.metrics.record_run_event)
+        app.state.agent = agent
         try:
             yield
         finally:
+            await agent.aclose()
             await runtime.aclose()
 
     app = FastAPI(title="TinyAgent Server", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -53,6 +59,7 @@ def create_app(
     app.include_router(openai_router.extras)
     app.include_router(toolrag.router)
     app.include_router(agent_router.router)
+    app.include_router(run_router.router)
     # One registry per app, so several apps can share a process; not in the spec (not an API route).
     app.state.metrics = Metrics()
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

@@ -124,6 +124,35 @@ class Settings(BaseSettings):
     zoom_token: SecretStr | None = Field(None, description="Zoom API access token for get_zoom_meeting_link.")
     zoom_api_base: str = Field("https://api.zoom.us/v2", description="Zoom REST API base URL.")
 
+    # --- agent runs (/run) ---------------------------------------------------
+    run_timeout_s: float = Field(
+        300.0, gt=0, description="Deadline for a whole run (planning, tools, approvals, answer), in seconds."
+    )
+    max_tasks_per_run: int = Field(
+        32, ge=1, description="Most tasks one run may execute over all its planning rounds; beyond it the run fails."
+    )
+    max_replans: int = Field(
+        1, ge=0, description="Extra planning rounds when the joiner answers Replan (upstream: 1; 0 = never replan)."
+    )
+    approval: Literal["never", "writes", "always"] = Field(
+        "never",
+        description="Ask before running tools: never, writes (tools that create or send something), always. "
+        "Requests may override it.",
+    )
+    approval_timeout_s: float = Field(
+        120.0, gt=0, description="How long a run waits for approve/deny before skipping the task, in seconds."
+    )
+    run_plan_tokens: bool = Field(False, description="Send every planner token to /run clients as plan_token events.")
+    cancel_on_disconnect: bool = Field(
+        False,
+        description="Cancel a run when the client that started it disconnects (default: it goes on; clients resume "
+        "with Last-Event-ID).",
+    )
+    sync_run_timeout_s: float = Field(
+        120.0, gt=0, description="How long POST /run with stream=false waits for the answer before replying."
+    )
+    runs_db: Path | None = Field(None, description="The run store, an SQLite file (default: <data_dir>/runs.sqlite).")
+
     # --- server ------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address to bind. Anything but loopback requires --api-key.")
     port: int = Field(50001, ge=0, le=65535, description="Port to bind.")
