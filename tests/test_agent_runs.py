@@ -192,3 +192,17 @@ def test_event_data_is_the_typed_event(server: LiveServer) -> None:
         assert json.dumps(sse.data)  # plain JSON
     task = next(e.data for e in events if e.event == "task_finished")
     assert task["task_id"] == 1 and task["run_id"] == events[0].data["run_id"]
+
+
+def test_the_app_wires_the_agent_and_counts_runs(tiny_settings: Settings, tmp_path: Path) -> None:
+    from harness import live_server
+
+    settings = tiny_settings.model_copy(update={"data_dir": tmp_path, "toolrag": False})
+    with live_server(settings) as live:  # the app's own agent, as `tinyagent serve` builds it
+        plan = {"plan": '1. maps_open_location("Paris")\n2. join()', "stream": False, "joiner": False}
+        body = httpx.post(live.url + "/run", json=plan, timeout=120).json()
+        assert body["status"] == "succeeded" and body["text"].startswith("Location of Paris")
+        metrics = httpx.get(live.url + "/metrics").text
+        assert 'tinyagent_runs_total{status="succeeded"} 1.0' in metrics
+        assert 'tinyagent_tool_calls_total{outcome="ok",tool="maps_open_location"} 1.0' in metrics
+    assert (tmp_path / "runs.sqlite").exists()
