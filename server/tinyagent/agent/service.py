@@ -1,8 +1,4 @@
-"""Wiring for the agent runs: ``build_agent(runtime)`` at start-up, ``await agent.aclose()`` at shutdown.
-
-Settings this module reads are looked up with defaults (``getattr``) so it works before the
-integration commit adds them to ``Settings``; the defaults here are the documented ones.
-"""
+"""Wiring for the agent runs: ``build_agent(runtime)`` at start-up, ``await agent.aclose()`` at shutdown."""
 
 from __future__ import annotations
 
@@ -11,7 +7,6 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tinyagent.agent.events import ApprovalPolicy
 from tinyagent.agent.run_loop import RunConfig, ToolChooser
@@ -25,22 +20,6 @@ from tinyagent.runtime import LoadedModel, Runtime
 from tinyagent.settings import Settings
 from tinyagent.workers.client import WorkerClient
 
-DEFAULTS: Mapping[str, Any] = {
-    "run_timeout_s": 300.0,
-    "max_tasks_per_run": 32,
-    "max_replans": 1,
-    "approval": "never",
-    "approval_timeout_s": 120.0,
-    "run_plan_tokens": False,
-    "cancel_on_disconnect": False,
-    "sync_run_timeout_s": 120.0,
-    "runs_db": None,
-}
-
-
-def setting(settings: Settings, name: str) -> Any:
-    return getattr(settings, name, DEFAULTS.get(name))
-
 
 @dataclass
 class AgentService:
@@ -53,16 +32,15 @@ class AgentService:
 
     @property
     def default_approval(self) -> ApprovalPolicy:
-        value: ApprovalPolicy = setting(self.settings, "approval")
-        return value
+        return self.settings.approval
 
     @property
     def cancel_on_disconnect(self) -> bool:
-        return bool(setting(self.settings, "cancel_on_disconnect"))
+        return self.settings.cancel_on_disconnect
 
     @property
     def sync_run_timeout_s(self) -> float:
-        return float(setting(self.settings, "sync_run_timeout_s"))
+        return self.settings.sync_run_timeout_s
 
     def enabled_tools(self) -> ToolSet:
         base = ToolSet.for_apps(self.settings.enabled_apps)  # [] = no tools: join-only plans
@@ -76,11 +54,11 @@ class AgentService:
 def run_config(settings: Settings) -> RunConfig:
     return RunConfig(
         tool_timeout_s=settings.tool_timeout_s,
-        run_timeout_s=float(setting(settings, "run_timeout_s")),
-        max_tasks_per_run=int(setting(settings, "max_tasks_per_run")),
-        max_replans=int(setting(settings, "max_replans")),
-        approval_timeout_s=float(setting(settings, "approval_timeout_s")),
-        plan_tokens=bool(setting(settings, "run_plan_tokens")),
+        run_timeout_s=settings.run_timeout_s,
+        max_tasks_per_run=settings.max_tasks_per_run,
+        max_replans=settings.max_replans,
+        approval_timeout_s=settings.approval_timeout_s,
+        plan_tokens=settings.run_plan_tokens,
         send_drafts=settings.send_drafts,
         use_grammar=settings.plan_grammar,
     )
@@ -105,8 +83,7 @@ def model_kit(loaded: LoadedModel | None, settings: Settings) -> ModelKit | None
 
 
 def runs_db_path(settings: Settings) -> Path:
-    configured: Path | None = setting(settings, "runs_db")
-    return Path(configured) if configured is not None else Path(settings.data_dir) / "runs.sqlite"
+    return settings.runs_db if settings.runs_db is not None else Path(settings.data_dir) / "runs.sqlite"
 
 
 def build_agent(

@@ -63,8 +63,8 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
         if outcome.plan is None:
             problems = "; ".join(str(e) for e in outcome.fatal_errors)
             raise InvalidRequest(f"The plan cannot run: {problems}", param="plan")
-    setting_text: str | None = getattr(agent.settings, "planner_instructions", None)
-    instructions = tuple(text for text in (setting_text, body.instructions) if text and text.strip())
+    texts = (agent.settings.planner_instructions, body.instructions)
+    instructions = tuple(text for text in texts if text and text.strip())
     return RunRequest(
         query=body.query,
         tools=tools,
