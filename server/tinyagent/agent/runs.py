@@ -154,7 +154,7 @@ class RunManager:
         run_id = f"run-{uuid.uuid4().hex[:24]}"
         self.store.create_run(run_id, request.query, request.plan_text, request.approval)
         run = Run(run_id, self.store, self._on_event)
-        self._live[run_id] = run
+        # Before the run is live: if the store fails here, the request fails and nothing is left running.
         run.emit(
             RunStarted,
             query=request.query,
@@ -162,6 +162,7 @@ class RunManager:
             tools=list(request.tools.names),
             approval=request.approval,
         )
+        self._live[run_id] = run
         loop = RunLoop(run, request, self.config, self._worker, model, chooser=self._chooser)
         run.task = asyncio.create_task(self._drive(run, loop), name=run_id)
         return run_id
@@ -176,10 +177,7 @@ class RunManager:
             async with deadline:
                 answer = await loop.execute()
         except TimeoutError:
-            if not deadline.expired():
-                raise
-            status = "timed_out"
-            error = ("run_timeout", f"The run did not finish within {self.config.run_timeout_s:g} s (run_timeout_s).")
+            status, error = self._timed_out(run, deadline.expired())
         except asyncio.CancelledError:
             status = run.stop_reason or "cancelled"
             reason = "The server stopped during this run." if status == "interrupted" else "The run was cancelled."
@@ -193,6 +191,13 @@ class RunManager:
             status, error = "failed", ("internal_error", "Internal error; see the server log.")
         timings = {**loop.timings, "total_s": time.perf_counter() - started}
         self._close(run, status, answer, error, timings)
+
+    def _timed_out(self, run: Run, expired: bool) -> tuple[RunStatus, tuple[str, str]]:
+        if expired:
+            limit = self.config.run_timeout_s
+            return "timed_out", ("run_timeout", f"The run did not finish within {limit:g} s (run_timeout_s).")
+        log.exception("run %s failed", run.id)  # a TimeoutError that is not the deadline: a bug
+        return "failed", ("internal_error", "Internal error; see the server log.")
 
     def _close(
         self, run: Run, status: RunStatus, answer: str | None, error: tuple[str, str] | None, timings: dict[str, float]
