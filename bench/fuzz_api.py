@@ -131,11 +131,11 @@ def main() -> int:
     print(f"\n{tally.requests} requests in {elapsed:.0f} s; statuses {dict(sorted(tally.statuses.items()))}")
     print(f"{len(tally.failures)} distinct failures")
     for key, failure in tally.failures.items():
-        print(f"- {key}\n  request: {json.dumps(failure['request'])[:400]}\n  response: {failure['status']} "
-              f"{failure['response'][:300]}")  # fmt: skip
+        request = json.dumps(failure["request"], default=str)[:400]
+        print(f"- {key}\n  request: {request}\n  response: {failure['status']} {failure['response'][:300]}")
     print(f"schema-valid requests refused ({len(tally.refused_valid)} kinds):")
     for key, entry in sorted(tally.refused_valid.items(), key=lambda item: -item[1]["count"]):
-        print(f"- {key} x{entry['count']}: {json.dumps(entry['example'])[:300]}")
+        print(f"- {key} x{entry['count']}: {json.dumps(entry['example'], default=str)[:300]}")
     if args.json:
         report = {
             "requests": tally.requests,
