@@ -33,6 +33,22 @@ def test_metrics_expose_http_queue_and_token_families(tiny_server: LiveServer) -
         assert family in text
 
 
+def _counter(text: str, name: str) -> float:
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_token_counters_follow_generations(tiny_server: LiveServer) -> None:
+    before = httpx.get(tiny_server.url + "/metrics", timeout=30).text
+    body = {"prompt": "the", "max_tokens": 3, "grammar": "root ::= [a-z] [a-z] [a-z]"}
+    usage = httpx.post(tiny_server.v1 + "/completions", json=body, timeout=60).json()["usage"]
+    after = httpx.get(tiny_server.url + "/metrics", timeout=30).text
+    for name, key in (
+        ("tinyagent_prompt_tokens_total", "prompt_tokens"),
+        ("tinyagent_completion_tokens_total", "completion_tokens"),
+    ):
+        assert _counter(after, name) - _counter(before, name) == usage[key]
+
+
 def test_unknown_paths_share_one_label(tiny_server: LiveServer) -> None:
     httpx.get(tiny_server.url + "/definitely/not/here", timeout=30)
     text = httpx.get(tiny_server.url + "/metrics", timeout=30).text

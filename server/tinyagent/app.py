@@ -40,7 +40,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(settings=settings, embedder=Embedder(settings.embedding_model))
+        metrics: Metrics = app.state.metrics
+        runtime = Runtime(
+            settings=settings,
+            embedder=Embedder(settings.embedding_model),
+            on_usage=lambda usage: metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens),
+        )
         app.state.runtime = runtime
         runtime.start(resolved, on_fatal)
         chooser = toolrag_chooser(runtime) if settings.toolrag else None
@@ -78,6 +83,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["authorization", "content-type", "last-event-id"],
             allow_credentials=False,
+            expose_headers=["x-request-id", "retry-after"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Bound beyond loopback, Host names are not known in advance; the required API key protects instead.

@@ -17,7 +17,7 @@ from tinyagent.chat.service import ChatService
 from tinyagent.embeddings import Embedder
 from tinyagent.errors import ModelNotReady, ServiceError
 from tinyagent.inference.service import ModelService
-from tinyagent.inference.types import Backend, ModelInfo
+from tinyagent.inference.types import Backend, ModelInfo, Usage
 from tinyagent.models.profiles import GENERIC, ModelProfile
 from tinyagent.models.resolve import ResolvedModel, resolve_model
 from tinyagent.settings import Settings
@@ -45,6 +45,7 @@ class Runtime:
     status: ModelStatus = "loading"
     error: str | None = None
     loaded: LoadedModel | None = None
+    on_usage: Callable[[Usage], None] | None = None  # token counts of every generation (metrics)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _toolrag: ToolRAG | None = field(default=None, repr=False)
     _toolrag_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -80,7 +81,7 @@ class Runtime:
 
     async def _load(self, resolved: ResolvedModel | None, on_fatal: Callable[[str], None] | None) -> None:
         try:
-            self.loaded = await load_model(self.settings, resolved)
+            self.loaded = await load_model(self.settings, resolved, on_usage=self.on_usage)
             self.status = "ready"
             info = self.loaded.service.info
             # resolve_model has already warned loudly about a fallback; this line says it is ready.
@@ -99,7 +100,9 @@ class Runtime:
             await self.loaded.service.backend.aclose()
 
 
-async def load_model(settings: Settings, resolved: ResolvedModel | None) -> LoadedModel:
+async def load_model(
+    settings: Settings, resolved: ResolvedModel | None, *, on_usage: Callable[[Usage], None] | None = None
+) -> LoadedModel:
     if settings.llm_base_url:
         backend, profile = await _connect_remote(settings)
     else:
@@ -107,7 +110,7 @@ async def load_model(settings: Settings, resolved: ResolvedModel | None) -> Load
         backend = await asyncio.to_thread(_load_local, settings, local)
         profile = local.profile
     formatter = _formatter(settings, profile, backend)
-    service = ModelService(backend, queue_depth=settings.queue_depth)
+    service = ModelService(backend, queue_depth=settings.queue_depth, on_usage=on_usage)
     info = backend.info
     aliases = frozenset(a for a in {info.id, settings.model, settings.model_alias, "default"} if a)
     chat = ChatService(service, formatter, stop=profile.stop)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from tinyagent.errors import InvalidRequest, ServerBusy
-from tinyagent.inference.types import Backend, GenerationEvent, GenerationParams, ModelInfo
+from tinyagent.inference.types import Backend, Finished, GenerationEvent, GenerationParams, ModelInfo, Usage
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,15 @@ log = logging.getLogger(__name__)
 class ModelService:
     """Serialises access to a Backend; satisfies TextGenerator."""
 
-    def __init__(self, backend: Backend, *, queue_depth: int, retry_after_s: int = 1) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        queue_depth: int,
+        retry_after_s: int = 1,
+        on_usage: Callable[[Usage], None] | None = None,
+    ) -> None:
+        """``on_usage`` sees every finished generation's token counts (the metrics hook)."""
         if queue_depth < 1:
             raise ValueError("queue_depth must be at least 1")
         self._backend = backend
@@ -31,6 +39,7 @@ class ModelService:
         # Waiters' futures in arrival order; the holder of the model is not in here.
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._busy = False
+        self._on_usage = on_usage
 
     @property
     def info(self) -> ModelInfo:
@@ -68,6 +77,8 @@ class ModelService:
             stream = self._backend.generate(prompt, params)
             try:
                 async for event in stream:
+                    if isinstance(event, Finished) and self._on_usage is not None:
+                        self._on_usage(event.usage)
                     yield event
             finally:
                 # Close the backend stream before releasing, so its generation has
