@@ -228,3 +228,18 @@ def test_enabled_apps_setting_limits_tools() -> None:
     assert serving.enabled_tools(settings).names == ("get_phone_number", "get_email_address", "send_sms")
     assert serving.tool_list(serving.enabled_tools(settings)).apps == ["contacts", "sms"]
     assert len(serving.enabled_tools(Settings(enabled_apps=[]))) == 0  # none enabled means none
+
+
+# --- ToolRAG -----------------------------------------------------------------------------------------
+
+
+def test_toolrag_narrows_the_prompt_and_says_what_it_chose(http: httpx.Client) -> None:
+    query = "Text Sid that I'm running ten minutes late"
+    body = http.post("/plan", json={"query": query, "toolrag": True, "max_tokens": 60}).json()
+    chosen = body["toolrag"]
+    assert {"get_phone_number", "send_sms"} <= set(chosen["tools"]) and len(chosen["tools"]) < 16
+    assert 0 < len(chosen["examples"]) <= 6
+    # The grammar only offers the chosen tools, so the plan can only name those.
+    assert {t["tool"] for t in body["tasks"]} <= set(chosen["tools"]) | {"join"}
+    plain = http.post("/plan", json={"query": query, "toolrag": False, "max_tokens": 60}).json()
+    assert plain["toolrag"] is None

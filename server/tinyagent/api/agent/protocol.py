@@ -41,6 +41,10 @@ class PlanBody(BaseModel):
         None,
         description="Constrain sampling to well-formed plans (default: the server's plan_grammar setting).",
     )
+    toolrag: bool | None = Field(
+        None,
+        description="Let ToolRAG pick the tools and in-context examples for this query (default: the toolrag setting).",
+    )
     stream: bool = Field(False, description="Stream 'task' events as lines complete, then one 'plan' event (SSE).")
     max_tokens: int | None = Field(None, ge=1, description="Bound on generated tokens (default: the plan's size).")
     seed: int | None = Field(None, description="Sample with this seed instead of greedily.")
@@ -73,6 +77,11 @@ class UsageOut(BaseModel):
     total_tokens: int
 
 
+class ToolRAGChoice(BaseModel):
+    tools: list[str] = Field(description="The tools ToolRAG kept for the prompt.")
+    examples: list[str] = Field(description="Queries of the in-context examples it retrieved.")
+
+
 class PlanResponse(BaseModel):
     plan_id: str
     object: Literal["plan"] = "plan"
@@ -86,6 +95,7 @@ class PlanResponse(BaseModel):
     timings: dict[str, float]
     errors: list[PlanErrorOut] = Field(description="Errors (the plan must not run) and warnings (it may).")
     valid: bool = Field(description="True when the plan has no errors and can run.")
+    toolrag: ToolRAGChoice | None = Field(None, description="What ToolRAG chose; null when it was not used.")
 
 
 class ToolOut(BaseModel):

@@ -54,10 +54,11 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     check_model(model, body.model)
     assert body.query is not None
     planner = s.planner_for(model, runtime.settings)
-    req = s.plan_request(body, tools, runtime.settings)
+    tools, examples, choice = await s.toolrag_choice(runtime, body, tools)
+    req = s.plan_request(body, tools, runtime.settings, examples)
     model_id = model.service.info.id
     if body.stream:
         events = await cancel_on_disconnect(request, primed(planner.stream(req)))
-        return named_event_stream(s.plan_events(events, body.query, model_id))
+        return named_event_stream(s.plan_events(events, body.query, model_id, choice))
     finished = await cancel_on_disconnect(request, planner.plan(req))
-    return s.finished_response(finished, body.query, model_id)
+    return s.finished_response(finished, body.query, model_id, choice)

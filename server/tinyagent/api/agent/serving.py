@@ -19,7 +19,7 @@ from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.errors import InvalidRequest
-from tinyagent.runtime import LoadedModel
+from tinyagent.runtime import LoadedModel, Runtime
 from tinyagent.settings import Settings
 
 # (event name, payload) pairs: what the SSE layer frames.
@@ -60,7 +60,21 @@ def check_body(body: p.PlanBody) -> None:
         raise InvalidRequest("'query' must not be blank.", param="query")
 
 
-def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings) -> PlanRequest:
+async def toolrag_choice(
+    runtime: Runtime, body: p.PlanBody, tools: ToolSet
+) -> tuple[ToolSet, str | None, p.ToolRAGChoice | None]:
+    """The tools and examples block for the prompt, narrowed by ToolRAG when it is on for this request."""
+    use = body.toolrag if body.toolrag is not None else runtime.settings.toolrag
+    if not use or body.query is None or len(tools) == 0:
+        return tools, None, None
+    rag = await runtime.toolrag()
+    result = await rag.aretrieve(body.query, tools, top_k=runtime.settings.toolrag_top_k)
+    chosen = result.toolset(tools)
+    choice = p.ToolRAGChoice(tools=list(chosen.names), examples=[q for q, _, _ in result.examples])
+    return chosen, result.examples_block(), choice
+
+
+def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings, examples: str | None = None) -> PlanRequest:
     assert body.query is not None
     texts = (settings.planner_instructions, body.instructions)
     instructions = tuple(text for text in texts if text and text.strip())
@@ -71,6 +85,7 @@ def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings) -> PlanRe
         now=datetime.now(user_zone(body.timezone)),
         user_instructions=instructions,
         use_grammar=grammar,
+        examples=examples,
         max_tokens=body.max_tokens,
         seed=body.seed,
         temperature=body.temperature,
@@ -132,8 +147,11 @@ def plan_response(
     )
 
 
-def finished_response(finished: PlanFinished, query: str, model: str) -> p.PlanResponse:
-    return plan_response(finished.outcome, finished.raw, query, finished=finished, model=model)
+def finished_response(
+    finished: PlanFinished, query: str, model: str, choice: p.ToolRAGChoice | None = None
+) -> p.PlanResponse:
+    response = plan_response(finished.outcome, finished.raw, query, finished=finished, model=model)
+    return response.model_copy(update={"toolrag": choice})
 
 
 def validate_text(text: str, tools: ToolSet, query: str | None) -> p.PlanResponse:
@@ -141,13 +159,15 @@ def validate_text(text: str, tools: ToolSet, query: str | None) -> p.PlanRespons
     return plan_response(parse_plan(text, tools), text, query, model=None)
 
 
-async def plan_events(events: AsyncIterator[PlanEvent], query: str, model: str) -> AsyncIterator[NamedEvent]:
+async def plan_events(
+    events: AsyncIterator[PlanEvent], query: str, model: str, choice: p.ToolRAGChoice | None = None
+) -> AsyncIterator[NamedEvent]:
     """Planner events as SSE events: ``task`` per completed line, then ``plan``."""
     async for event in events:
         if isinstance(event, TaskParsed):
             yield "task", task_out(event.task)
         elif isinstance(event, PlanFinished):
-            yield "plan", finished_response(event, query, model)
+            yield "plan", finished_response(event, query, model, choice)
 
 
 async def given_plan_events(response: p.PlanResponse) -> AsyncIterator[NamedEvent]:
