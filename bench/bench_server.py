@@ -136,9 +136,7 @@ def prefix_reuse(url: str, reps: int) -> dict[str, Any]:
     client = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
     cold, warm = [], []
     for rep in range(reps):
-        system = f"Session {rep}. You are a careful assistant. " + (
-            "Follow the house rules carefully. " * 150
-        )
+        system = f"Session {rep}. You are a careful assistant. " + ("Follow the house rules carefully. " * 150)
         for bucket, question in ((cold, "What is 2+2?"), (warm, "Name a colour.")):
             start = time.perf_counter()
             result = client.chat.completions.create(
@@ -160,9 +158,7 @@ def prefix_reuse(url: str, reps: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=128)

@@ -107,9 +107,7 @@ class FakeHub:
         return sum(
             1
             for r in self.requests
-            if (method is None or r.method == method)
-            and (server is None or r.server == server)
-            and contains in r.path
+            if (method is None or r.method == method) and (server is None or r.server == server) and contains in r.path
         )
 
     def downloads(self, repo_id: str, path: str) -> int:
@@ -119,9 +117,7 @@ class FakeHub:
         if hub_file.lfs:
             return self.count(method="GET", server="cdn", contains=hub_file.sha256)
         resolve = re.compile(rf"^/{re.escape(repo_id)}/resolve/[^/]+/{re.escape(path)}$")
-        return sum(
-            1 for r in self.requests if r.method == "GET" and r.server == "hub" and resolve.match(r.path)
-        )
+        return sum(1 for r in self.requests if r.method == "GET" and r.server == "hub" and resolve.match(r.path))
 
     def drop_next_download(self, after_bytes: int) -> None:
         """Make the next CDN download send only ``after_bytes`` of its body, then close the connection."""
@@ -161,9 +157,7 @@ class FakeHub:
         handler = type(f"_{role.title()}Handler", (_Handler,), {"hub": self, "role": role})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
-        thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name=f"fakehub-{role}", daemon=True
-        )
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"fakehub-{role}", daemon=True)
         thread.start()
         self._servers.append(server)
         self._threads.append(thread)
@@ -197,9 +191,7 @@ def _error(status: int, code: str, message: str, commit: str | None = None) -> _
 
 
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
-_API = re.compile(
-    r"^/api/models/(?P<repo>[^/]+/[^/]+)(?:/(?P<kind>revision|tree)/(?P<rev>[^/]+)(?P<sub>/.*)?)?$"
-)
+_API = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+)(?:/(?P<kind>revision|tree)/(?P<rev>[^/]+)(?P<sub>/.*)?)?$")
 _CDN = re.compile(r"^/repos/(?:[0-9a-f]{2}/)?(?P<sha>[0-9a-f]{64})$")
 
 
@@ -242,9 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self, path: str, status: int) -> None:
         state = self.hub._state
         with state.lock:
-            state.requests.append(
-                RecordedRequest(self.role, self.command, path, status, self.headers.get("Range"))
-            )
+            state.requests.append(RecordedRequest(self.role, self.command, path, status, self.headers.get("Range")))
 
     def _route(self, path: str, query: dict[str, list[str]]) -> _Response:
         if self.role == "cdn":
@@ -294,9 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _cdn(self, sha256: str) -> _Response:
         state = self.hub._state
         with state.lock:
-            found = [
-                f for files in state.repos.values() for f in files.values() if f.lfs and f.sha256 == sha256
-            ]
+            found = [f for files in state.repos.values() for f in files.values() if f.lfs and f.sha256 == sha256]
         if not found:
             return _error(404, "NotFound", "no such object")
         hub_file = found[0]
@@ -391,6 +379,4 @@ def _ranged(content: bytes, range_header: str | None, headers: dict[str, str]) -
     if start >= len(content):
         return _Response(416, b"", {**headers, "Content-Range": f"bytes */{len(content)}"})
     end = min(end, len(content) - 1)
-    return _Response(
-        206, content[start : end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{len(content)}"}
-    )
+    return _Response(206, content[start : end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{len(content)}"})

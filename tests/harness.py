@@ -54,9 +54,7 @@ def live_server(
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="none")
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(server.serve(),), name="uvicorn", daemon=True
-    )
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), name="uvicorn", daemon=True)
     thread.start()
     try:
         wait_for(lambda: server.started or not thread.is_alive(), "started")

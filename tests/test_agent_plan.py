@@ -194,9 +194,7 @@ def test_error_names_line_text_code_and_message() -> None:
     outcome = parse_plan('1. get_phone_number("a")\n\n  3. get_phone_number(1)  \n4. join()', ALL)
     error = next(e for e in outcome.errors if e.fatal)
     assert (error.line, error.text, error.code) == (3, "  3. get_phone_number(1)  ", "wrong_type")
-    assert str(error).startswith(
-        "line 3: get_phone_number() argument 1 (name) must be str, got int [wrong_type]"
-    )
+    assert str(error).startswith("line 3: get_phone_number() argument 1 (name) must be str, got int [wrong_type]")
 
 
 def test_trailing_text_and_end_marker_are_ignored() -> None:
@@ -316,9 +314,7 @@ def test_every_single_cut_gives_the_same_result(text: str) -> None:
         assert [t.line for t in tasks] == [t.line for t in whole_tasks]
 
 
-@given(
-    st.sampled_from(CHUNK_TEXTS).flatmap(lambda t: st.tuples(st.just(t), st.lists(st.integers(0, len(t)))))
-)
+@given(st.sampled_from(CHUNK_TEXTS).flatmap(lambda t: st.tuples(st.just(t), st.lists(st.integers(0, len(t))))))
 def test_any_chunking_gives_the_same_result(case: tuple[str, list[int]]) -> None:
     text, cuts = case
     whole_tasks, whole = _parse_chunked(text, [])
@@ -434,9 +430,7 @@ def test_render_str_round_trips(value: str) -> None:
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    plans().flatmap(lambda p: st.tuples(st.just(p), st.lists(st.integers(0, len(p.render())), max_size=8)))
-)
+@given(plans().flatmap(lambda p: st.tuples(st.just(p), st.lists(st.integers(0, len(p.render())), max_size=8))))
 def test_generated_plans_stream_the_same_in_any_chunking(case: tuple[Plan, list[int]]) -> None:
     plan, cuts = case
     tasks, outcome = _parse_chunked(plan.render(), cuts)

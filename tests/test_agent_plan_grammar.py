@@ -59,9 +59,7 @@ def test_the_compile_check_can_fail(tiny_llm: Llama) -> None:
         PlanGrammarOptions(max_string_chars=0),
     ],
 )
-def test_grammar_compiles_for_every_app_and_all_and_none(
-    options: PlanGrammarOptions, tiny_llm: Llama
-) -> None:
+def test_grammar_compiles_for_every_app_and_all_and_none(options: PlanGrammarOptions, tiny_llm: Llama) -> None:
     selections = [ToolSet.all(), ToolSet.for_apps([]), *(ToolSet.for_apps([app]) for app in APPS)]
     for tools in selections:
         assert_compiles(plan_grammar(tools, options), tiny_llm)

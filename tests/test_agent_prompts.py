@@ -193,9 +193,7 @@ def test_all_tools_numbered_in_registry_order_with_all_rules() -> None:
 
 
 def test_a_toolset_can_be_passed_directly() -> None:
-    selection = ToolSet.for_apps(["calendar", "contacts"]).select(
-        tools=["create_calendar_event", "get_email_address"]
-    )
+    selection = ToolSet.for_apps(["calendar", "contacts"]).select(tools=["create_calendar_event", "get_email_address"])
     assert build_system_prompt(selection, MONDAY) == build_system_prompt(two_tools(), MONDAY)
 
 
@@ -213,9 +211,7 @@ def test_user_instructions_setting_then_request() -> None:
     got = build_system_prompt(
         two_tools(), MONDAY, user_instructions=["Always answer in French.", "  ", "Keep it short."]
     )
-    assert (
-        "WILL BE PENALIZED!\n - Always answer in French.\n - Keep it short.\n\nHere are some examples:" in got
-    )
+    assert "WILL BE PENALIZED!\n - Always answer in French.\n - Keep it short.\n\nHere are some examples:" in got
 
 
 def test_single_user_instruction_matches_upstream_shape() -> None:

@@ -278,10 +278,7 @@ def test_select_unknown_or_disabled_names() -> None:
     with pytest.raises(InvalidRequest) as exc:
         enabled.select(tools=["send_email"])
     assert exc.value.param == "tools"
-    assert (
-        "send_email" in exc.value.message
-        and "get_phone_number, get_email_address, send_sms" in exc.value.message
-    )
+    assert "send_email" in exc.value.message and "get_phone_number, get_email_address, send_sms" in exc.value.message
     with pytest.raises(InvalidRequest, match="compose_new_email"):
         enabled.select(tools=["compose_new_email"])  # exists, but its app is disabled
     with pytest.raises(InvalidRequest, match="Valid apps: contacts, sms"):

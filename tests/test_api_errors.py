@@ -67,24 +67,18 @@ def test_invalid_json_and_invalid_utf8(tiny_server: LiveServer) -> None:
 
 
 def test_unknown_model_and_route(tiny_server: LiveServer) -> None:
-    assert_envelope(
-        post(tiny_server, "/v1/chat/completions", {"model": "gpt-9", "messages": USER}), 404, "model"
-    )
+    assert_envelope(post(tiny_server, "/v1/chat/completions", {"model": "gpt-9", "messages": USER}), 404, "model")
     assert_envelope(httpx.get(tiny_server.url + "/v1/nothing-here"), 404)
 
 
 def test_oversized_body_is_413(tiny_server: LiveServer) -> None:
     big = "x" * (tiny_server.settings.max_body_bytes + 1)
-    assert_envelope(
-        post(tiny_server, "/v1/chat/completions", {"messages": [{"role": "user", "content": big}]}), 413
-    )
+    assert_envelope(post(tiny_server, "/v1/chat/completions", {"messages": [{"role": "user", "content": big}]}), 413)
 
 
 def test_prompt_longer_than_context(tiny_server: LiveServer) -> None:
     long_text = "the and " * 3000  # far more tokens than the 2048-token context
-    response = post(
-        tiny_server, "/v1/chat/completions", {"messages": [{"role": "user", "content": long_text}]}
-    )
+    response = post(tiny_server, "/v1/chat/completions", {"messages": [{"role": "user", "content": long_text}]})
     error = assert_envelope(response, 400)
     assert error["code"] == "context_length_exceeded"
 

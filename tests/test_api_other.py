@@ -41,9 +41,7 @@ def test_streamed_completion(client: openai.OpenAI) -> None:
 
 def test_embeddings_float_and_base64(client: openai.OpenAI, tiny_server: LiveServer) -> None:
     # The SDK asks for base64 by default and decodes it; check both encodings agree.
-    via_sdk = client.embeddings.create(
-        model="all-MiniLM-L6-v2", input=["email Sid", "send an email to Sid", "weather"]
-    )
+    via_sdk = client.embeddings.create(model="all-MiniLM-L6-v2", input=["email Sid", "send an email to Sid", "weather"])
     vectors = np.array([d.embedding for d in via_sdk.data])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)

@@ -52,11 +52,7 @@ GOLDEN = {
         "### Response:\n"
     ),
     "gemma-base": (
-        "System: You are terse.\n"
-        "User: Weather in Paris?\n"
-        f"Assistant: {CALL_BLOCK}\n"
-        f"Tool: {RESPONSE_BLOCK}\n"
-        "Assistant:"
+        f"System: You are terse.\nUser: Weather in Paris?\nAssistant: {CALL_BLOCK}\nTool: {RESPONSE_BLOCK}\nAssistant:"
     ),
 }
 
@@ -73,9 +69,7 @@ def test_stops_end_the_turn() -> None:
 
 
 def test_jinja_renders_the_gguf_template() -> None:
-    formatter = get_chat_format(
-        "jinja", ModelTemplate(CHAT_TEMPLATE, bos_token="<s>", eos_token="<|im_end|>")
-    )
+    formatter = get_chat_format("jinja", ModelTemplate(CHAT_TEMPLATE, bos_token="<s>", eos_token="<|im_end|>"))
     assert isinstance(formatter, JinjaFormatter)
     rendered = formatter.render(CONVERSATION)
     assert rendered.prompt == GOLDEN["chatml"]  # this template is ChatML

@@ -84,9 +84,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _request(
-    tool_choice: ToolChoice = "auto", *, max_tokens: int = 100, seed: int = 0, **kwargs: Any
-) -> ChatRequest:
+def _request(tool_choice: ToolChoice = "auto", *, max_tokens: int = 100, seed: int = 0, **kwargs: Any) -> ChatRequest:
     stop = kwargs.pop("stop", ())
     params = GenerationParams(max_tokens=max_tokens, seed=seed, stop=stop)
     return ChatRequest(MESSAGES, params, tools=kwargs.pop("tools", TOOLS), tool_choice=tool_choice, **kwargs)
@@ -151,9 +149,7 @@ BLOCKS = (
 
 
 async def test_auto_choosing_a_tool_regenerates_calls_from_the_original_prompt() -> None:
-    service, gen = _service(
-        Reply(("<", "tool"), "length", tokens=2), Reply((BLOCKS[:30], BLOCKS[30:]), tokens=40)
-    )
+    service, gen = _service(Reply(("<", "tool"), "length", tokens=2), Reply((BLOCKS[:30], BLOCKS[30:]), tokens=40))
     result = await collect(service.stream(_request(stop=("x",))))
     (probe_prompt, probe), (prompt, params) = gen.calls
     assert probe.grammar == auto_choice_grammar() and probe.max_tokens == 4 and probe.stop == ()

@@ -223,9 +223,7 @@ CASES = [
         ("groceries", ""),
         "Groceries\nmilk\neggs & ham",
         {
-            "notes_list": [
-                "ok\nx-coredata://1/ICNote/p1\x1fWork plan\x1ex-coredata://1/ICNote/p2\x1fGroceries\n"
-            ],
+            "notes_list": ["ok\nx-coredata://1/ICNote/p1\x1fWork plan\x1ex-coredata://1/ICNote/p2\x1fGroceries\n"],
             "notes_read": ["ok\n<div><h1>Groceries</h1></div><div>milk</div><div>eggs &amp; ham</div>\n"],
         },
     ),
@@ -235,9 +233,7 @@ CASES = [
         ("Grocery", "bread", "Home"),
         "Content appended to note 'Groceries' successfully.",
         {
-            "notes_list": [
-                "ok\nx-coredata://1/ICNote/p1\x1fWork plan\x1ex-coredata://1/ICNote/p2\x1fGroceries\n"
-            ],
+            "notes_list": ["ok\nx-coredata://1/ICNote/p1\x1fWork plan\x1ex-coredata://1/ICNote/p2\x1fGroceries\n"],
             "notes_append": ["ok\nGroceries\n"],
         },
     ),
@@ -403,9 +399,7 @@ def test_summarize_pdf_not_a_pdf(mac: FakeMac, backend: MacOSBackend, tmp_path: 
         ),
     ],
 )
-def test_no_selected_email(
-    mac: FakeMac, backend: MacOSBackend, tool: str, args: tuple[Any, ...], message: str
-) -> None:
+def test_no_selected_email(mac: FakeMac, backend: MacOSBackend, tool: str, args: tuple[Any, ...], message: str) -> None:
     mac.respond("mail_reply", "no_selection\n")
     mac.respond("mail_forward", "no_selection\n")
     err = failure(backend, tool, args)
@@ -448,10 +442,7 @@ def test_calendar_without_a_writable_calendar(mac: FakeMac, backend: MacOSBacken
 
 
 def test_script_error_keeps_upstreams_wording(mac: FakeMac, backend: MacOSBackend) -> None:
-    stderr = (
-        "/x/reminders_create.applescript: execution error: "
-        "Reminders got an error: AppleEvent timed out. (-1712)\n"
-    )
+    stderr = "/x/reminders_create.applescript: execution error: Reminders got an error: AppleEvent timed out. (-1712)\n"
     mac.respond("reminders_create", {"stderr": stderr, "rc": 1})
     err = failure(backend, "create_reminder", ("r", "", "", "", 0, False))
     assert (err.code, err.message) == (

@@ -73,9 +73,7 @@ def test_no_token_is_unavailable_with_upstreams_message(fake: FakeZoom) -> None:
 
 def test_wrong_token_reports_zooms_message(fake: FakeZoom) -> None:
     with pytest.raises(ToolFailure) as info:
-        _backend(fake, token="stale").call(
-            "get_zoom_meeting_link", ("t", "2026-12-01 10:00:00", 30, []), _ctx()
-        )
+        _backend(fake, token="stale").call("get_zoom_meeting_link", ("t", "2026-12-01 10:00:00", 30, []), _ctx())
     assert info.value.code == "unavailable"
     assert "Invalid access token." in info.value.message
 
@@ -119,9 +117,7 @@ def test_unreachable_zoom_is_unavailable() -> None:
     with running_fake_zoom() as server:
         base = server.base_url
     with pytest.raises(ToolFailure) as info:
-        create_meeting(
-            ZoomConfig("good-token", base), meeting_body("t", "2026-12-01 10:00:00", 5, [], "UTC"), 2
-        )
+        create_meeting(ZoomConfig("good-token", base), meeting_body("t", "2026-12-01 10:00:00", 5, [], "UTC"), 2)
     assert info.value.code == "unavailable"
 
 

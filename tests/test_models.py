@@ -90,9 +90,7 @@ def test_chat_format_and_n_ctx_override_the_profile(tmp_path: Path) -> None:
     assert resolved.profile.stop == TINYAGENT.stop
 
 
-@pytest.mark.parametrize(
-    "ref", ["nope.gguf", "./nope.gguf", "/nonexistent/dir/nope.gguf", "models/nope.gguf"]
-)
+@pytest.mark.parametrize("ref", ["nope.gguf", "./nope.gguf", "/nonexistent/dir/nope.gguf", "models/nope.gguf"])
 def test_missing_path_is_a_load_error(tmp_path: Path, ref: str) -> None:
     with pytest.raises(ModelLoadError, match="not found"):
         resolve_model(make_settings(tmp_path, model=ref))
@@ -185,9 +183,7 @@ def test_hub_quant_downloads_once_then_serves_from_cache_offline(
 
 def test_hub_file_reference_in_a_subfolder(tmp_path: Path, fake_hub: FakeHub) -> None:
     fake_hub.add_file(REPO, "quants/Tiny-Q8_0.gguf", FAKE_GGUF)
-    resolved = resolve_model(
-        make_settings(tmp_path, fake_hub.endpoint, model=f"{REPO}/quants/Tiny-Q8_0.gguf")
-    )
+    resolved = resolve_model(make_settings(tmp_path, fake_hub.endpoint, model=f"{REPO}/quants/Tiny-Q8_0.gguf"))
     assert resolved.path.name == "Tiny-Q8_0.gguf"
     assert resolved.source == f"hub {REPO}/Tiny-Q8_0.gguf"
     assert fake_hub.downloads(REPO, "quants/Tiny-Q8_0.gguf") == 1
@@ -212,9 +208,7 @@ def test_hub_quant_errors_name_the_candidates(tmp_path: Path, fake_hub: FakeHub)
 def test_bare_repo_reference_takes_its_only_gguf(tmp_path: Path, fake_hub: FakeHub) -> None:
     fake_hub.add_file(REPO, "Tiny-Q4_K_M.gguf", FAKE_GGUF)
     fake_hub.add_file(REPO, "config.json", b"{}")
-    assert (
-        resolve_model(make_settings(tmp_path, fake_hub.endpoint, model=REPO)).path.name == "Tiny-Q4_K_M.gguf"
-    )
+    assert resolve_model(make_settings(tmp_path, fake_hub.endpoint, model=REPO)).path.name == "Tiny-Q4_K_M.gguf"
     fake_hub.add_file(REPO, "Tiny-Q8_0.gguf", FAKE_GGUF)
     with pytest.raises(ModelLoadError, match="ambiguous"):
         resolve_model(make_settings(tmp_path, fake_hub.endpoint, model=REPO))
@@ -288,9 +282,7 @@ def test_default_alias_with_a_silent_hub_falls_back_within_the_timeout(tmp_path:
         silent.listen(8)
         endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
         start = time.monotonic()
-        resolved = resolve_model(
-            Settings(data_dir=tmp_path / "data", hub_endpoint=endpoint, hub_timeout_s=0.5)
-        )
+        resolved = resolve_model(Settings(data_dir=tmp_path / "data", hub_endpoint=endpoint, hub_timeout_s=0.5))
         elapsed = time.monotonic() - start
     assert resolved.model_id == EMBEDDED_DEFAULT
     assert elapsed < 2.5

@@ -41,9 +41,7 @@ def test_remote_chat_stream_and_forced_tool(front: LiveServer) -> None:
     with openai.OpenAI(base_url=front.v1, api_key="x", max_retries=0) as client:
         result = client.chat.completions.create(model="default", messages=USER, max_tokens=5, seed=1)
         assert result.usage is not None and result.usage.prompt_tokens > 0
-        chunks = list(
-            client.chat.completions.create(model="default", messages=USER, max_tokens=5, stream=True)
-        )
+        chunks = list(client.chat.completions.create(model="default", messages=USER, max_tokens=5, stream=True))
         assert chunks[-1].choices[0].finish_reason in {"stop", "length"}
         # The tool grammar must travel to the upstream server, or these arguments would not parse.
         forced = client.chat.completions.create(
@@ -60,9 +58,7 @@ def test_remote_chat_stream_and_forced_tool(front: LiveServer) -> None:
 
 def test_remote_errors_keep_their_status(front: LiveServer) -> None:
     long_text = "the and " * 3000
-    response = httpx.post(
-        front.v1 + "/chat/completions", json={"messages": [{"role": "user", "content": long_text}]}
-    )
+    response = httpx.post(front.v1 + "/chat/completions", json={"messages": [{"role": "user", "content": long_text}]})
     assert response.status_code == 400
     assert "context" in response.json()["error"]["message"]
 

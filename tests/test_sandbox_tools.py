@@ -73,14 +73,8 @@ def test_unknown_contact_and_missing_fields(backend: SandboxBackend) -> None:
     failure = fails(backend, "get_phone_number", "Zelda")
     assert (failure.code, failure.message) == ("not_found", "No contacts found")
     assert fails(backend, "get_email_address", "").message == "No contacts found"
-    assert (
-        fails(backend, "get_phone_number", "Jane Doe").message
-        == "Contact doesn't appear to have a phone number."
-    )
-    assert (
-        fails(backend, "get_email_address", "John").message
-        == "Contact doesn't appear to have an email address."
-    )
+    assert fails(backend, "get_phone_number", "Jane Doe").message == "Contact doesn't appear to have a phone number."
+    assert fails(backend, "get_email_address", "John").message == "Contact doesn't appear to have an email address."
 
 
 def test_sql_wildcards_in_names_are_literal(backend: SandboxBackend) -> None:
@@ -124,9 +118,7 @@ def test_create_event_in_named_calendar(backend: SandboxBackend, db: sqlite3.Con
 def test_unknown_or_empty_calendar_uses_the_default(
     backend: SandboxBackend, db: sqlite3.Connection, calendar: str | None
 ) -> None:
-    result = call(
-        backend, "create_calendar_event", "Gym", "2026-12-05 07:00:00", "", None, [], None, calendar
-    )
+    result = call(backend, "create_calendar_event", "Gym", "2026-12-05 07:00:00", "", None, [], None, calendar)
     assert result == 'Event created successfully in the "Home" calendar.'
     (event,) = rows(db, "SELECT start, end, location, notes FROM events WHERE title = 'Gym'")
     assert tuple(event) == ("2026-12-05 07:00:00", "2026-12-05 08:00:00", "", "")  # end defaults to +1 h
@@ -149,18 +141,14 @@ def test_event_dates_are_parsed_leniently(
     assert tuple(rows(db, "SELECT start, end FROM events WHERE title = 'Lenient'")[0]) == stored
 
 
-def test_bad_event_dates_are_refused_not_replaced_by_now(
-    backend: SandboxBackend, db: sqlite3.Connection
-) -> None:
+def test_bad_event_dates_are_refused_not_replaced_by_now(backend: SandboxBackend, db: sqlite3.Connection) -> None:
     failure = fails(backend, "create_calendar_event", "X", "next tuesday", "", "", [], "", "")
     assert failure.code == "invalid_argument"
     assert "start_date 'next tuesday'" in failure.message
     assert fails(backend, "create_calendar_event", "X", "2026-13-40 10:00:00", "", "", [], "", "").code == (
         "invalid_argument"
     )
-    backwards = fails(
-        backend, "create_calendar_event", "X", "2026-12-05 10:00", "2026-12-05 09:00", "", [], "", ""
-    )
+    backwards = fails(backend, "create_calendar_event", "X", "2026-12-05 10:00", "2026-12-05 09:00", "", [], "", "")
     assert "before" in backwards.message
     assert rows(db, "SELECT * FROM events WHERE title = 'X'") == []
 
@@ -237,10 +225,7 @@ def test_summarize_pdf_returns_the_text(backend: SandboxBackend) -> None:
 
 
 def test_summarize_pdf_errors(backend: SandboxBackend) -> None:
-    assert (
-        fails(backend, "summarize_pdf", "Trip itinerary.txt").message
-        == "'Trip itinerary.txt' is not a PDF file."
-    )
+    assert fails(backend, "summarize_pdf", "Trip itinerary.txt").message == "'Trip itinerary.txt' is not a PDF file."
     assert fails(backend, "summarize_pdf", "Nothing like it").code == "not_found"
     (backend.world.files_dir / "Broken.pdf").write_bytes(b"%PDF-1.4 not really")
     assert fails(backend, "summarize_pdf", "Broken.pdf").code == "invalid_argument"
@@ -284,19 +269,13 @@ def test_compose_bare_string_recipient_and_send(backend: SandboxBackend, db: sql
 
 
 def test_compose_errors_leave_no_draft(backend: SandboxBackend, db: sqlite3.Connection) -> None:
-    assert (
-        fails(backend, "compose_new_email", ["Zelda"], [], "S", "", []).message
-        == "No contacts found for 'Zelda'."
-    )
+    assert fails(backend, "compose_new_email", ["Zelda"], [], "S", "", []).message == "No contacts found for 'Zelda'."
     missing = fails(backend, "compose_new_email", ["a@b.c"], [], "S", "", ["Budget sheet"])
     assert (missing.code, missing.message) == (
         "not_found",
         "No file found with exact or fuzzy name: 'Budget sheet'.",
     )
-    assert (
-        fails(backend, "compose_new_email", ["a@b.c"], [], "S", "", ["../world.sqlite"]).code
-        == "invalid_argument"
-    )
+    assert fails(backend, "compose_new_email", ["a@b.c"], [], "S", "", ["../world.sqlite"]).code == "invalid_argument"
     assert rows(db, "SELECT * FROM messages WHERE mailbox = 'drafts'") == []
 
 
@@ -379,8 +358,7 @@ def test_maps_urls_are_upstreams(backend: SandboxBackend, db: sqlite3.Connection
 
 def test_create_open_and_append_note(backend: SandboxBackend, db: sqlite3.Connection) -> None:
     assert (
-        call(backend, "create_note", "Trip plan", "Book hotel", "Personal")
-        == "Note created and focused successfully."
+        call(backend, "create_note", "Trip plan", "Book hotel", "Personal") == "Note created and focused successfully."
     )
     assert call(backend, "open_note", "Trip plan", "") == "Trip plan\nBook hotel"
     assert call(backend, "append_note_content", "trip plan", "Rent a car", "Personal") == (
@@ -388,17 +366,16 @@ def test_create_open_and_append_note(backend: SandboxBackend, db: sqlite3.Connec
     )
     (note,) = rows(
         db,
-        "SELECT n.body, f.name AS folder FROM notes n JOIN folders f ON f.id = n.folder_id "
-        "WHERE n.name = 'Trip plan'",
+        "SELECT n.body, f.name AS folder FROM notes n JOIN folders f ON f.id = n.folder_id WHERE n.name = 'Trip plan'",
     )
     assert (note["body"], note["folder"]) == ("Book hotel\nRent a car", "Personal")
 
 
 def test_note_in_unknown_folder_goes_to_notes(backend: SandboxBackend, db: sqlite3.Connection) -> None:
     call(backend, "create_note", "Loose", "text", "No such folder")
-    assert rows(db, "SELECT f.name FROM notes n JOIN folders f ON f.id = n.folder_id WHERE n.name = 'Loose'")[
-        0
-    ][0] == ("Notes")
+    assert rows(db, "SELECT f.name FROM notes n JOIN folders f ON f.id = n.folder_id WHERE n.name = 'Loose'")[0][0] == (
+        "Notes"
+    )
 
 
 def test_open_note_fuzzy_and_not_found(backend: SandboxBackend, db: sqlite3.Connection) -> None:
@@ -414,9 +391,7 @@ def test_open_note_fuzzy_and_not_found(backend: SandboxBackend, db: sqlite3.Conn
 
 
 def test_create_reminder_in_list(backend: SandboxBackend, db: sqlite3.Connection) -> None:
-    result = call(
-        backend, "create_reminder", "Buy milk", "2026-12-06 09:00:00", "2 litres", "groceries", 1, False
-    )
+    result = call(backend, "create_reminder", "Buy milk", "2026-12-06 09:00:00", "2 litres", "groceries", 1, False)
     assert result == "Reminder 'Buy milk' created successfully in the 'Groceries' list."
     (reminder,) = rows(
         db,
@@ -432,9 +407,7 @@ def test_create_reminder_in_list(backend: SandboxBackend, db: sqlite3.Connection
     ) == ("2026-12-06 09:00:00", "2 litres", 1, 0, "Groceries")
 
 
-def test_reminder_with_empty_due_date_and_default_list(
-    backend: SandboxBackend, db: sqlite3.Connection
-) -> None:
+def test_reminder_with_empty_due_date_and_default_list(backend: SandboxBackend, db: sqlite3.Connection) -> None:
     result = call(backend, "create_reminder", "Call mom", "", "", "", 0, False)
     assert result == "Reminder 'Call mom' created successfully in the 'Reminders' list."
     assert rows(db, "SELECT due FROM reminders WHERE name = 'Call mom'")[0][0] is None
@@ -490,14 +463,10 @@ def test_zoom_meeting(backend: SandboxBackend, db: sqlite3.Connection) -> None:
 # --- world management -----------------------------------------------------------------------
 
 
-def test_world_persists_and_reset_restores(
-    backend: SandboxBackend, tmp_path: Path, db: sqlite3.Connection
-) -> None:
+def test_world_persists_and_reset_restores(backend: SandboxBackend, tmp_path: Path, db: sqlite3.Connection) -> None:
     call(backend, "send_sms", ["Sid"], "Hi")
     assert len(rows(db, "SELECT * FROM sms")) == 1
-    assert (
-        len(rows(sqlite3.connect(SandboxBackend(tmp_path).world.db_path), "SELECT * FROM sms")) == 1
-    )  # kept
+    assert len(rows(sqlite3.connect(SandboxBackend(tmp_path).world.db_path), "SELECT * FROM sms")) == 1  # kept
     (backend.world.files_dir / "Extra.pdf").write_bytes(b"x")
     assert sandbox_main(["reset", "--data-dir", str(tmp_path)]) == 0
     fresh = sqlite3.connect(backend.world.db_path)
@@ -506,9 +475,7 @@ def test_world_persists_and_reset_restores(
     assert (backend.world.files_dir / "Apple Demo.pdf").is_file()
 
 
-def test_show_describes_the_world(
-    backend: SandboxBackend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_show_describes_the_world(backend: SandboxBackend, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     call(backend, "send_sms", ["Sid"], "Running late")
     call(backend, "compose_new_email", ["Sid"], [], "Agenda", "", [])
     text = describe_world(backend.world)

@@ -34,9 +34,7 @@ from tinyagent.errors import InvalidRequest
 CALLS = (
     ToolCall("call_a", "get_weather", '{"city": "Paris", "days": 3}'),
     # Braces, brackets, quotes and the closing tag inside strings must not end the arguments early.
-    ToolCall(
-        "call_b", "send-email", '{"to": ["sid@x.org"], "body": "a } ] \\" </tool_call> {\\n", "n": {"k": []}}'
-    ),
+    ToolCall("call_b", "send-email", '{"to": ["sid@x.org"], "body": "a } ] \\" </tool_call> {\\n", "n": {"k": []}}'),
     ToolCall("call_c", "noargs", "{}"),
     ToolCall("call_d", "unicode", '{"text": "caf\u00e9 \u4e2d\u6587 \\u00e9"}'),
 )
@@ -277,9 +275,7 @@ def test_the_validity_check_can_fail(vocab_model: llama_cpp.Llama) -> None:
 
 
 @pytest.mark.parametrize("parallel", [False, True])
-def test_tool_call_grammar_compiles_with_one_alternative_per_tool(
-    vocab_model: llama_cpp.Llama, parallel: bool
-) -> None:
+def test_tool_call_grammar_compiles_with_one_alternative_per_tool(vocab_model: llama_cpp.Llama, parallel: bool) -> None:
     grammar = tool_call_grammar(TOOLS, parallel=parallel)
     assert_compiles(grammar, vocab_model)
     for tool in TOOLS:
@@ -301,9 +297,7 @@ def test_other_grammars_compile(vocab_model: llama_cpp.Llama) -> None:
     assert_compiles(json_object_grammar(), vocab_model)
     assert_compiles(auto_choice_grammar(), vocab_model)
     assert_compiles(
-        json_schema_grammar(
-            {"$ref": "#/$defs/A", "$defs": {"A": {"type": "array", "items": {"type": "number"}}}}
-        ),
+        json_schema_grammar({"$ref": "#/$defs/A", "$defs": {"A": {"type": "array", "items": {"type": "number"}}}}),
         vocab_model,
     )
     assert_compiles(json_schema_grammar({"enum": ["a", 'b"\n', 3, None]}), vocab_model)
@@ -354,12 +348,8 @@ def test_unsupported_schemas_are_invalid_requests(schema: object) -> None:
         (ToolSpec("a b", "", {}),),
         (ToolSpec("f", "", {}), ToolSpec("f", "", {})),
         (
-            ToolSpec(
-                "f", "", {"properties": {"x": {"$ref": "#/$defs/T"}}, "$defs": {"T": {"type": "string"}}}
-            ),
-            ToolSpec(
-                "g", "", {"properties": {"x": {"$ref": "#/$defs/T"}}, "$defs": {"T": {"type": "integer"}}}
-            ),
+            ToolSpec("f", "", {"properties": {"x": {"$ref": "#/$defs/T"}}, "$defs": {"T": {"type": "string"}}}),
+            ToolSpec("g", "", {"properties": {"x": {"$ref": "#/$defs/T"}}, "$defs": {"T": {"type": "integer"}}}),
         ),
         (),
     ],
@@ -383,9 +373,7 @@ def test_openai_strict_style_schema_compiles(vocab_model: llama_cpp.Llama) -> No
         },
         "required": ["title", "when", "tags", "where", 'odd "key"'],
         "additionalProperties": False,
-        "$defs": {
-            "Place": {"type": "object", "properties": {"lat": {"type": "number"}}, "required": ["lat"]}
-        },
+        "$defs": {"Place": {"type": "object", "properties": {"lat": {"type": "number"}}, "required": ["lat"]}},
     }
     assert_compiles(json_schema_grammar(schema), vocab_model)
     assert_compiles(tool_call_grammar([ToolSpec("create_event", "", schema)], parallel=True), vocab_model)

@@ -99,9 +99,7 @@ def test_concurrent_calls_are_matched_by_id(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with WorkerClient.for_backend("sandbox", data_dir=tmp_path) as client:
-            outcomes = await asyncio.gather(
-                *(client.call("get_email_address", [n], timeout=20) for n in names)
-            )
+            outcomes = await asyncio.gather(*(client.call("get_email_address", [n], timeout=20) for n in names))
         by_name = dict(zip(names, (o.observation for o in outcomes), strict=False))
         assert by_name == {
             "Sid": "sid@example.com",
@@ -118,9 +116,7 @@ def test_worker_crash_mid_call_fails_every_call_in_flight_then_restarts(tmp_path
     async def scenario() -> None:
         async with debug_client(tmp_path) as client:
             first = await client.start()
-            sleepers = [
-                asyncio.ensure_future(client.call("_debug_sleep", [600], timeout=30)) for _ in range(2)
-            ]
+            sleepers = [asyncio.ensure_future(client.call("_debug_sleep", [600], timeout=30)) for _ in range(2)]
             await asyncio.sleep(0.2)
             crash = await client.call("_debug_crash", [], timeout=30)
             assert crash.error_code == "worker_crashed"
@@ -183,9 +179,7 @@ def test_worker_that_cannot_start(tmp_path: Path) -> None:
         async with WorkerClient([sys.executable, "-c", script]) as client:
             outcome = await client.call("get_phone_number", ["Sid"], timeout=20)
         assert outcome.error_code == "worker_unavailable"
-        assert "exit code 3" in (outcome.error_message or "") and "no such app" in (
-            outcome.error_message or ""
-        )
+        assert "exit code 3" in (outcome.error_message or "") and "no such app" in (outcome.error_message or "")
 
     run(scenario())
 

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     )
     toolrag_mode: Literal["embedding", "classifier"] = Field(
         "embedding",
-        description="ToolRAG tool selection: 'embedding' (offline, bundled) or 'classifier' (TinyAgent-ToolRAG DeBERTa).",
+        description="ToolRAG tool selection: 'embedding' (offline, bundled) or 'classifier' (the DeBERTa checkpoint).",
     )
     toolrag_classifier: str = Field(
         "squeeze-ai-lab/TinyAgent-ToolRAG", description="Path or hub id of the ToolRAG classifier checkpoint."

@@ -137,8 +137,7 @@ def _shared_rules(shapes: dict[Shape, list[str]], options: PlanGrammarOptions) -
         tail = options.max_thought_chars - 1
         rules.append(f'th ::= "Thought: " [^\\n\\x00-\\x1f <] [^\\n\\x00-\\x1f<]{{0,{tail}}} "\\n"')
     rules.extend(
-        f"n{n} ::= " + " | ".join(gbnf_literal(name) for name in names)
-        for n, names in enumerate(shapes.values())
+        f"n{n} ::= " + " | ".join(gbnf_literal(name) for name in names) for n, names in enumerate(shapes.values())
     )
     return rules
 
@@ -195,10 +194,7 @@ def max_plan_bytes(tools: Iterable[ToolSpec], options: PlanGrammarOptions | None
     prefix = len(f"{options.max_lines}. ")
     join = len("join()") + (len(END_OF_PLAN) if options.end_marker else 0)
     call = max(
-        (
-            len(t.name) + 2 + sum(_max_value_bytes(p, options, options.max_lines) for p in t.params)
-            for t in specs
-        ),
+        (len(t.name) + 2 + sum(_max_value_bytes(p, options, options.max_lines) for p in t.params) for t in specs),
         default=0,
     )
     call += 2 * max((len(t.params) - 1 for t in specs if t.params), default=0)

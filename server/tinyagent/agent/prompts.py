@@ -261,7 +261,5 @@ def build_replan_prompt(
 
     ``context`` is the previous plan with observations, rendered by the joiner side.
     """
-    system = build_system_prompt(
-        tools, now, user_instructions=user_instructions, replan=True, examples=examples
-    )
+    system = build_system_prompt(tools, now, user_instructions=user_instructions, replan=True, examples=examples)
     return PlannerPrompt(system=system, user=f"Question: {query}\n{context}\n")

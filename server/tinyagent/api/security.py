@@ -17,14 +17,10 @@ from tinyagent.errors import PayloadTooLarge
 PUBLIC_PATHS = frozenset({"/health"})
 
 
-async def send_error(
-    send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None
-) -> None:
+async def send_error(send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
     payload = json.dumps(body).encode()
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw_headers += [
-        (k.encode(), v.encode()) for k, v in {"x-should-retry": "false", **(headers or {})}.items()
-    ]
+    raw_headers += [(k.encode(), v.encode()) for k, v in {"x-should-retry": "false", **(headers or {})}.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
 

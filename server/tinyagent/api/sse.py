@@ -35,9 +35,7 @@ async def _openai_frames(items: AsyncIterator[BaseModel | dict[str, Any]]) -> As
         yield ServerSentEvent(data=json.dumps(service_error_body(exc)))
     except Exception:
         log.exception("stream failed")
-        yield ServerSentEvent(
-            data=json.dumps(error_body("Internal server error; see the server log.", "server_error"))
-        )
+        yield ServerSentEvent(data=json.dumps(error_body("Internal server error; see the server log.", "server_error")))
     yield ServerSentEvent(data="[DONE]")
 
 

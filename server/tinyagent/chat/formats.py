@@ -42,9 +42,7 @@ class ModelTemplate:
     eos_token: str = ""
 
 
-def model_template_from_metadata(
-    metadata: Mapping[str, str], token_text: Callable[[int], str]
-) -> ModelTemplate:
+def model_template_from_metadata(metadata: Mapping[str, str], token_text: Callable[[int], str]) -> ModelTemplate:
     """Reads a GGUF's template and BOS/EOS from ``llama_cpp.Llama.metadata``.
 
     ``token_text`` maps a token id to its text, e.g. ``llm._model.token_get_text``.
@@ -94,9 +92,7 @@ def chat_format_names() -> tuple[str, ...]:
 def get_chat_format(name: str, model: ModelTemplate | None = None) -> ChatFormatter:
     factory = _REGISTRY.get(name)
     if factory is None:
-        raise UnknownChatFormat(
-            f"Unknown chat format {name!r}; valid formats: {', '.join(chat_format_names())}"
-        )
+        raise UnknownChatFormat(f"Unknown chat format {name!r}; valid formats: {', '.join(chat_format_names())}")
     return factory(model or ModelTemplate())
 
 
@@ -191,9 +187,7 @@ def _strftime_now(fmt: str) -> str:
     return datetime.now().strftime(fmt)
 
 
-def _tojson(
-    value: Any, indent: int | None = None, ensure_ascii: bool = False, sort_keys: bool = False
-) -> str:
+def _tojson(value: Any, indent: int | None = None, ensure_ascii: bool = False, sort_keys: bool = False) -> str:
     # Hugging Face's variant: jinja2's own tojson HTML-escapes '<' and '>', which would change the prompt.
     return json.dumps(value, indent=indent, ensure_ascii=ensure_ascii, sort_keys=sort_keys)
 
@@ -234,9 +228,7 @@ class JinjaFormatter:
                 eos_token=self._eos_token,
             )
         except _TemplateRaised as exc:
-            raise InvalidRequest(
-                f"The model's chat template rejected the messages: {exc}", param="messages"
-            ) from None
+            raise InvalidRequest(f"The model's chat template rejected the messages: {exc}", param="messages") from None
         except jinja2.TemplateError as exc:  # includes SecurityError from the sandbox
             raise ServiceError(f"The model's chat template failed: {exc}") from exc
         # The backend's tokenizer adds BOS itself; keeping the template's would double it.

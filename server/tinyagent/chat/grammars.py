@@ -84,9 +84,7 @@ def tool_call_grammar(tools: Sequence[ToolSpec], *, parallel: bool) -> str:
     converter = _converter()
     alternatives = []
     for index, tool in enumerate(_checked(tools)):
-        args_rule = _visit(
-            converter, _parameters(tool), name=f"tool{index}-args", url=f"tool{index}", param="tools"
-        )
+        args_rule = _visit(converter, _parameters(tool), name=f"tool{index}-args", url=f"tool{index}", param="tools")
         alternatives.append(f"{gbnf_literal(call_prefix(tool.name))} {args_rule} {gbnf_literal(_CALL_TAIL)}")
     # _add_rule picks a fresh name should a schema already use "call".
     call = converter._add_rule("call", " | ".join(f"( {alt} )" for alt in alternatives))

@@ -301,9 +301,7 @@ class ChatService:
                 yield event
         parser.finish()
 
-    async def _events(
-        self, prompt: str, params: GenerationParams, tally: _Tally
-    ) -> AsyncGenerator[TextDelta, None]:
+    async def _events(self, prompt: str, params: GenerationParams, tally: _Tally) -> AsyncGenerator[TextDelta, None]:
         """The text of one generation; its Finished goes to ``tally``."""
         stream = self._generator.generate(prompt, params)
         try:

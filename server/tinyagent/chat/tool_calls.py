@@ -332,6 +332,5 @@ def accumulate_tool_calls(deltas: Sequence[ToolCallDelta]) -> tuple[ToolCall, ..
             names[delta.index] = names.get(delta.index, "") + delta.name
         arguments.setdefault(delta.index, []).append(delta.arguments)
     return tuple(
-        ToolCall(id=ids.get(i, ""), name=names.get(i, ""), arguments="".join(arguments[i]))
-        for i in sorted(arguments)
+        ToolCall(id=ids.get(i, ""), name=names.get(i, ""), arguments="".join(arguments[i])) for i in sorted(arguments)
     )

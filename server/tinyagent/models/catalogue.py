@@ -180,9 +180,7 @@ def assemble_file(source: AssembledSource, data_dir: Path) -> Path:
         module.assemble(tmp, overwrite=True)
         os.replace(tmp, target)
     except (ImportError, OSError, ValueError) as exc:
-        raise ModelLoadError(
-            f"could not assemble {source.filename} from package {source.package!r}: {exc}"
-        ) from exc
+        raise ModelLoadError(f"could not assemble {source.filename} from package {source.package!r}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -196,9 +194,7 @@ def entry_status(entry: CatalogueEntry, settings: Settings) -> EntryStatus:
             return EntryStatus(entry, True, f"in the hub cache: {cached}")
         if hub.is_offline(settings):
             return EntryStatus(entry, False, f"{source.describe()} is not cached, and offline mode is on")
-        return EntryStatus(
-            entry, True, f"{source.describe()}, downloaded on first use from {hub.endpoint(settings)}"
-        )
+        return EntryStatus(entry, True, f"{source.describe()}, downloaded on first use from {hub.endpoint(settings)}")
     if isinstance(source, PackageSource):
         try:
             return EntryStatus(entry, True, f"embedded: {packaged_file(source)}")

@@ -140,9 +140,7 @@ def select_quant(files: list[str], ref: HubRef) -> str:
     if not matches:
         raise ModelLoadError(f"no GGUF file in {ref.repo_id} matches {what}; GGUF files: {listing}")
     choices = ", ".join(matches)
-    raise ModelLoadError(
-        f"{ref} is ambiguous: several GGUF files match ({choices}); name one as {ref.repo_id}/<file>"
-    )
+    raise ModelLoadError(f"{ref} is ambiguous: several GGUF files match ({choices}); name one as {ref.repo_id}/<file>")
 
 
 def _within(timeout_s: float, what: str, call: Callable[[], T]) -> T:
@@ -237,9 +235,7 @@ def download(repo_id: str, filename: str, settings: Settings) -> Path:
     hub_url = endpoint(settings)
     url = hf_hub_url(repo_id, filename, revision=REVISION, endpoint=hub_url)
     # A bounded probe first: on a connection error with nothing cached, hf_hub_download retries for ~1 min.
-    _hub_call(
-        settings, what, lambda: get_hf_file_metadata(url, timeout=settings.hub_timeout_s, endpoint=hub_url)
-    )
+    _hub_call(settings, what, lambda: get_hf_file_metadata(url, timeout=settings.hub_timeout_s, endpoint=hub_url))
     try:
         path = hf_hub_download(
             repo_id,
@@ -261,9 +257,7 @@ def fetch(ref: HubRef, settings: Settings) -> Path:
     if cached is not None:
         return cached
     if is_offline(settings):
-        raise HubUnreachable(
-            f"{ref.repo_id}/{filename} is not in the hub cache ({cache_dir()}) and offline mode is on"
-        )
+        raise HubUnreachable(f"{ref.repo_id}/{filename} is not in the hub cache ({cache_dir()}) and offline mode is on")
     try:
         return download(ref.repo_id, filename, settings)
     except HubUnreachable as exc:

@@ -70,17 +70,13 @@ def _apply_overrides(profile: ModelProfile, settings: Settings) -> ModelProfile:
     return profile
 
 
-def _result(
-    path: Path, profile: ModelProfile, model_id: str, source: str, settings: Settings
-) -> ResolvedModel:
+def _result(path: Path, profile: ModelProfile, model_id: str, source: str, settings: Settings) -> ResolvedModel:
     check_gguf(path)
     return ResolvedModel(path, _apply_overrides(profile, settings), model_id, source)
 
 
 def _looks_like_path(ref: str) -> bool:
-    return (
-        ref.startswith(("/", "./", "../", "~", ".\\", "..\\")) or "\\" in ref or ref.lower().endswith(".gguf")
-    )
+    return ref.startswith(("/", "./", "../", "~", ".\\", "..\\")) or "\\" in ref or ref.lower().endswith(".gguf")
 
 
 def _from_path(path: Path, settings: Settings) -> ResolvedModel:

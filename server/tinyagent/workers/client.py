@@ -103,9 +103,7 @@ class _Link:
         if not isinstance(hello, Hello):
             raise WorkerUnavailable(f"expected hello, got {type(hello).__name__.lower()}")
         if hello.protocol != PROTOCOL_VERSION:
-            raise WorkerUnavailable(
-                f"worker speaks protocol {hello.protocol}, this server speaks {PROTOCOL_VERSION}"
-            )
+            raise WorkerUnavailable(f"worker speaks protocol {hello.protocol}, this server speaks {PROTOCOL_VERSION}")
         self.hello = hello
         return hello
 
@@ -302,9 +300,7 @@ class WorkerClient:
         except WorkerUnavailable as exc:
             return ToolOutcome.failure(WORKER_UNAVAILABLE, str(exc))
         if tool not in link.hello.tools and not tool.startswith("_debug_"):
-            return ToolOutcome.failure(
-                UNAVAILABLE, f"the {link.hello.backend} backend does not provide {tool}"
-            )
+            return ToolOutcome.failure(UNAVAILABLE, f"the {link.hello.backend} backend does not provide {tool}")
         remaining = max(0.0, deadline - loop.time())
         message = Call(
             id=f"c{next(self._ids)}",

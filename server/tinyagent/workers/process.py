@@ -99,20 +99,14 @@ async def _execute(state: _WorkerState, call: Call) -> ToolOutcome:
     except ArgumentError as exc:
         return ToolOutcome.failure(exc.code, exc.message)
     if not hidden and call.tool not in state.tools:
-        return ToolOutcome.failure(
-            UNAVAILABLE, f"The {state.backend.name} backend does not provide {call.tool}."
-        )
+        return ToolOutcome.failure(UNAVAILABLE, f"The {state.backend.name} backend does not provide {call.tool}.")
     ctx = CallContext(
         call_id=call.id,
         deadline_s=call.deadline,
         timezone=call.context.timezone,
         send_drafts=call.context.send_drafts,
     )
-    gate = (
-        state.app_lock(get_tool(call.tool).app)
-        if not hidden and get_tool(call.tool).has_side_effects
-        else None
-    )
+    gate = state.app_lock(get_tool(call.tool).app) if not hidden and get_tool(call.tool).has_side_effects else None
     try:
         async with asyncio.timeout_at(deadline):
             if gate is not None:

@@ -28,9 +28,7 @@ class DaemonPool:
                 self._free -= 1
             else:
                 self._started += 1
-                thread = threading.Thread(
-                    target=self._serve, name=f"{self._name}-{self._started}", daemon=True
-                )
+                thread = threading.Thread(target=self._serve, name=f"{self._name}-{self._started}", daemon=True)
                 thread.start()
         self._jobs.put(job)
 

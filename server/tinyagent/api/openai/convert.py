@@ -85,9 +85,7 @@ def stop_tuple(stop: p.Stop) -> tuple[str, ...]:
     return stops
 
 
-def generation_params(
-    req: p._Sampling, max_tokens: int | None, *, context_length: int, limit: int
-) -> GenerationParams:
+def generation_params(req: p._Sampling, max_tokens: int | None, *, context_length: int, limit: int) -> GenerationParams:
     if max_tokens is not None and max_tokens >= context_length:
         raise InvalidRequest(
             f"max_tokens ({max_tokens}) must be smaller than the model's context length ({context_length})",

@@ -127,9 +127,7 @@ Stop = str | Annotated[list[str], Field(max_length=4)] | None
 
 
 class _Sampling(_Request):
-    model: str | None = Field(
-        None, description="Model id; any served id or alias (default: the served model)."
-    )
+    model: str | None = Field(None, description="Model id; any served id or alias (default: the served model).")
     stream: bool = False
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, ge=0, le=2)
@@ -152,9 +150,7 @@ class ChatCompletionRequest(_Sampling):
 class CompletionRequest(_Sampling):
     prompt: str | Annotated[list[str], Field(min_length=1, max_length=1)]
     echo: bool = False
-    grammar: str | None = Field(
-        None, description="GBNF grammar constraining the output (llama.cpp extension)."
-    )
+    grammar: str | None = Field(None, description="GBNF grammar constraining the output (llama.cpp extension).")
 
 
 class EmbeddingRequest(_Request):

@@ -23,9 +23,7 @@ from tinyagent.api.sse import openai_stream, primed
 from tinyagent.errors import NotFound
 from tinyagent.runtime import LoadedModel
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": p.ErrorResponse} for code in (400, 401, 403, 404, 413, 503)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": p.ErrorResponse} for code in (400, 401, 403, 404, 413, 503)}
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE chunks when stream=true"}
 }
@@ -65,9 +63,7 @@ async def chat_completions(
 ) -> Any:
     check_model(model, body.model)
     info = model.service.info
-    chat_request = to_chat_request(
-        body, context_length=info.context_length, limit=runtime.settings.max_tokens_limit
-    )
+    chat_request = to_chat_request(body, context_length=info.context_length, limit=runtime.settings.max_tokens_limit)
     events = model.chat.stream(chat_request)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -77,9 +73,7 @@ async def chat_completions(
 
 
 @router.post("/completions", response_model=p.Completion, responses=STREAM)
-async def completions(
-    body: p.CompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request
-) -> Any:
+async def completions(body: p.CompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request) -> Any:
     check_model(model, body.model)
     params = completion_params(body, model.service, runtime.settings.max_tokens_limit)
     prompt = prompt_text(body)

@@ -71,9 +71,7 @@ def _delta(event: c.ContentDelta | c.ToolCallDelta) -> p.ChunkDelta:
         return p.ChunkDelta(content=event.text)
     # id, type and name only on an index's first delta: the openai stream helper concatenates strings.
     function = p.FunctionDelta(name=event.name, arguments=event.arguments)
-    call = p.ToolCallDeltaOut(
-        index=event.index, id=event.id, type="function" if event.id else None, function=function
-    )
+    call = p.ToolCallDeltaOut(index=event.index, id=event.id, type="function" if event.id else None, function=function)
     return p.ChunkDelta(tool_calls=[call])
 
 
@@ -81,9 +79,7 @@ async def stream_chat(
     events: AsyncIterator[c.ChatEvent], model_id: str, *, include_usage: bool
 ) -> AsyncIterator[p.ChatCompletionChunk]:
     base = {"id": completion_id(), "created": int(time.time()), "model": model_id}
-    yield p.ChatCompletionChunk(
-        **base, choices=[p.ChunkChoice(delta=p.ChunkDelta(role="assistant", content=""))]
-    )
+    yield p.ChatCompletionChunk(**base, choices=[p.ChunkChoice(delta=p.ChunkDelta(role="assistant", content=""))])
     async for event in events:
         if isinstance(event, c.ChatFinished):
             final = p.ChunkChoice(delta=p.ChunkDelta(), finish_reason=event.finish_reason)

@@ -56,9 +56,7 @@ async def stream_text(
         if isinstance(event, TextDelta):
             yield p.Completion(**base, choices=[p.CompletionChoice(text=event.text, finish_reason=None)])
         elif isinstance(event, Finished):
-            yield p.Completion(
-                **base, choices=[p.CompletionChoice(text="", finish_reason=event.finish_reason)]
-            )
+            yield p.Completion(**base, choices=[p.CompletionChoice(text="", finish_reason=event.finish_reason)])
             if include_usage:
                 yield p.Completion(**base, choices=[], usage=usage_out(event.usage))
 
@@ -73,9 +71,7 @@ async def embed(embedder: Embedder, req: p.EmbeddingRequest) -> p.EmbeddingList:
         # Matryoshka-style truncation is what OpenAI does; re-normalise so cosine stays meaningful.
         vectors = vectors[:, : req.dimensions]
         vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
-    data = [
-        p.EmbeddingData(index=i, embedding=_vector_out(v, req.encoding_format)) for i, v in enumerate(vectors)
-    ]
+    data = [p.EmbeddingData(index=i, embedding=_vector_out(v, req.encoding_format)) for i, v in enumerate(vectors)]
     usage = p.EmbeddingUsage(prompt_tokens=result.token_count, total_tokens=result.token_count)
     return p.EmbeddingList(data=data, model=embedder.model_name, usage=usage)
 

@@ -46,9 +46,7 @@ class MacOSBackend:
 
     name = "macos"
 
-    def __init__(
-        self, *, zoom_config: zoom.ZoomConfig | None = None, scripts_dir: Path = SCRIPTS_DIR
-    ) -> None:
+    def __init__(self, *, zoom_config: zoom.ZoomConfig | None = None, scripts_dir: Path = SCRIPTS_DIR) -> None:
         self._zoom = zoom_config if zoom_config is not None else zoom.ZoomConfig.from_env()
         self._scripts_dir = scripts_dir
         self._handlers: Mapping[str, Handler] = self._build_handlers()
@@ -86,9 +84,7 @@ class MacOSBackend:
                 c, _strs(a[0]), _strs(a[1]), _s(a[2]), _s(a[3]), _strs(a[4])
             ),
             "reply_to_email": lambda c, a: mails.reply_to_email(c, _strs(a[0]), _s(a[1]), _strs(a[2])),
-            "forward_email": lambda c, a: mails.forward_email(
-                c, _strs(a[0]), _strs(a[1]), _s(a[2]), _strs(a[3])
-            ),
+            "forward_email": lambda c, a: mails.forward_email(c, _strs(a[0]), _strs(a[1]), _s(a[2]), _strs(a[3])),
             "maps_open_location": lambda c, a: maps.maps_open_location(c, _s(a[0])),
             "maps_show_directions": lambda c, a: maps.maps_show_directions(c, _s(a[0]), _s(a[1]), _s(a[2])),
             "create_note": lambda c, a: note.create_note(c, _s(a[0]), _s(a[1]), _s(a[2])),

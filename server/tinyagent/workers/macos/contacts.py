@@ -45,8 +45,4 @@ def resolve_emails(call: Call, entries: Sequence[str]) -> list[str]:
 
 def resolve_phones(call: Call, entries: Sequence[str]) -> list[str]:
     """Entries without a digit are contact names (upstream's SMS wrapper rule)."""
-    return [
-        e if any(c.isdigit() for c in e) else get_phone_number(call, e)
-        for e in (x.strip() for x in entries)
-        if e
-    ]
+    return [e if any(c.isdigit() for c in e) else get_phone_number(call, e) for e in (x.strip() for x in entries) if e]

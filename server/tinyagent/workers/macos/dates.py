@@ -29,9 +29,7 @@ def parse_datetime(value: str, field: str, tz: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ToolFailure(
-            "invalid_argument", f"Invalid {field} {value!r}: the format is {FORMAT_HINT}."
-        ) from None
+        raise ToolFailure("invalid_argument", f"Invalid {field} {value!r}: the format is {FORMAT_HINT}.") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(zone(tz)).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
@@ -43,9 +41,7 @@ def parse_date(value: str, field: str) -> date:
     try:
         return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
     except ValueError:
-        raise ToolFailure(
-            "invalid_argument", f"Invalid {field} {value!r}: the format is 'YYYY-MM-DD'."
-        ) from None
+        raise ToolFailure("invalid_argument", f"Invalid {field} {value!r}: the format is 'YYYY-MM-DD'.") from None
 
 
 def now_in(tz: str) -> datetime:

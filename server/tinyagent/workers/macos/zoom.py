@@ -41,16 +41,12 @@ class ZoomConfig:
         )
 
 
-def meeting_body(
-    topic: str, start_time: str, duration: int, invitees: Sequence[str], timezone: str
-) -> dict[str, Any]:
+def meeting_body(topic: str, start_time: str, duration: int, invitees: Sequence[str], timezone: str) -> dict[str, Any]:
     """The create-meeting JSON; ``start_time`` is wall-clock time in ``timezone``."""
     if not topic.strip():
         raise ToolFailure("invalid_argument", "A meeting topic is required.")
     if duration <= 0:
-        raise ToolFailure(
-            "invalid_argument", f"Invalid duration {duration}: it is in minutes and must be > 0."
-        )
+        raise ToolFailure("invalid_argument", f"Invalid duration {duration}: it is in minutes and must be > 0.")
     local = dates.parse_datetime(start_time, "start_time", timezone).replace(tzinfo=dates.zone(timezone))
     return {
         "topic": topic[:MAX_TOPIC],

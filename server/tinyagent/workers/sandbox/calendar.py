@@ -35,9 +35,7 @@ def _calendar(conn: sqlite3.Connection, name: str | None) -> sqlite3.Row:
     never replaced (bug 5); "None" in the name means no calendar, as upstream.
     """
     if name and "None" not in name:
-        row = conn.execute(
-            "SELECT id, name FROM calendars WHERE name = ? COLLATE NOCASE", (name.strip(),)
-        ).fetchone()
+        row = conn.execute("SELECT id, name FROM calendars WHERE name = ? COLLATE NOCASE", (name.strip(),)).fetchone()
         if row is not None:
             return row  # type: ignore[no-any-return]
     row = conn.execute("SELECT id, name FROM calendars ORDER BY position, id LIMIT 1").fetchone()
@@ -85,9 +83,7 @@ def get_zoom_meeting_link(
     if start is None:
         raise ToolFailure("invalid_argument", "start_time is required, in the format 'YYYY-MM-DD HH:MM:SS'.")
     if duration <= 0:
-        raise ToolFailure(
-            "invalid_argument", f"duration must be a positive number of minutes, got {duration}."
-        )
+        raise ToolFailure("invalid_argument", f"duration must be a positive number of minutes, got {duration}.")
     meeting_id = str(secrets.randbelow(9 * 10**10) + 10**10)  # Zoom ids are 11 digits
     join_url = f"https://zoom.us/j/{meeting_id}"
     with world.db() as conn:

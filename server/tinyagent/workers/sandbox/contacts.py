@@ -14,9 +14,7 @@ NO_CONTACTS = "No contacts found"
 def find_contact(conn: sqlite3.Connection, name: str) -> int | None:
     """Upstream's rule: the person whose name is ``name`` (AppleScript compares without case),
     else the first person whose first name contains the query's first word."""
-    row = conn.execute(
-        "SELECT id FROM contacts WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-    ).fetchone()
+    row = conn.execute("SELECT id FROM contacts WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)).fetchone()
     if row is not None:
         return int(row["id"])
     words = name.split()

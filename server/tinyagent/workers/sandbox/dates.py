@@ -53,9 +53,7 @@ def parse_when(value: str | None, field: str, timezone: str) -> datetime | None:
     text = value.strip()
     parsed = _parse(text)
     if parsed is None:
-        raise ToolFailure(
-            "invalid_argument", f"Invalid {field} '{value}': expected the format 'YYYY-MM-DD HH:MM:SS'."
-        )
+        raise ToolFailure("invalid_argument", f"Invalid {field} '{value}': expected the format 'YYYY-MM-DD HH:MM:SS'.")
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(zone(timezone)).replace(tzinfo=None)
     return parsed.replace(microsecond=0)

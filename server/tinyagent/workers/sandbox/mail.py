@@ -65,9 +65,7 @@ def compose_new_email(
     files = resolve_attachments(world, attachments)
     with world.db() as conn:
         to, copy = resolve_emails(conn, recipients), resolve_emails(conn, cc)
-        _store(
-            conn, ctx, kind="new", recipients=to, cc=copy, subject=subject, body=context, attachments=files
-        )
+        _store(conn, ctx, kind="new", recipients=to, cc=copy, subject=subject, body=context, attachments=files)
     if ctx.send_drafts:
         return "New email sent successfully with attachments and cc."
     return "New email composed successfully with attachments and cc."
@@ -87,9 +85,7 @@ def _prefixed(prefix: str, subject: str) -> str:
     return subject if subject.casefold().startswith(prefix.casefold()) else f"{prefix} {subject}"
 
 
-def reply_to_email(
-    world: World, ctx: CallContext, cc: list[str], context: str, attachments: list[str]
-) -> str:
+def reply_to_email(world: World, ctx: CallContext, cc: list[str], context: str, attachments: list[str]) -> str:
     files = resolve_attachments(world, attachments)
     with world.db() as conn:
         original = _selected(conn, "reply to")
@@ -120,9 +116,7 @@ def forward_email(
         if not to:
             raise ToolFailure("invalid_argument", "forward_email needs at least one recipient.")
         # Upstream drops ``context`` when forwarding; keeping it above the original loses nothing.
-        forwarded = (
-            f"---------- Forwarded message ----------\nFrom: {original['sender']}\n\n{original['body']}"
-        )
+        forwarded = f"---------- Forwarded message ----------\nFrom: {original['sender']}\n\n{original['body']}"
         _store(
             conn,
             ctx,

@@ -27,8 +27,7 @@ def _contacts(conn: sqlite3.Connection) -> list[str]:
 
 def _events(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute(
-        "SELECT e.*, c.name AS calendar FROM events e JOIN calendars c ON c.id = e.calendar_id "
-        "ORDER BY e.start, e.id"
+        "SELECT e.*, c.name AS calendar FROM events e JOIN calendars c ON c.id = e.calendar_id ORDER BY e.start, e.id"
     )
     return [
         f"{r['start']} - {r['end'][11:16]}  {r['title']} [{r['calendar']}]"
@@ -52,9 +51,7 @@ def _mail(conn: sqlite3.Connection, mailbox: str) -> list[str]:
 
 
 def _notes(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute(
-        "SELECT n.name, n.body, f.name AS folder FROM notes n JOIN folders f ON f.id = n.folder_id"
-    )
+    rows = conn.execute("SELECT n.name, n.body, f.name AS folder FROM notes n JOIN folders f ON f.id = n.folder_id")
     return [f"[{r['folder']}] {r['name']}: {r['body'].replace(chr(10), ' / ')[:80]}" for r in rows]
 
 
@@ -110,12 +107,8 @@ def describe_world(world: World) -> str:
 def sandbox_main(argv: Sequence[str] | None = None) -> int:
     """``tinyagent sandbox reset|show [--data-dir DIR]``."""
     parser = argparse.ArgumentParser(prog="tinyagent sandbox", description="Manage the sandbox tool world.")
-    parser.add_argument(
-        "action", choices=("reset", "show"), help="reset: seed a fresh world; show: print it."
-    )
-    parser.add_argument(
-        "--data-dir", default=None, metavar="DIR", help="Data directory (default: the server's)."
-    )
+    parser.add_argument("action", choices=("reset", "show"), help="reset: seed a fresh world; show: print it.")
+    parser.add_argument("--data-dir", default=None, metavar="DIR", help="Data directory (default: the server's).")
     args = parser.parse_args(argv)
     world = World(resolve_data_dir(args.data_dir))
     if args.action == "reset":

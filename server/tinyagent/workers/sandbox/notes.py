@@ -68,7 +68,5 @@ def append_note_content(world: World, _ctx: CallContext, name: str, content: str
     with world.db() as conn:
         note = find_note(conn, name, folder)
         body = f"{note['body']}\n{content}" if note["body"] else content
-        conn.execute(
-            "UPDATE notes SET body = ?, modified_at = ? WHERE id = ?", (body, timestamp(), note["id"])
-        )
+        conn.execute("UPDATE notes SET body = ?, modified_at = ? WHERE id = ?", (body, timestamp(), note["id"]))
     return f"Content appended to note '{note['name']}' successfully."

@@ -44,9 +44,7 @@ def write_text_pdf(path: Path, title: str, paragraphs: Sequence[str]) -> None:
     page_ids = [4 + 2 * i for i in range(len(pages))]
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids ["
-        + b" ".join(b"%d 0 R" % n for n in page_ids)
-        + b"] /Count %d >>" % len(pages),
+        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % n for n in page_ids) + b"] /Count %d >>" % len(pages),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     for page_id, page_lines in zip(page_ids, pages, strict=True):

@@ -45,9 +45,7 @@ def create_reminder(
     all_day: bool,
 ) -> str:
     if not 0 <= priority <= 9:
-        raise ToolFailure(
-            "invalid_argument", f"Failed to create reminder: priority must be 0-9, got {priority}."
-        )
+        raise ToolFailure("invalid_argument", f"Failed to create reminder: priority must be 0-9, got {priority}.")
     due = _due(due_date, all_day, ctx.timezone)
     with world.db() as conn:
         target = _list(conn, list_name)

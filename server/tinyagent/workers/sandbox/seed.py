@@ -46,8 +46,7 @@ PROJECT: tuple[str, tuple[str, ...]] = (
         "Goal: measure plan accuracy of 1.1B and 7B models on 1,000 held-out queries and compare "
         "ToolRAG against using all tools. Milestones: data freeze on the 5th, first results on the "
         "12th, write-up on the 20th.",
-        "Team: Lutfi Eren Erdogan (lead), Nick Lee (evaluation harness), Jane Doe (reporting). "
-        "Budget: 40 GPU hours.",
+        "Team: Lutfi Eren Erdogan (lead), Nick Lee (evaluation harness), Jane Doe (reporting). Budget: 40 GPU hours.",
     ),
 )
 QUARTERLY: tuple[str, tuple[str, ...]] = (
@@ -83,18 +82,12 @@ def _seed_contacts(conn: sqlite3.Connection) -> None:
             "INSERT INTO contacts (name, first_name, last_name) VALUES (?, ?, ?)",
             (f"{first} {last}", first, last),
         )
-        conn.executemany(
-            "INSERT INTO phones VALUES (?, ?, ?)", [(cur.lastrowid, i, p) for i, p in enumerate(phones)]
-        )
-        conn.executemany(
-            "INSERT INTO emails VALUES (?, ?, ?)", [(cur.lastrowid, i, e) for i, e in enumerate(emails)]
-        )
+        conn.executemany("INSERT INTO phones VALUES (?, ?, ?)", [(cur.lastrowid, i, p) for i, p in enumerate(phones)])
+        conn.executemany("INSERT INTO emails VALUES (?, ?, ?)", [(cur.lastrowid, i, e) for i, e in enumerate(emails)])
 
 
 def _seed_calendar(conn: sqlite3.Connection, now: datetime) -> None:
-    conn.executemany(
-        "INSERT INTO calendars (name, position) VALUES (?, ?)", [(n, i) for i, n in enumerate(CALENDARS)]
-    )
+    conn.executemany("INSERT INTO calendars (name, position) VALUES (?, ?)", [(n, i) for i, n in enumerate(CALENDARS)])
     day = now.replace(hour=0, minute=0)
     events = (
         (
@@ -136,8 +129,7 @@ def _seed_mail(conn: sqlite3.Connection) -> None:
         (
             "amir@example.com",
             "Project.pdf review",
-            "Hi, could you look at the attached project plan and send me your comments by Friday? "
-            "Thanks, Amir",
+            "Hi, could you look at the attached project plan and send me your comments by Friday? Thanks, Amir",
             ["Project.pdf"],
         ),
         ("nick@example.com", "Lunch on Friday?", "Are you free for lunch on Friday at noon? Nick", []),
@@ -160,9 +152,7 @@ def _seed_mail(conn: sqlite3.Connection) -> None:
 
 
 def _seed_notes(conn: sqlite3.Connection) -> None:
-    conn.executemany(
-        "INSERT INTO folders (name, position) VALUES (?, ?)", [(n, i) for i, n in enumerate(FOLDERS)]
-    )
+    conn.executemany("INSERT INTO folders (name, position) VALUES (?, ?)", [(n, i) for i, n in enumerate(FOLDERS)])
     notes = (
         ("Personal", "Grocery list", "Milk\nEggs\nCoffee beans"),
         ("Work", "Meeting notes", "Demo on Thursday. Amir owns the script; Sid is backup."),
