@@ -91,15 +91,23 @@ def time_raw(llm: Any, prompt: str, tokens: int) -> tuple[float, float, int]:
 
 
 def time_server(client: openai.OpenAI, prompt: str, tokens: int) -> tuple[float, float, int]:
+    """Tokens come from the usage chunk: the server may merge several tokens into one text chunk."""
     start = time.perf_counter()
     first = None
     count = 0
-    for chunk in client.completions.create(
-        model="default", prompt=prompt, max_tokens=tokens, temperature=0, stream=True
-    ):
+    stream = client.completions.create(
+        model="default",
+        prompt=prompt,
+        max_tokens=tokens,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for chunk in stream:
         if chunk.choices and chunk.choices[0].text:
             first = first or time.perf_counter()
-            count += 1
+        if chunk.usage is not None:
+            count = chunk.usage.completion_tokens
     end = time.perf_counter()
     assert first is not None
     return first - start, (count - 1) / (end - first), count

@@ -30,7 +30,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _load(path: Path, *, prompt_cache_mb: int = 0) -> LlamaBackend:
+def _load(path: Path, *, prompt_cache_mb: int = 0, stream_interval_s: float = 0.0) -> LlamaBackend:
     return LlamaBackend.load(
         path,
         model_id="tiny",
@@ -39,6 +39,7 @@ def _load(path: Path, *, prompt_cache_mb: int = 0) -> LlamaBackend:
         n_threads=2,
         n_batch=512,
         prompt_cache_mb=prompt_cache_mb,
+        stream_interval_s=stream_interval_s,
     )
 
 
@@ -184,3 +185,21 @@ async def test_prompt_cache_restores_a_prefix_evicted_from_the_kv_cache(tiny_ggu
 
     assert reused[0] <= n_shared  # without the cache only the start A and B share is reused
     assert reused[16] >= n_a - 1  # with it, A's saved state comes back
+
+
+async def test_stream_interval_merges_tokens_without_changing_the_text(tiny_gguf: Path) -> None:
+    # An interval longer than the whole generation: the first token alone, the rest in one delta.
+    params = GenerationParams(max_tokens=40, temperature=0.0, grammar="root ::= [a-z]{40}")
+    per_token = _load(tiny_gguf)
+    merged = _load(tiny_gguf, stream_interval_s=60.0)
+    try:
+        alone = await _collect(per_token, "the", params)
+        batched = await _collect(merged, "the", params)
+    finally:
+        await per_token.aclose()
+        await merged.aclose()
+    assert _text(batched) == _text(alone) and len(_text(alone)) == 40
+    # Without an interval only tokens that queued up while the consumer was busy are merged.
+    assert len([e for e in alone if isinstance(e, TextDelta)]) > 2
+    assert len([e for e in batched if isinstance(e, TextDelta)]) == 2
+    assert _finished(batched).usage == _finished(alone).usage

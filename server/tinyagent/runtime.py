@@ -129,6 +129,7 @@ def _load_local(settings: Settings, resolved: ResolvedModel) -> Backend:
         n_batch=settings.n_batch,
         prompt_cache_mb=settings.prompt_cache_mb,
         fallback_reason=resolved.fallback_reason,
+        stream_interval_s=settings.stream_interval_ms / 1000,
     )
 
 

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
         ge=0,
         description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off).",
     )
+    stream_interval_ms: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        description=(
+            "Streamed text is sent at most this often (the first token at once); tokens in between are merged. "
+            "Each SSE chunk costs CPU the model shares; 0 sends every token alone."
+        ),
+    )
     offline: bool = Field(False, description="Never contact the model hub; use only local files and the hub cache.")
     hub_endpoint: str | None = Field(
         None,

@@ -114,9 +114,11 @@ class LlamaBackend:
         info: ModelInfo,
         *,
         prompt_cache: LlamaRAMCache | None = None,
+        stream_interval_s: float = 0.0,
     ) -> None:
         self._llm = llm
         self._info = info
+        self._stream_interval_s = stream_interval_s
         self._prompt_cache = prompt_cache
         if prompt_cache is not None:
             llm.set_cache(prompt_cache)
@@ -138,6 +140,7 @@ class LlamaBackend:
         n_batch: int,
         prompt_cache_mb: int,
         fallback_reason: str | None = None,
+        stream_interval_s: float = 0.0,
     ) -> LlamaBackend:
         """Load a GGUF file. Blocking (tens of ms to seconds): from async code use asyncio.to_thread."""
         threads = n_threads or os.cpu_count() or 1
@@ -161,7 +164,7 @@ class LlamaBackend:
             threads,
             prompt_cache_mb,
         )
-        return cls(llm, info, prompt_cache=cache)
+        return cls(llm, info, prompt_cache=cache, stream_interval_s=stream_interval_s)
 
     @property
     def info(self) -> ModelInfo:
@@ -198,12 +201,20 @@ class LlamaBackend:
                 run.cancel.set()
 
         worker = loop.run_in_executor(self._executor, self._work, prompt, params, run, emit)
+        last_yield: float | None = None
         try:
-            while (item := await queue.get()) is not _DONE:
-                if isinstance(item, BaseException):
-                    raise item
-                assert isinstance(item, TextDelta | Finished)
-                yield item
+            while True:
+                items = await _drain(queue)
+                if last_yield is not None and self._stream_interval_s > 0 and _only_text(items):
+                    items += await _gather_until(queue, last_yield + self._stream_interval_s)
+                last_yield = time.monotonic()
+                for item in _coalesced(items):
+                    if item is _DONE:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    assert isinstance(item, TextDelta | Finished)
+                    yield item
         finally:
             run.cancel.set()
             await _wait_for(worker)
@@ -314,6 +325,48 @@ class LlamaBackend:
         finish: FinishReason = "length" if reason == "length" else "stop"
         usage = Usage(prompt_tokens=n_prompt, completion_tokens=run.sampled, cached_tokens=cached)
         return Finished(finish_reason=finish, usage=usage, timings=timings)
+
+
+async def _drain(queue: asyncio.Queue[object]) -> list[object]:
+    """Everything queued right now (at least one item)."""
+    items = [await queue.get()]
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+def _only_text(items: list[object]) -> bool:
+    return all(isinstance(item, TextDelta) for item in items)
+
+
+async def _gather_until(queue: asyncio.Queue[object], deadline: float) -> list[object]:
+    """More queued items until ``deadline`` (monotonic) or the end of the generation."""
+    items: list[object] = []
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            item = await asyncio.wait_for(queue.get(), left)
+        except TimeoutError:
+            break
+        items.append(item)
+        if not isinstance(item, TextDelta):
+            break  # Finished, an error or the end: deliver at once
+    return items
+
+
+def _coalesced(items: list[object]) -> list[object]:
+    """Merge runs of text deltas that queued up while the consumer was busy.
+
+    When the client keeps up, every token is still its own delta; when it lags,
+    one delta per wake-up spares a JSON chunk and an SSE frame per token, CPU
+    that would otherwise be taken from generation on the same cores.
+    """
+    merged: list[object] = []
+    for item in items:
+        if isinstance(item, TextDelta) and merged and isinstance(merged[-1], TextDelta):
+            merged[-1] = TextDelta(merged[-1].text + item.text)
+        else:
+            merged.append(item)
+    return merged
 
 
 async def _wait_for(worker: asyncio.Future[None]) -> None:
