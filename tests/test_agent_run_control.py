@@ -157,8 +157,18 @@ def test_worker_crash_mid_run(server: LiveServer) -> None:
 def test_task_cap(server: LiveServer, agent_config: Any) -> None:
     agent_config(max_tasks_per_run=2)
     plan = "\n".join(f'{i}. get_phone_number("Sid")' for i in (1, 2, 3)) + "\n4. join()"
-    data = [e.data for e in _run_deciding(server.url, {"plan": plan, "joiner": False}, None)]
-    assert data[-1]["status"] == "failed" and data[-2]["code"] == "too_many_tasks"
+    # A given plan over the cap is known to be too big before anything runs: a request error.
+    response = httpx.post(server.url + "/run", json={"plan": plan, "joiner": False, "stream": False}, timeout=60)
+    assert response.status_code == 400 and response.json()["error"]["param"] == "plan"
+    assert "max_tasks_per_run" in response.json()["error"]["message"]
+    # Within the cap it runs.
+    small = '1. get_phone_number("Sid")\n2. join()'
+    assert (
+        httpx.post(server.url + "/run", json={"plan": small, "joiner": False, "stream": False}, timeout=60).json()[
+            "status"
+        ]
+        == "succeeded"
+    )
 
 
 def test_restart_keeps_finished_runs_and_interrupts_in_flight_ones(tiny_settings: Settings, tmp_path: Path) -> None:

@@ -63,6 +63,13 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
         if outcome.plan is None:
             problems = "; ".join(str(e) for e in outcome.fatal_errors)
             raise InvalidRequest(f"The plan cannot run: {problems}", param="plan")
+        cap = agent.manager.config.max_tasks_per_run
+        if len(outcome.plan.actions) > cap:
+            # Known before anything runs, so a request error rather than a failed run.
+            message = (
+                f"The plan has {len(outcome.plan.actions)} tasks; a run may have at most {cap} (max_tasks_per_run)."
+            )
+            raise InvalidRequest(message, param="plan")
     texts = (agent.settings.planner_instructions, body.instructions)
     instructions = tuple(text for text in texts if text and text.strip())
     return RunRequest(
