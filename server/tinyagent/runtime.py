@@ -23,6 +23,7 @@ from tinyagent.models.resolve import ResolvedModel, resolve_model
 from tinyagent.settings import Settings
 
 if TYPE_CHECKING:
+    from tinyagent.agent.planner import Planner
     from tinyagent.toolrag.select import ToolRAG
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,12 @@ class LoadedModel:
     chat: ChatService
     profile: ModelProfile
     aliases: frozenset[str]
+    formatter: ChatFormatter  # the settings' chat_format override, else the profile's
+
+    def planner(self) -> Planner:
+        from tinyagent.agent.planner import Planner
+
+        return Planner(self.service, self.formatter, stop=self.profile.stop)
 
 
 @dataclass
@@ -114,7 +121,7 @@ async def load_model(
     info = backend.info
     aliases = frozenset(a for a in {info.id, settings.model, settings.model_alias, "default"} if a)
     chat = ChatService(service, formatter, stop=profile.stop)
-    return LoadedModel(service=service, chat=chat, profile=profile, aliases=aliases)
+    return LoadedModel(service=service, chat=chat, profile=profile, aliases=aliases, formatter=formatter)
 
 
 def _load_local(settings: Settings, resolved: ResolvedModel) -> Backend:

@@ -85,8 +85,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinished, str]:
-    from tinyagent.agent.planner import Planner, PlanRequest
-    from tinyagent.chat.formats import get_chat_format
+    from tinyagent.agent.planner import PlanRequest
     from tinyagent.runtime import load_model
 
     tools = ToolSet.for_apps(settings.enabled_apps)
@@ -95,9 +94,7 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
     now = datetime.now(_zone(args.timezone))
     model = await load_model(settings, None)
     try:
-        template = getattr(model.service.backend, "model_template", None)
-        formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
-        planner = Planner(model.service, formatter, stop=model.profile.stop)
+        planner = model.planner()
         texts = (settings.planner_instructions, args.instructions)
         instructions = tuple(t for t in texts if t and t.strip())
         req = PlanRequest(

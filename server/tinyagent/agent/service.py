@@ -14,7 +14,6 @@ from tinyagent.agent.run_store import RunStore
 from tinyagent.agent.runs import EventHook, RunManager
 from tinyagent.agent.summarize import ModelKit
 from tinyagent.agent.tools import ArgType, Effect, Param, ToolSet, ToolSpec
-from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.errors import ServiceError
 from tinyagent.runtime import LoadedModel, Runtime
 from tinyagent.settings import Settings
@@ -73,13 +72,10 @@ def worker_for(settings: Settings, *, env: Mapping[str, str] | None = None, hidd
     return WorkerClient.for_backend(backend, data_dir=settings.data_dir, env=env, allow_hidden_tools=hidden)
 
 
-def model_kit(loaded: LoadedModel | None, settings: Settings) -> ModelKit | None:
+def model_kit(loaded: LoadedModel | None) -> ModelKit | None:
     if loaded is None:
         return None
-    # The same format the chat and /plan routes use: the settings' override, else the profile's.
-    template: ModelTemplate | None = getattr(loaded.service.backend, "model_template", None)
-    formatter = get_chat_format(settings.chat_format or loaded.profile.chat_format, template)
-    return ModelKit(loaded.service, formatter, tuple(loaded.profile.stop))
+    return ModelKit(loaded.service, loaded.formatter, tuple(loaded.profile.stop))
 
 
 def runs_db_path(settings: Settings) -> Path:
@@ -105,7 +101,7 @@ def build_agent(
         RunStore(runs_db_path(settings)),
         worker,
         run_config(settings),
-        model=lambda: model_kit(runtime.loaded, settings),
+        model=lambda: model_kit(runtime.loaded),
         chooser=chooser,
         on_event=on_event,
     )

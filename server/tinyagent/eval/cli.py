@@ -183,8 +183,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[list[QueryResult], str]:
     from tqdm import tqdm
 
-    from tinyagent.agent.planner import Planner
-    from tinyagent.chat.formats import get_chat_format
     from tinyagent.runtime import load_model
 
     settings = _settings(args)
@@ -195,9 +193,7 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
     options = GenerationOptions(args.now, args.grammar, args.seed, args.max_tokens or None, grammar)
     model = await load_model(settings, None)
     try:
-        template = getattr(model.service.backend, "model_template", None)
-        formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
-        planner = Planner(model.service, formatter, stop=model.profile.stop)
+        planner = model.planner()
         results: list[QueryResult] = []
         with tqdm(total=len(dataset.examples), desc="planning", unit="query", disable=args.no_progress) as bar:
             for example in dataset.examples:

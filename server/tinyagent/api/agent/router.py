@@ -53,7 +53,7 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     model = runtime.require_model()
     check_model(model, body.model)
     assert body.query is not None
-    planner = s.planner_for(model, runtime.settings)
+    planner = model.planner()
     tools, examples, choice = await s.toolrag_choice(runtime, body, tools)
     req = s.plan_request(body, tools, runtime.settings, examples)
     model_id = model.service.info.id

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tinyagent.agent.plan_parser import parse_plan
 from tinyagent.agent.run_loop import RunRequest
@@ -16,6 +15,7 @@ from tinyagent.agent.run_store import RunRow
 from tinyagent.agent.runs import RunState
 from tinyagent.agent.service import AgentService
 from tinyagent.api.agent import run_protocol as p
+from tinyagent.api.agent.serving import user_zone
 from tinyagent.errors import InvalidRequest, ServiceError
 
 log = logging.getLogger(__name__)
@@ -30,20 +30,6 @@ def local_zone_name() -> str:
         if "zoneinfo/" in target:
             return target.split("zoneinfo/", 1)[1]
     return "UTC"
-
-
-def user_zone(name: str | None) -> tzinfo:
-    if name is None:
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None  # astimezone() always attaches a zone
-        return local
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(
-            f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'America/New_York'.",
-            param="timezone",
-        ) from None
 
 
 def _check(body: p.RunBody) -> None:

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
-from tinyagent.agent.planner import PlanEvent, PlanFinished, Planner, PlanRequest, TaskParsed
+from tinyagent.agent.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed
 from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
-from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.errors import InvalidRequest
-from tinyagent.runtime import LoadedModel, Runtime
+from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
 
 # (event name, payload) pairs: what the SSE layer frames.
@@ -90,13 +89,6 @@ def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings, examples:
         seed=body.seed,
         temperature=body.temperature,
     )
-
-
-def planner_for(model: LoadedModel, settings: Settings) -> Planner:
-    # The same format the chat routes use: the settings' override, else the profile's.
-    template: ModelTemplate | None = getattr(model.service.backend, "model_template", None)
-    formatter = get_chat_format(settings.chat_format or model.profile.chat_format, template)
-    return Planner(model.service, formatter, stop=model.profile.stop)
 
 
 # --- core -> wire ------------------------------------------------------------------------------------
