@@ -13,6 +13,7 @@ import pytest
 from tinyagent.agent.plan_grammar import PlanGrammarOptions
 from tinyagent.agent.plan_parser import parse_plan
 from tinyagent.agent.planner import (
+    DEFAULT_PLAN_TOKENS,
     SEEDED_TEMPERATURE,
     PlanEvent,
     PlanFinished,
@@ -118,7 +119,8 @@ def test_sampling_defaults_greedy_grammar_and_budget() -> None:
     greedy, seeded = gen.params
     assert greedy.temperature == 0.0 and greedy.seed is None
     assert greedy.grammar is not None and greedy.grammar.startswith("root ::= line-1")
-    assert greedy.max_tokens == gen.context_length  # the grammar's byte bound is larger: the context bounds it
+    # The grammar's byte bound is larger: the default plan cap or the context, whichever is smaller.
+    assert greedy.max_tokens == min(gen.context_length, DEFAULT_PLAN_TOKENS)
     assert END_OF_PLAN in greedy.stop
     assert seeded.temperature == SEEDED_TEMPERATURE and seeded.seed == 7
     assert seeded.grammar is None and seeded.max_tokens == 33

@@ -58,7 +58,9 @@ class Embedder:
 
     def encode_sync(self, texts: list[str]) -> Embeddings:
         model = self._load()
-        vectors = model.encode(texts, batch_size=self.max_batch, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = model.encode(
+            texts, batch_size=self.max_batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         tokens = sum(len(ids) for ids in model.tokenizer(texts, truncation=True)["input_ids"])
         return Embeddings(vectors=np.asarray(vectors, dtype=np.float32), token_count=tokens)
 

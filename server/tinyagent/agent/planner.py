@@ -37,6 +37,8 @@ from tinyagent.inference.types import (
     Usage,
 )
 
+# The longest dev-set reference plan is ~150 tokens; every plan cut at 512 in bench_planner was looping.
+DEFAULT_PLAN_TOKENS = 512
 # Upstream plans greedily; a seed alone asks for variety, which needs some temperature.
 SEEDED_TEMPERATURE = 0.8
 
@@ -161,9 +163,11 @@ class Planner:
         rendered = self.render(req)
         options = req.grammar_options or PlanGrammarOptions()
         grammar = plan_grammar(req.tools, options) if req.use_grammar else None
-        # Every token is at least one byte, so the grammar's byte bound is a safe token budget;
-        # the backend further clamps it to the room left in the context.
-        budget = req.max_tokens or min(max_plan_bytes(req.tools, options), self._generator.info.context_length)
+        # Every token is at least one byte, so the grammar's byte bound is a safe token budget; but a small
+        # model that loops inside a string would use all of it (minutes on a laptop), so by default a plan
+        # is also capped at DEFAULT_PLAN_TOKENS. The backend further clamps to the room left in the context.
+        bound = min(max_plan_bytes(req.tools, options), self._generator.info.context_length, DEFAULT_PLAN_TOKENS)
+        budget = req.max_tokens or bound
         temperature = req.temperature
         if temperature is None:
             temperature = SEEDED_TEMPERATURE if req.seed is not None else 0.0
