@@ -7,9 +7,12 @@ must assert structure (or force a shape with a grammar), never content.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import gguf
 import numpy as np
+
+from tinyagent.inference.llama_backend import LlamaBackend
 
 N_EMBD = 64
 N_HEAD = 4
@@ -125,3 +128,11 @@ def write_tiny_gguf(path: Path, *, seed: int = 0) -> Path:
     finally:
         writer.close()
     return path
+
+
+def load_tiny_backend(path: Path, *, n_ctx: int = 2048, n_threads: int = 2, **options: Any) -> LlamaBackend:
+    """A LlamaBackend over the tiny model; ``options`` pass through (prompt_cache_mb, stream_interval_s)."""
+    options.setdefault("prompt_cache_mb", 0)
+    return LlamaBackend.load(
+        path, model_id="tiny", source=str(path), n_ctx=n_ctx, n_threads=n_threads, n_batch=512, **options
+    )

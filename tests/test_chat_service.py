@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from gguf_factory import CHAT_TEMPLATE
+from gguf_factory import CHAT_TEMPLATE, load_tiny_backend
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.chat.grammars import (
     auto_choice_grammar,
@@ -304,15 +304,7 @@ async def test_closing_the_stream_closes_the_generation() -> None:
 
 @pytest.fixture(scope="module")
 def backend(tiny_gguf: Path) -> Iterator[LlamaBackend]:
-    b = LlamaBackend.load(
-        tiny_gguf,
-        model_id="tiny",
-        source=str(tiny_gguf),
-        n_ctx=2048,
-        n_threads=2,
-        n_batch=512,
-        prompt_cache_mb=0,
-    )
+    b = load_tiny_backend(tiny_gguf)
     yield b
     asyncio.run(b.aclose())
 

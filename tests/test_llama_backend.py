@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gguf_factory import load_tiny_backend
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest
 from tinyagent.inference.llama_backend import LlamaBackend
 from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, TextDelta
@@ -31,16 +32,7 @@ def anyio_backend() -> str:
 
 
 def _load(path: Path, *, prompt_cache_mb: int = 0, stream_interval_s: float = 0.0) -> LlamaBackend:
-    return LlamaBackend.load(
-        path,
-        model_id="tiny",
-        source=str(path),
-        n_ctx=N_CTX,
-        n_threads=2,
-        n_batch=512,
-        prompt_cache_mb=prompt_cache_mb,
-        stream_interval_s=stream_interval_s,
-    )
+    return load_tiny_backend(path, n_ctx=N_CTX, prompt_cache_mb=prompt_cache_mb, stream_interval_s=stream_interval_s)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gguf_factory import load_tiny_backend
 from tinyagent.errors import ContextLengthExceeded, ServerBusy
 from tinyagent.inference.llama_backend import LlamaBackend
 from tinyagent.inference.service import ModelService
@@ -28,15 +29,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 def backend(tiny_gguf: Path) -> Iterator[LlamaBackend]:
-    b = LlamaBackend.load(
-        tiny_gguf,
-        model_id="tiny",
-        source=str(tiny_gguf),
-        n_ctx=512,
-        n_threads=2,
-        n_batch=512,
-        prompt_cache_mb=0,
-    )
+    b = load_tiny_backend(tiny_gguf, n_ctx=512)
     yield b
     asyncio.run(b.aclose())
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gguf_factory import load_tiny_backend
 from tinyagent.agent.plan_grammar import PlanGrammarOptions
 from tinyagent.agent.plan_parser import parse_plan
 from tinyagent.agent.planner import (
@@ -187,9 +188,7 @@ def test_context_overflow_names_the_tools() -> None:
 @pytest.fixture(scope="module")
 def backend(tiny_gguf: Path) -> Iterator[LlamaBackend]:
     # A char-level vocabulary makes the planner prompt ~4k tokens: beyond the tiny model's 2048.
-    llm = LlamaBackend.load(
-        tiny_gguf, model_id="tiny", source="test", n_ctx=8192, n_threads=1, n_batch=512, prompt_cache_mb=0
-    )
+    llm = load_tiny_backend(tiny_gguf, n_ctx=8192, n_threads=1)
     yield llm
     asyncio.run(llm.aclose())
 
