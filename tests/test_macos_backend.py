@@ -25,6 +25,7 @@ from tinyagent.workers.macos import MacOSBackend
 from tinyagent.workers.macos.dates import event_window
 from tinyagent.workers.macos.runner import SCRIPTS_DIR, clean_error
 from tinyagent.workers.macos.zoom import ZoomConfig
+from tinyagent.workers.sandbox.pdf import write_text_pdf
 
 GOLDEN = Path(__file__).parent / "golden" / "macos"
 UPDATE = os.environ.get("TINYAGENT_UPDATE_GOLDEN") == "1"
@@ -71,26 +72,8 @@ def check_golden(path: Path, actual: Any) -> None:
 
 
 def make_pdf(path: Path, text: str) -> Path:
-    """A one-page PDF with ``text`` in Helvetica, written by hand (offsets computed)."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    """A one-page text PDF, written with the sandbox's own minimal PDF writer."""
+    write_text_pdf(path, text, [])
     return path
 
 
