@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from tinyagent.agent.tools import ToolSet
+from tinyagent.api.agent import serving
 from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.openai.protocol import ErrorResponse
 
@@ -39,16 +39,9 @@ class ToolRAGResponse(BaseModel):
     timings: dict[str, float] = Field(description="Milliseconds per stage.")
 
 
-def enabled_tools(runtime_apps: list[str], apps: list[str] | None, tools: list[str] | None) -> ToolSet:
-    enabled = ToolSet.for_apps(runtime_apps)
-    if apps is None and tools is None:
-        return enabled
-    return enabled.select(apps=apps, tools=tools)
-
-
 @router.post("/toolrag")
 async def toolrag(body: ToolRAGRequest, runtime: RuntimeDep) -> ToolRAGResponse:
-    enabled = enabled_tools(runtime.settings.enabled_apps, body.apps, body.tools)
+    enabled = serving.enabled_tools(runtime.settings).select(apps=body.apps, tools=body.tools)
     rag = await runtime.toolrag()
     top_k = runtime.settings.toolrag_top_k if body.top_k is None else body.top_k
     result = await rag.aretrieve(body.query, enabled, top_k=top_k)
