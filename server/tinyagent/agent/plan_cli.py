@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from tinyagent.agent.plan import Task, render_args
 from tinyagent.agent.plan_parser import PlanError
 from tinyagent.agent.tools import APPS, TOOL_NAMES, ToolSet
-from tinyagent.errors import InvalidRequest, ModelLoadError, ServiceError
+from tinyagent.errors import ModelLoadError, ServiceError
+from tinyagent.timezones import user_zone
 
 if TYPE_CHECKING:
     from tinyagent.agent.planner import PlanFinished
@@ -91,7 +92,7 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
     tools = ToolSet.for_apps(settings.enabled_apps)
     if args.tools is not None or args.apps is not None:
         tools = tools.select(apps=args.apps, tools=args.tools)
-    now = datetime.now(_zone(args.timezone))
+    now = datetime.now(user_zone(args.timezone))
     model = await load_model(settings, None)
     try:
         planner = model.planner()
@@ -109,17 +110,6 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
         return await planner.plan(req), model.service.info.id
     finally:
         await model.service.backend.aclose()
-
-
-def _zone(name: str | None) -> Any:
-    if name is None:
-        return datetime.now().astimezone().tzinfo
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(f"Unknown time zone {name!r}", param="timezone") from None
 
 
 def _json_body(finished: PlanFinished, query: str, model_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.openai.protocol import ErrorResponse
 from tinyagent.api.openai.router import check_model
 from tinyagent.api.sse import named_event_stream, primed
+from tinyagent.timezones import user_zone
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 503)}
 STREAM: dict[int | str, dict[str, Any]] = {
@@ -46,7 +47,7 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     """
     s.check_body(body)
     tools = s.selected_tools(runtime.settings, body)
-    s.user_zone(body.timezone)  # a bad zone is a 400 even when no model is needed
+    user_zone(body.timezone)  # a bad zone is a 400 even when no model is needed
     if body.plan is not None:
         checked = s.validate_text(body.plan, tools, body.query)
         return named_event_stream(s.given_plan_events(checked)) if body.stream else checked

@@ -15,8 +15,8 @@ from tinyagent.agent.run_store import RunRow
 from tinyagent.agent.runs import RunState
 from tinyagent.agent.service import AgentService
 from tinyagent.api.agent import run_protocol as p
-from tinyagent.api.agent.serving import user_zone
 from tinyagent.errors import InvalidRequest, ServiceError
+from tinyagent.timezones import user_zone
 
 log = logging.getLogger(__name__)
 

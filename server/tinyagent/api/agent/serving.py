@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
@@ -20,6 +19,7 @@ from tinyagent.api.agent import protocol as p
 from tinyagent.errors import InvalidRequest
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
+from tinyagent.timezones import user_zone
 
 # (event name, payload) pairs: what the SSE layer frames.
 NamedEvent = tuple[str, p.TaskOut | p.PlanResponse]
@@ -31,20 +31,6 @@ def enabled_tools(settings: Settings) -> ToolSet:
 
 def selected_tools(settings: Settings, body: p.PlanBody) -> ToolSet:
     return enabled_tools(settings).select(apps=body.apps, tools=body.tools)
-
-
-def user_zone(name: str | None) -> tzinfo:
-    if name is None:
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None  # astimezone() always attaches a zone
-        return local
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(
-            f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'America/New_York'.",
-            param="timezone",
-        ) from None
 
 
 def check_body(body: p.PlanBody) -> None:
