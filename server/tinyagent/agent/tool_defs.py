@@ -15,10 +15,15 @@ from collections.abc import Sequence
 
 from tinyagent.agent.tool_spec import Effect, ToolSpec, tool
 
+# Lookup tools whose results other tools take (``resolves=``): see agent/inline_plan.py.
+EMAIL = "get_email_address"
+PHONE = "get_phone_number"
+FILE = "open_and_get_file_path"
+
 # --- calendar / contacts / files -----------------------------------------------------------------
 
 
-@tool(label=0, app="calendar", effect=Effect.WRITES)
+@tool(label=0, app="calendar", effect=Effect.WRITES, resolves={"invitees": EMAIL})
 def create_calendar_event(
     title: str,
     start_date: str,
@@ -64,7 +69,7 @@ def open_and_get_file_path(file_name: str) -> str:
     ...
 
 
-@tool(label=4, app="files", effect=Effect.NONE)
+@tool(label=4, app="files", effect=Effect.NONE, resolves={"pdf_path": FILE})
 def summarize_pdf(pdf_path: str) -> str:
     """
     - Summarizes the content of a PDF file and returns the summary.
@@ -76,7 +81,7 @@ def summarize_pdf(pdf_path: str) -> str:
 # --- mail --------------------------------------------------------------------------------------------
 
 
-@tool(label=5, app="mail", effect=Effect.WRITES)
+@tool(label=5, app="mail", effect=Effect.WRITES, resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE})
 def compose_new_email(recipients: list[str], cc: list[str], subject: str, context: str, attachments: list[str]) -> str:
     """
     - Composes a new email and returns the status of the email composition.
@@ -90,7 +95,7 @@ def compose_new_email(recipients: list[str], cc: list[str], subject: str, contex
     ...
 
 
-@tool(label=6, app="mail", effect=Effect.WRITES)
+@tool(label=6, app="mail", effect=Effect.WRITES, resolves={"cc": EMAIL, "attachments": FILE})
 def reply_to_email(cc: list[str], context: str, attachments: list[str]) -> str:
     """
     - Replies to the currently selected email in Mail with the given content.
@@ -102,7 +107,7 @@ def reply_to_email(cc: list[str], context: str, attachments: list[str]) -> str:
     ...
 
 
-@tool(label=7, app="mail", effect=Effect.WRITES)
+@tool(label=7, app="mail", effect=Effect.WRITES, resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE})
 def forward_email(recipients: list[str], cc: list[str], context: str, attachments: list[str]) -> str:
     """
     - Forwards the currently selected email in Mail with the given content.
@@ -189,7 +194,7 @@ def create_reminder(name: str, due_date: str, notes: str, list_name: str, priori
     ...
 
 
-@tool(label=14, app="sms", effect=Effect.WRITES)
+@tool(label=14, app="sms", effect=Effect.WRITES, resolves={"recipients": PHONE})
 def send_sms(recipients: list[str], message: str) -> str:
     """
     - Send an SMS to a list of phone numbers.
@@ -200,7 +205,7 @@ def send_sms(recipients: list[str], message: str) -> str:
 
 
 # Sequence[str], not list[str]: upstream's signature says so, and the model saw that text.
-@tool(label=15, app="zoom", effect=Effect.WRITES)
+@tool(label=15, app="zoom", effect=Effect.WRITES, resolves={"meeting_invitees": EMAIL})
 def get_zoom_meeting_link(topic: str, start_time: str, duration: int, meeting_invitees: Sequence[str]) -> str:
     """
     - Creates a Zoom meeting and returns the join URL.

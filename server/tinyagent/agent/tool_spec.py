@@ -10,8 +10,8 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -55,6 +55,9 @@ class Param:
     name: str
     type: ArgType
     nullable: bool = False
+    # The lookup tool whose result this parameter takes ("get_email_address" for recipients): lets a
+    # small model write a name where a plan needs "$N", and the lookup be added for it (inline_plan.py).
+    resolves: str | None = None
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any]
@@ -210,7 +213,9 @@ def bullets_from_doc(doc: str | None) -> tuple[str, ...]:
     return tuple(bullets)
 
 
-def spec_from_stub(stub: ToolStub, *, label: int, app: str, effect: Effect) -> ToolSpec:
+def spec_from_stub(
+    stub: ToolStub, *, label: int, app: str, effect: Effect, resolves: Mapping[str, str] | None = None
+) -> ToolSpec:
     signature = inspect.signature(stub)
     hints = get_type_hints(stub)
     if hints.get("return") is not str:
@@ -220,7 +225,10 @@ def spec_from_stub(stub: ToolStub, *, label: int, app: str, effect: Effect) -> T
         if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or p.default is not inspect.Parameter.empty:
             # Plans pass every argument positionally and fill all of them (upstream rule).
             raise TypeError(f"{stub.__name__}: {p.name} must be a plain positional parameter")
-        params.append(param_from_hint(p.name, hints[p.name]))
+        params.append(replace(param_from_hint(p.name, hints[p.name]), resolves=(resolves or {}).get(p.name)))
+    unknown = set(resolves or {}) - {p.name for p in params}
+    if unknown:
+        raise TypeError(f"{stub.__name__}: resolves names unknown parameters {sorted(unknown)}")
     return ToolSpec(
         name=stub.__name__,
         label=label,
@@ -231,13 +239,17 @@ def spec_from_stub(stub: ToolStub, *, label: int, app: str, effect: Effect) -> T
     )
 
 
-def tool(*, label: int, app: str, effect: Effect) -> Callable[[ToolStub], ToolSpec]:
+def tool(
+    *, label: int, app: str, effect: Effect, resolves: Mapping[str, str] | None = None
+) -> Callable[[ToolStub], ToolSpec]:
     """Declare a tool: the decorated stub's name, typed parameters and docstring become a ToolSpec.
+
+    ``resolves`` maps a parameter to the lookup tool that produces its values (see ``Param.resolves``).
 
     The stub is never called (tools run in worker backends); it exists to be read.
     """
 
     def declare(stub: ToolStub) -> ToolSpec:
-        return spec_from_stub(stub, label=label, app=app, effect=effect)
+        return spec_from_stub(stub, label=label, app=app, effect=effect, resolves=resolves)
 
     return declare
