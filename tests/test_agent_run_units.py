@@ -25,7 +25,7 @@ from tinyagent.agent.joiner import (
 from tinyagent.agent.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
 from tinyagent.agent.plan import Task
 from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.run_loop import RunConfig, RunRequest
+from tinyagent.agent.run_loop import RunConfig, RunRequest, ToolChoice
 from tinyagent.agent.run_store import RunStore
 from tinyagent.agent.runs import RunManager
 from tinyagent.agent.summarize import ModelKit
@@ -296,9 +296,9 @@ async def test_toolrag_hook_narrows_the_first_prompt_only(tmp_path: Path) -> Non
     )
     chosen = TOOLS.select(tools=["get_email_address"])
 
-    async def chooser(query: str, enabled: ToolSet) -> tuple[ToolSet, str | None]:
+    async def chooser(query: str, enabled: ToolSet) -> ToolChoice:
         assert query == "Mail Zed" and enabled == TOOLS
-        return chosen, "Question: example\n1. join()<END_OF_PLAN>\n###\n"
+        return ToolChoice(chosen, "Question: example\n1. join()<END_OF_PLAN>\n###\n")
 
     kit = ModelKit(model, get_chat_format("chatml"), ())
     manager = RunManager(

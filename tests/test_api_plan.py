@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from harness import LiveServer, live_server, wait_for
+from tinyagent.agent.run_loop import ToolChoice
 from tinyagent.agent.tools import TOOL_NAMES, get_tool
 from tinyagent.api.agent import protocol as p
 from tinyagent.api.agent import serving
@@ -214,11 +215,11 @@ def test_unknown_model_is_404(http: httpx.Client) -> None:
 def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> None:
     settings = Settings(planner_instructions="Be brief.", plan_grammar=False)
     body = p.PlanBody(query="hi", timezone="Asia/Tokyo", instructions="Use French.")
-    req = serving.plan_request(body, serving.selected_tools(settings, body), settings)
+    req = serving.plan_request(body, settings, ToolChoice(serving.selected_tools(settings, body)))
     assert req.now.utcoffset() == timedelta(hours=9)
     assert req.user_instructions == ("Be brief.", "Use French.")
     assert req.use_grammar is False and len(req.tools) == 16
-    forced = serving.plan_request(p.PlanBody(query="hi", grammar=True), req.tools, settings)
+    forced = serving.plan_request(p.PlanBody(query="hi", grammar=True), settings, ToolChoice(req.tools))
     assert forced.use_grammar is True
     assert forced.now.utcoffset() is not None  # the server's local zone, never a naive time
 

@@ -118,13 +118,19 @@ def _used(rules: list[str], shapes: dict[Shape, list[str]]) -> list[str]:
     return [rule for rule in rules if not rule.startswith(tuple(dead))]
 
 
+def string_char_rule() -> str:
+    """One character of a quoted plan string: no quote, backslash or control character unescaped,
+    no ``<``, and no ``$`` followed by what would make it a reference (see ``_shared_rules``)."""
+    return '[^"\\\\\\x00-\\x1f$<] | "\\\\" ["\\\\nt] | "$" [^0-9{$<"\\\\\\x00-\\x1f]'
+
+
 def _shared_rules(shapes: dict[Shape, list[str]], options: PlanGrammarOptions) -> list[str]:
     end = gbnf_literal(END_OF_PLAN) if options.end_marker else ""
     # No quote, backslash, control char or "$": a "$" needs a follower that cannot start a reference.
     # No "<" either: special tokens ("<s>", "<|im_start|>", ...) spell their text through the grammar
     # but decode to nothing, which would smuggle e.g. "$" + "<s>" + "6" = "$6" past it; this also keeps
     # "<END_OF_PLAN>" out of arguments.
-    char = '[^"\\\\\\x00-\\x1f$<] | "\\\\" ["\\\\nt] | "$" [^0-9{$<"\\\\\\x00-\\x1f]'
+    char = string_char_rule()
     rules = [
         "root ::= line-1",
         f'join ::= "join()"{" " + end if end else ""}',

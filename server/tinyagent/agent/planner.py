@@ -20,10 +20,13 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tinyagent.agent.guided import guided_grammar, guided_prompt
+from tinyagent.agent.inline_plan import InlinePlanError, expand
 from tinyagent.agent.plan import Task
 from tinyagent.agent.plan_grammar import PlanGrammarOptions, max_plan_bytes, plan_grammar
 from tinyagent.agent.plan_parser import PlanOutcome, StreamingPlanParser
 from tinyagent.agent.prompts import END_OF_PLAN, build_system_prompt
+from tinyagent.agent.skeleton import PlanGuide
 from tinyagent.agent.tools import ToolSet
 from tinyagent.chat.formats import ChatFormatter, RenderedPrompt
 from tinyagent.chat.types import ChatMessage
@@ -58,6 +61,8 @@ class PlanRequest:
     seed: int | None = None
     temperature: float | None = None
     grammar_options: PlanGrammarOptions | None = None
+    # A skeleton and its examples (guided planning, for small models): the model fills only arguments.
+    guide: PlanGuide | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class _Prepared:
     prompt: str
     params: GenerationParams
     tools: ToolSet
+    guided: bool = False
 
 
 @dataclass
@@ -113,6 +119,21 @@ class _Clock:
             span = now - (self.first_token or now)
             timings["tokens_per_s"] = (completion_tokens - 1) / span if completion_tokens > 1 and span else 0.0
         return timings
+
+
+def _temperature(req: PlanRequest) -> float:
+    if req.temperature is not None:
+        return req.temperature
+    return SEEDED_TEMPERATURE if req.seed is not None else 0.0
+
+
+def _expanded(model_text: str, tools: ToolSet) -> str:
+    """A guided plan as a TinyAgent plan (lookups added); the model's own text if it is not a plan,
+    which only happens without the grammar, so that the parser reports what the model wrote."""
+    try:
+        return expand(model_text, tools) + END_OF_PLAN
+    except InlinePlanError:
+        return model_text
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:
@@ -160,6 +181,8 @@ class Planner:
     # --- internals --------------------------------------------------------------------------------
 
     def _prepare(self, req: PlanRequest) -> _Prepared:
+        if req.guide is not None:
+            return self._prepare_guided(req, req.guide)
         rendered = self.render(req)
         options = req.grammar_options or PlanGrammarOptions()
         grammar = plan_grammar(req.tools, options) if req.use_grammar else None
@@ -168,16 +191,27 @@ class Planner:
         # is also capped at DEFAULT_PLAN_TOKENS. The backend further clamps to the room left in the context.
         bound = min(max_plan_bytes(req.tools, options), self._generator.info.context_length, DEFAULT_PLAN_TOKENS)
         budget = req.max_tokens or bound
-        temperature = req.temperature
-        if temperature is None:
-            temperature = SEEDED_TEMPERATURE if req.seed is not None else 0.0
         params = GenerationParams(
-            max_tokens=budget, temperature=temperature, seed=req.seed, stop=rendered.stop, grammar=grammar
+            max_tokens=budget, temperature=_temperature(req), seed=req.seed, stop=rendered.stop, grammar=grammar
         )
         return _Prepared(rendered.prompt, params, req.tools)
 
+    def _prepare_guided(self, req: PlanRequest, guide: PlanGuide) -> _Prepared:
+        """A raw completion (no chat template): the examples are the whole instruction."""
+        prompt = guided_prompt(req.query, guide, req.tools, req.now, req.user_instructions)
+        grammar = guided_grammar(req.query, guide, req.tools) if req.use_grammar else None
+        params = GenerationParams(
+            max_tokens=req.max_tokens or DEFAULT_PLAN_TOKENS,
+            temperature=_temperature(req),
+            seed=req.seed,
+            stop=("###", "\n\n", "Question:", *self._stop),
+            grammar=grammar,
+        )
+        return _Prepared(prompt, params, req.tools, guided=True)
+
     async def _run(self, prepared: _Prepared) -> AsyncGenerator[PlanEvent, None]:
         parser = StreamingPlanParser(prepared.tools)
+        live = not prepared.guided  # an inline plan is not the plan yet: it is parsed once expanded
         clock = _Clock()
         raw: list[str] = []
         emitted: list[Task] = []
@@ -190,19 +224,21 @@ class Planner:
                 clock.first_token = clock.first_token or time.perf_counter()
                 raw.append(event.text)
                 yield PlanToken(event.text)
-                for task in parser.feed(event.text):
+                for task in parser.feed(event.text) if live else ():
                     clock.first_task = clock.first_task or time.perf_counter()
                     emitted.append(task)
                     yield TaskParsed(task)
                 if parser.done or parser.fatal:
                     break  # nothing after join() or a fatal error can run: free the model now
+        model_text = "".join(raw)
+        text = model_text if live else _expanded(model_text, prepared.tools)
+        tail = [] if live else parser.feed(text)
         outcome = parser.finish()
-        for task in outcome.tasks:
+        for task in (*tail, *outcome.tasks):
             clock.first_task = clock.first_task or time.perf_counter()
             emitted.append(task)
             yield TaskParsed(task)
-        text = "".join(raw)
-        usage = finished.usage if finished is not None else await self._count_usage(prepared.prompt, text)
+        usage = finished.usage if finished is not None else await self._count_usage(prepared.prompt, model_text)
         yield PlanFinished(
             outcome=PlanOutcome(tuple(emitted), outcome.plan, outcome.errors),
             raw=text,

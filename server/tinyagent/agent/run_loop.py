@@ -43,6 +43,7 @@ from tinyagent.agent.plan import Task
 from tinyagent.agent.plan_parser import PlanOutcome
 from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.agent.prompts import build_system_prompt
+from tinyagent.agent.skeleton import PlanGuide
 from tinyagent.agent.summarize import ModelKit, summarize_text
 from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.errors import ContextLengthExceeded, ServiceError
@@ -71,8 +72,17 @@ class RunContext(Protocol):
         ...
 
 
-# The ToolRAG hook: (query, enabled tools) -> (tools for the planner prompt, rendered examples or None).
-ToolChooser = Callable[[str, ToolSet], Awaitable[tuple[ToolSet, str | None]]]
+@dataclass(frozen=True)
+class ToolChoice:
+    """What the ToolRAG hook chose for the first round's prompt."""
+
+    tools: ToolSet
+    examples: str | None = None  # a rendered examples block; None = upstream's default examples
+    guide: PlanGuide | None = None  # guided planning (small-model profiles)
+
+
+# The ToolRAG hook: (query, enabled tools) -> the first round's tools, examples and guide.
+ToolChooser = Callable[[str, ToolSet], Awaitable[ToolChoice]]
 
 
 class RunFailed(Exception):
@@ -148,14 +158,13 @@ class RunLoop:
         self.summary: str | None = None
         self.task_count = 0
         self.timings: dict[str, float] = {}
-        self.first_tools: ToolSet = request.tools
-        self.first_examples: str | None = request.examples
+        self.first = ToolChoice(request.tools, request.examples)
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
         rounds = 1 if self.req.plan is not None else 1 + self.config.max_replans
         if self.req.plan is None:
-            self.first_tools, self.first_examples = await self._choose()
+            self.first = await self._choose()
         for number in range(1, rounds + 1):
             record = await self._round(number)
             self.rounds.append(record)
@@ -206,15 +215,15 @@ class RunLoop:
         )
         executor.add(task)
 
-    async def _choose(self) -> tuple[ToolSet, str | None]:
+    async def _choose(self) -> ToolChoice:
         """The first round's prompt tools and examples: the ToolRAG hook's choice, or all of them."""
         if self.chooser is None or not self.req.toolrag or not self.req.query:
-            return self.req.tools, self.req.examples
+            return self.first
         try:
             return await self.chooser(self.req.query, self.req.tools)
         except Exception:  # a selection bug must not cost the run: plan with every enabled tool
             log.exception("tool selection failed; planning with all enabled tools")
-            return self.req.tools, self.req.examples
+            return self.first
 
     async def _plan(self, number: int, executor: Executor) -> str | None:
         """Feed the planner's tasks to ``executor`` as they are parsed; a stopped plan's error text."""
@@ -228,14 +237,15 @@ class RunLoop:
             # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
             query = f"{query}\n{replan_context(self.rounds, self.req.tools)}\n"
         # Replanning sees every enabled tool (as upstream): a missing tool may be why round 1 failed.
-        tools = self.first_tools if first else self.req.tools
+        tools = self.first.tools if first else self.req.tools
         req = PlanRequest(
             query=query,
             tools=tools,
             now=self.req.now,
             user_instructions=self.req.user_instructions,
-            examples=self.first_examples if first else None,
+            examples=self.first.examples if first else None,
             use_grammar=self.config.use_grammar,
+            guide=self.first.guide if first else None,
         )
         finished: PlanFinished | None = None
         started = time.perf_counter()

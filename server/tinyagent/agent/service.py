@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyagent.agent.events import ApprovalPolicy
-from tinyagent.agent.run_loop import RunConfig, ToolChooser
+from tinyagent.agent.run_loop import RunConfig, ToolChoice, ToolChooser
 from tinyagent.agent.run_store import RunStore
 from tinyagent.agent.runs import EventHook, RunManager
 from tinyagent.agent.summarize import ModelKit
@@ -110,12 +110,16 @@ def build_agent(
 
 
 def toolrag_chooser(runtime: Runtime) -> ToolChooser:
-    """The ToolRAG hook for ``build_agent(chooser=...)``: ToolRAG's tools and examples for round one."""
+    """The ToolRAG hook for ``build_agent(chooser=...)``: ToolRAG's tools and examples for round one,
+    and for a ``guided`` model profile the plan skeleton to fill."""
 
-    async def choose(query: str, enabled: ToolSet) -> tuple[ToolSet, str | None]:
+    async def choose(query: str, enabled: ToolSet) -> ToolChoice:
         rag = await runtime.toolrag()
         result = await rag.aretrieve(query, enabled, top_k=runtime.settings.toolrag_top_k)
-        return result.toolset(enabled), result.examples_block()
+        loaded = runtime.loaded
+        guided = loaded is not None and loaded.profile.plan_style == "guided"
+        guide = await rag.aguide(query, enabled) if guided else None
+        return ToolChoice(result.toolset(enabled), result.examples_block(), guide)
 
     return choose
 

@@ -1,7 +1,8 @@
 """``tinyagent eval``: the graph-isomorphism success rate of a model (or a predictions file) on a dataset.
 
     tinyagent eval [--data FILE] [--model M] [--predictions FILE] [--json OUT] [--limit N]
-                   [--grammar/--no-grammar] [--toolrag/--no-toolrag] [--seed S] [--now ISO]
+                   [--grammar/--no-grammar] [--toolrag/--no-toolrag] [--guided/--no-guided]
+                   [--seed S] [--now ISO]
                    [--upstream-compat] [--max-tokens N] [any server setting, e.g. --n-threads 2]
 
 ``--data`` defaults to the bundled dev set. With ``--predictions`` (JSON Lines of {"query", "plan"})
@@ -65,6 +66,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=False,
         help="Select tools and examples with ToolRAG.",
+    )
+    parser.add_argument(
+        "--guided",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Fill plan skeletons from the example bank (default: the model profile's plan style).",
     )
     parser.add_argument("--seed", type=int, help="Sample with this seed instead of greedily.")
     parser.add_argument(
@@ -134,6 +141,7 @@ def _header(dataset: Dataset, model_id: str | None, args: argparse.Namespace) ->
         ""
         if model_id is None
         else f", grammar {'on' if args.grammar else 'off'}, toolrag {'on' if args.toolrag else 'off'}"
+        f", guided {'on' if args.guided else 'off'}"
     )
     return [f"Dataset: {dataset.describe()}", f"Scoring {source}{mode}", ""]
 
@@ -146,6 +154,7 @@ def _meta(args: argparse.Namespace, dataset: Dataset, model_id: str | None) -> d
             "model": model_id,
             "grammar": args.grammar,
             "toolrag": args.toolrag,
+            "guided": args.guided,
             "seed": args.seed,
             "now": args.now.isoformat(sep=" "),
             "max_tokens": args.max_tokens,
@@ -187,11 +196,13 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
 
     settings = _settings(args)
     tools = ToolSet.for_apps(settings.enabled_apps or APPS)
-    select = _selector(settings, tools) if args.toolrag else (lambda _query: Selection(tools))
     grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
     # 0 = no cap of our own: the planner then bounds the plan by the grammar and the context.
     options = GenerationOptions(args.now, args.grammar, args.seed, args.max_tokens or None, grammar)
     model = await load_model(settings, None)
+    if args.guided is None:
+        args.guided = model.profile.plan_style == "guided"
+    select = _selector(settings, tools, toolrag=args.toolrag, guided=args.guided)
     try:
         planner = model.planner()
         results: list[QueryResult] = []
@@ -205,10 +216,13 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
         await model.service.backend.aclose()
 
 
-def _selector(settings: Settings, tools: ToolSet) -> Callable[[str], Selection]:
-    """ToolRAG's tools and examples per query, as the server would choose them."""
+def _selector(settings: Settings, tools: ToolSet, *, toolrag: bool, guided: bool) -> Callable[[str], Selection]:
+    """ToolRAG's tools and examples (or a guided plan's skeleton) per query, as the server would choose them."""
     from tinyagent.embeddings import Embedder
     from tinyagent.toolrag.select import ToolRAG
+
+    if not (toolrag or guided):
+        return lambda _query: Selection(tools)
 
     rag = ToolRAG.create(
         Embedder(settings.embedding_model),
@@ -220,6 +234,10 @@ def _selector(settings: Settings, tools: ToolSet) -> Callable[[str], Selection]:
     )
 
     def select(query: str) -> Selection:
+        if guided and (guide := rag.guide(query, tools)) is not None:
+            return Selection(tools, guide=guide)
+        if not toolrag:
+            return Selection(tools)
         result = rag.retrieve(query, tools, top_k=settings.toolrag_top_k)
         return Selection(result.toolset(tools), result.examples_block())
 

@@ -23,6 +23,7 @@ from tinyagent.eval.metric import PlanScore, Summary, ToolResult, per_tool, scor
 
 if TYPE_CHECKING:
     from tinyagent.agent.planner import PlanFinished, PlanRequest
+    from tinyagent.agent.skeleton import PlanGuide
 
 # A Monday morning: the dev set's relative dates ("tomorrow", "Friday") were written against it.
 DEFAULT_NOW = datetime(2025, 6, 16, 9, 0, 0)
@@ -38,6 +39,7 @@ class Selection:
 
     tools: ToolSet
     examples: str | None = None
+    guide: PlanGuide | None = None  # guided planning: the skeleton the model fills
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ async def generate_one(example: Example, plan: PlanFn, selection: Selection, opt
         max_tokens=options.max_tokens,
         seed=options.seed,
         grammar_options=options.grammar_options,
+        guide=selection.guide,
     )
     try:
         finished = await plan(req)

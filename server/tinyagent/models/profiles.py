@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# "upstream": TinyAgent's planner prompt, as the TinyAgent models were fine-tuned on it.
+# "guided": a plan skeleton from the example bank, arguments filled by the model (agent/guided.py);
+# for models too small to plan from upstream's prompt (issue 9 measured 15-20% success for them).
+PlanStyle = Literal["upstream", "guided"]
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,7 @@ class ModelProfile:
     context_length: int = 4096
     # True for instruction-tuned models; base models only get few-shot / grammar-led prompts.
     instruct: bool = True
+    plan_style: PlanStyle = "upstream"
 
 
 # A GGUF file of unknown origin: use its embedded chat template when it has one.
@@ -25,7 +32,14 @@ GENERIC = ModelProfile(name="generic", chat_format="jinja", context_length=4096)
 TINYAGENT = ModelProfile(
     name="tinyagent", chat_format="alpaca", stop=("<END_OF_PLAN>", "### Instruction:"), context_length=8192
 )
-SMOLLM2 = ModelProfile(name="smollm2", chat_format="chatml", stop=("<|im_end|>",), context_length=8192)
+SMOLLM2 = ModelProfile(
+    name="smollm2", chat_format="chatml", stop=("<|im_end|>",), context_length=8192, plan_style="guided"
+)
 GEMMA3_BASE = ModelProfile(
-    name="gemma3-base", chat_format="gemma-base", stop=("\nUser:",), context_length=8192, instruct=False
+    name="gemma3-base",
+    chat_format="gemma-base",
+    stop=("\nUser:",),
+    context_length=8192,
+    instruct=False,
+    plan_style="guided",
 )

@@ -17,6 +17,7 @@ cannot produce a correct plan while an oversized prompt only costs time.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,10 +27,12 @@ from typing import Literal, Protocol
 import numpy as np
 
 from tinyagent.agent.prompts import examples_block
+from tinyagent.agent.skeleton import PlanGuide
 from tinyagent.agent.tools import ToolSet
 from tinyagent.toolrag.bank import ExampleBank, load_bank
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
+from tinyagent.toolrag.guide import DEFAULT_SHOTS, SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex, Hit, TextEmbedder
 from tinyagent.toolrag.probe import LinearProbe, ProbeConfig, train_probe
 
@@ -64,6 +67,8 @@ class Selection:
 
 
 class ToolSelector(Protocol):
+    index: ExampleIndex
+
     def select(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> Selection: ...
 
 
@@ -158,10 +163,26 @@ class ToolRAGResult:
 
 
 class ToolRAG:
-    """Facade: ``retrieve(query, enabled)`` -> tools + examples for the planner prompt."""
+    """Facade: ``retrieve(query, enabled)`` -> tools + examples for the planner prompt;
+    ``guide(query, enabled)`` -> a plan skeleton and its examples for guided planning."""
 
     def __init__(self, selector: ToolSelector) -> None:
         self.selector = selector
+        self._ranker: SkeletonRanker | None = None
+        self._ranker_lock = threading.Lock()
+
+    def ranker(self) -> SkeletonRanker:
+        """Built on first use (~0.3 s: every bank plan's skeleton, and the tool-set classifier)."""
+        with self._ranker_lock:
+            if self._ranker is None:
+                self._ranker = SkeletonRanker(self.selector.index)
+            return self._ranker
+
+    def guide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
+        return self.ranker().guide(query, enabled, shots=shots)
+
+    async def aguide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
+        return await asyncio.to_thread(self.guide, query, enabled, shots=shots)
 
     @classmethod
     def create(

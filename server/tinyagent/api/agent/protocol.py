@@ -45,6 +45,11 @@ class PlanBody(BaseModel):
         None,
         description="Let ToolRAG pick the tools and in-context examples for this query (default: the toolrag setting).",
     )
+    guided: bool | None = Field(
+        None,
+        description="Fill a plan skeleton chosen from the example bank instead of writing the whole plan "
+        "(default: on for models whose profile plans that way: the small embedded ones).",
+    )
     stream: bool = Field(False, description="Stream 'task' events as lines complete, then one 'plan' event (SSE).")
     max_tokens: int | None = Field(None, ge=1, description="Bound on generated tokens (default: the plan's size).")
     seed: int | None = Field(None, description="Sample with this seed instead of greedily.")
@@ -80,6 +85,11 @@ class UsageOut(BaseModel):
 class ToolRAGChoice(BaseModel):
     tools: list[str] = Field(description="The tools ToolRAG kept for the prompt.")
     examples: list[str] = Field(description="Queries of the in-context examples it retrieved.")
+    skeleton: list[str] | None = Field(
+        None,
+        description="Guided plans: the tools of the plan skeleton the model filled, in order "
+        "(before its lookups are added).",
+    )
 
 
 class PlanResponse(BaseModel):

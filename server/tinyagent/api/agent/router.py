@@ -55,8 +55,9 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     check_model(model, body.model)
     assert body.query is not None
     planner = model.planner()
-    tools, examples, choice = await s.toolrag_choice(runtime, body, tools)
-    req = s.plan_request(body, tools, runtime.settings, examples)
+    guided = s.guided_for(body, model.profile.plan_style)
+    tool_choice, choice = await s.toolrag_choice(runtime, body, tools, guided=guided)
+    req = s.plan_request(body, runtime.settings, tool_choice)
     model_id = model.service.info.id
     if body.stream:
         events = await cancel_on_disconnect(request, primed(planner.stream(req)))

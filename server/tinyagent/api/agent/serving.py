@@ -14,6 +14,7 @@ from typing import Any
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
 from tinyagent.agent.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed
+from tinyagent.agent.run_loop import ToolChoice
 from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
 from tinyagent.errors import InvalidRequest
@@ -46,31 +47,47 @@ def check_body(body: p.PlanBody) -> None:
 
 
 async def toolrag_choice(
-    runtime: Runtime, body: p.PlanBody, tools: ToolSet
-) -> tuple[ToolSet, str | None, p.ToolRAGChoice | None]:
-    """The tools and examples block for the prompt, narrowed by ToolRAG when it is on for this request."""
+    runtime: Runtime, body: p.PlanBody, tools: ToolSet, *, guided: bool = False
+) -> tuple[ToolChoice, p.ToolRAGChoice | None]:
+    """The prompt's tools and examples, narrowed by ToolRAG when it is on for this request; for a
+    ``guided`` plan (see ``guided_for``) the skeleton to fill and its examples instead."""
     use = body.toolrag if body.toolrag is not None else runtime.settings.toolrag
-    if not use or body.query is None or len(tools) == 0:
-        return tools, None, None
+    if body.query is None or len(tools) == 0 or not (use or guided):
+        return ToolChoice(tools), None
     rag = await runtime.toolrag()
+    if guided:
+        guide = await rag.aguide(body.query, tools)
+        if guide is not None:  # the skeleton may use any enabled tool: no narrowing
+            skeleton = [line.tool for line in guide.skeleton.lines]
+            shots = [q for q, _ in guide.shots]
+            return ToolChoice(tools, None, guide), p.ToolRAGChoice(
+                tools=list(tools.names), examples=shots, skeleton=skeleton
+            )
+    if not use:
+        return ToolChoice(tools), None
     result = await rag.aretrieve(body.query, tools, top_k=runtime.settings.toolrag_top_k)
     chosen = result.toolset(tools)
     choice = p.ToolRAGChoice(tools=list(chosen.names), examples=[q for q, _, _ in result.examples])
-    return chosen, result.examples_block(), choice
+    return ToolChoice(chosen, result.examples_block()), choice
 
 
-def plan_request(body: p.PlanBody, tools: ToolSet, settings: Settings, examples: str | None = None) -> PlanRequest:
+def guided_for(body: p.PlanBody, plan_style: str) -> bool:
+    return body.guided if body.guided is not None else plan_style == "guided"
+
+
+def plan_request(body: p.PlanBody, settings: Settings, choice: ToolChoice) -> PlanRequest:
     assert body.query is not None
     texts = (settings.planner_instructions, body.instructions)
     instructions = tuple(text for text in texts if text and text.strip())
     grammar = body.grammar if body.grammar is not None else settings.plan_grammar
     return PlanRequest(
         query=body.query,
-        tools=tools,
+        tools=choice.tools,
         now=datetime.now(user_zone(body.timezone)),
         user_instructions=instructions,
         use_grammar=grammar,
-        examples=examples,
+        examples=choice.examples,
+        guide=choice.guide,
         max_tokens=body.max_tokens,
         seed=body.seed,
         temperature=body.temperature,

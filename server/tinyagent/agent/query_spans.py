@@ -1,0 +1,103 @@
+"""The spans of a query that can name a contact or a file: what guided plans may put in a lookup.
+
+Heuristics for English requests, kept deliberately simple and general: quoted text (file and note
+names), e-mail addresses, phone numbers, and runs of capitalised words (people, with an optional
+title). A capitalised word that only starts the sentence, weekday and month names are not names.
+The grammar offers these spans as choices; the model still decides which ones a plan uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTED = re.compile(r"(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_WORD = r"[A-Z\u00c0-\u00de][\w'\u00c0-\u024f-]*"
+_PARTICLE = r"(?:de|van|von|da|del|der|la|le|bin|al)\b"
+_TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)"
+_NAME = re.compile(rf"(?:{_TITLE}\.?\s)?(?:{_PARTICLE}\s)*{_WORD}(?:\s(?!{_TITLE}\.)(?:{_WORD}|{_PARTICLE}))*")
+_NOT_NAMES = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "I",
+        "I'm",
+        "I'll",
+        "Today",
+        "Tomorrow",
+        "Tonight",
+        "Zoom",
+        "Maps",
+        "PDF",
+        "OK",
+    ]
+)
+_SENTENCE_END = (".", "!", "?", ":", ";")
+
+
+@dataclass(frozen=True)
+class QuerySpans:
+    quoted: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+    def for_lookup(self, lookup: str) -> tuple[str, ...]:
+        """The spans a parameter resolved by ``lookup`` may take (names, plus what needs no lookup)."""
+        if lookup == "get_email_address":
+            found = (*self.names, *self.emails)
+        elif lookup == "get_phone_number":
+            found = (*self.names, *self.phones)
+        else:
+            found = (*self.quoted, *self.names)
+        return tuple(dict.fromkeys(found))
+
+
+def _names(text: str) -> list[str]:
+    names = []
+    for match in _NAME.finditer(text):
+        words = match.group(0).split(" ")
+        before = text[: match.start()].rstrip()
+        if (not before or before.endswith(_SENTENCE_END)) and not words[0].endswith("."):
+            words = words[1:]  # "Invite Philippa": the first word is capitalised as the sentence start
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1] in _NOT_NAMES:
+            words = words[:-1]
+        name = re.sub(r"(?:'s|')$", "", " ".join(words))  # "Leopold's party"
+        if name:
+            names.append(name)
+    return names
+
+
+def query_spans(query: str) -> QuerySpans:
+    quoted = [m.group(2).strip() for m in _QUOTED.finditer(query)]
+    rest = _QUOTED.sub(" | ", query)  # a file's capitalised words are not a person
+    emails = _EMAIL.findall(rest)
+    rest = _EMAIL.sub(" | ", rest)
+    phones = [p.strip() for p in _PHONE.findall(rest)]
+    return QuerySpans(
+        quoted=tuple(dict.fromkeys(q for q in quoted if q)),
+        names=tuple(dict.fromkeys(_names(rest))),
+        emails=tuple(dict.fromkeys(emails)),
+        phones=tuple(dict.fromkeys(phones)),
+    )

@@ -1,0 +1,147 @@
+"""Plan skeletons: which tools, in which order, wired how -- a plan without its argument values.
+
+The eval metric compares plans as graphs of tool names, so two plans with one skeleton are the
+same plan to it. Guided planning (``toolrag/guide.py``) picks a skeleton from the example bank and
+``skeleton_grammar`` lets the model write only that plan: the tool names and the ``$N`` wiring
+are fixed text, and the model fills the other arguments. Skeletons are taken from *inline* plans
+(``inline_plan.py``), where names stand in for lookups, so one skeleton covers an email to one
+person or to four: the model decides how many names go in the list.
+
+Name-taking parameters (``Param.resolves``) may only hold spans of the query (``QuerySpans``):
+a small model copies an example's "Mia Hoffmann" into a new plan far more often than it invents
+a new name, and a span of the query is what a lookup of a real contact needs anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tinyagent.agent.inline_plan import inline, needs_lookup
+from tinyagent.agent.plan_grammar import gbnf_literal, string_char_rule
+from tinyagent.agent.plan_parser import parse_plan
+from tinyagent.agent.query_spans import QuerySpans
+from tinyagent.agent.tools import ArgType, Param, ToolSet, reference_id
+
+
+@dataclass(frozen=True)
+class SkeletonLine:
+    tool: str
+    # (parameter index, referenced line numbers) for each argument that is a reference or a list of them.
+    refs: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    lines: tuple[SkeletonLine, ...]
+
+    @property
+    def tools(self) -> frozenset[str]:
+        return frozenset(line.tool for line in self.lines)
+
+    def key(self) -> str:
+        """Equal for skeletons whose plans are the same graph (independent lines may be in any order)."""
+        memo: dict[int, str] = {}
+
+        def sig(n: int) -> str:
+            if n not in memo:
+                line = self.lines[n - 1]
+                children = sorted(sig(r) for _, refs in line.refs for r in refs if 0 < r < n)
+                memo[n] = f"{line.tool}({','.join(children)})"
+            return memo[n]
+
+        return "|".join(sorted(sig(n) for n in range(1, len(self.lines) + 1)))
+
+
+@dataclass(frozen=True)
+class PlanGuide:
+    """What guided planning needs for one query: the skeleton to fill and examples that have it."""
+
+    skeleton: Skeleton
+    shots: tuple[tuple[str, str], ...]  # (query, TinyAgent plan), most similar first
+    score: float = 0.0
+
+
+def _refs(value: object) -> tuple[int, ...]:
+    items = value if isinstance(value, tuple) else (value,)
+    return tuple(ref for item in items if (ref := reference_id(item)) is not None)
+
+
+def skeleton_of(plan: str, tools: ToolSet | None = None) -> Skeleton:
+    """The skeleton of a valid TinyAgent plan (its inline form's tools and whole-value references)."""
+    tools = tools or ToolSet.all()
+    outcome = parse_plan(inline(plan, tools), tools)
+    if outcome.plan is None:
+        raise ValueError(f"not a valid plan: {outcome.errors}")
+    lines = []
+    for task in outcome.plan.actions:
+        refs = tuple((n, r) for n, arg in enumerate(task.args) if (r := _refs(arg)))
+        lines.append(SkeletonLine(task.tool, refs))
+    return Skeleton(tuple(lines))
+
+
+# --- grammar ----------------------------------------------------------------------------------------
+
+_BASE = {ArgType.STR: "str", ArgType.INT: "int", ArgType.BOOL: "bool"}
+
+
+@dataclass(frozen=True)
+class SkeletonGrammarOptions:
+    max_string_chars: int = 120
+    max_names: int = 6
+
+
+def _names_rule(choices: Sequence[str], param: Param, options: SkeletonGrammarOptions) -> str:
+    alts = " | ".join(gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices)
+    if param.type.is_list:
+        if not alts:
+            return '"[]"'
+        return f'"[" (({alts}) (", " ({alts})){{0,{options.max_names - 1}}})? "]"'
+    return f"({alts})" if alts else "str"
+
+
+def _value_rule(param: Param, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions) -> str:
+    if param.resolves is not None:
+        choices = spans.for_lookup(param.resolves)
+        if param.resolves not in tools:  # the lookup is disabled: only values that need none
+            choices = tuple(c for c in choices if not needs_lookup(param.resolves, c))
+        rule = _names_rule(choices, param, options)
+    elif param.type.is_list:
+        rule = f'"[" (str (", " str){{0,{options.max_names - 1}}})? "]"'
+    else:
+        rule = _BASE[param.type]
+    return f'({rule} | "None")' if param.nullable else rule
+
+
+def _line_rule(k: int, line: SkeletonLine, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions) -> str:
+    spec = tools.get(line.tool)
+    if spec is None:
+        raise ValueError(f"skeleton tool {line.tool!r} is not enabled")
+    fixed = dict(line.refs)
+    parts = []
+    for n, param in enumerate(spec.params):
+        if n in fixed:
+            refs = ", ".join(f'"${r}"' for r in fixed[n])
+            parts.append(gbnf_literal(f"[{refs}]" if param.type.is_list else refs))
+        else:
+            parts.append(_value_rule(param, tools, spans, options))
+    args = ' ", " '.join(parts) if parts else ""
+    return f'line{k} ::= {gbnf_literal(f"{k}. {line.tool}(")} {args} ")\\n"'.replace("(  ", "(")
+
+
+def skeleton_grammar(
+    skeleton: Skeleton, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions | None = None
+) -> str:
+    """GBNF for exactly this skeleton's inline plan, ending in ``join()``."""
+    options = options or SkeletonGrammarOptions()
+    n = len(skeleton.lines)
+    body = " ".join(f"line{k}" for k in range(1, n + 1))
+    rules = [
+        f"root ::= {body} {gbnf_literal(f'{n + 1}. join()')}".replace("::=  ", "::= "),
+        f'str ::= "\\"" sc{{0,{options.max_string_chars}}} "\\""',
+        f"sc ::= {string_char_rule()}",
+        'int ::= "0" | "-"? [1-9] [0-9]{0,9}',
+        'bool ::= "True" | "False"',
+    ]
+    rules += [_line_rule(k, line, tools, spans, options) for k, line in enumerate(skeleton.lines, 1)]
+    return "\n".join(rules) + "\n"
