@@ -119,6 +119,12 @@ def test_spans_find_people_files_addresses_and_numbers() -> None:
     assert spans.for_lookup("open_and_get_file_path")[0] == "Trial Protocol NX-47"
 
 
+def test_file_spans_are_quoted_or_look_like_files_never_people() -> None:
+    spans = query_spans("Summarize Project Proposal.pdf, attach budget_v2.xlsx and the Q3 Budget deck for Ana")
+    assert spans.for_lookup("open_and_get_file_path") == ("Project Proposal.pdf", "Q3 Budget", "budget_v2.xlsx")
+    assert query_spans("Email Nadia the notes").for_lookup("open_and_get_file_path") == ()
+
+
 def test_spans_drop_sentence_starts_and_possessives() -> None:
     assert query_spans("Invite Philippa, Osric and Ms. van der Berg to Leopold's party").names == (
         "Philippa",
@@ -152,6 +158,22 @@ def test_skeleton_grammar_fixes_tools_and_offers_only_query_spans_for_names() ->
     assert '"\\"$1\\""' in grammar  # the summary's reference is fixed text
     assert "Nadia" not in grammar and '"\\"Dr. Ferreira\\""' in grammar
     assert grammar.splitlines()[0].endswith('"3. join()"')
+
+
+def test_name_lists_never_repeat_an_item() -> None:
+    from llama_cpp import LlamaGrammar
+
+    spans = query_spans("Forward this to Ana and Bo")
+    skeleton = skeleton_of('1. get_email_address("A")\n2. forward_email(["$1"], [], "", [])\n3. join()')
+    grammar = skeleton_grammar(skeleton, ALL, spans)
+    assert 'nl0-1 ::= "" | ", " ("\\"Bo\\"" nl0-3)' in grammar and 'nl0-3 ::= ""' in grammar
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
+
+
+def test_date_parameters_take_only_dates() -> None:
+    skeleton = skeleton_of('1. create_reminder("x", "2025-06-17", "", "", 0, True)\n2. join()')
+    line = next(r for r in skeleton_grammar(skeleton, ALL, query_spans("x")).splitlines() if r.startswith("line1"))
+    assert '"1. create_reminder(" str ", " (datetime | date) ", " str' in line
 
 
 def test_disabled_lookup_leaves_only_literal_values() -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_QUOTED = re.compile(r"(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)")
+# Quotes open after a non-letter and close before one: the apostrophe of "cc'ing" is not a quote.
+_QUOTED = re.compile(r"(?<!\w)(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _WORD = r"[A-Z\u00c0-\u00de][\w'\u00c0-\u024f-]*"
@@ -52,12 +53,18 @@ _NOT_NAMES = frozenset(
     ]
 )
 _SENTENCE_END = (".", "!", "?", ":", ";")
+# A file named without quotes: "Budget.xlsx", or capitalised words right before "pdf", "file"...
+_EXTENSION = r"\.(?:pdf|docx?|xlsx?|pptx?|key|pages|numbers|txt|csv|md|rtf)\b"
+_FILE_EXT = re.compile(_EXTENSION, re.I)
+_BARE_FILE = re.compile(rf"\b[a-z0-9_][\w-]*{_EXTENSION}", re.I)
+_FILE_NOUN = re.compile(r"\s+(?:pdf|file|document|doc|deck|slides|spreadsheet|report|presentation)\b", re.I)
 
 
 @dataclass(frozen=True)
 class QuerySpans:
     quoted: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # quoted text, names with a file extension, names followed by "pdf" & co.
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
 
@@ -67,12 +74,13 @@ class QuerySpans:
             found = (*self.names, *self.emails)
         elif lookup == "get_phone_number":
             found = (*self.names, *self.phones)
-        else:
-            found = (*self.quoted, *self.names)
+        else:  # files are rarely named like people: offering people would let them be "attached"
+            found = self.files
         return tuple(dict.fromkeys(found))
 
 
-def _names(text: str) -> list[str]:
+def _names(text: str) -> list[tuple[str, int]]:
+    """Names with the offset where each ends."""
     names = []
     for match in _NAME.finditer(text):
         words = match.group(0).split(" ")
@@ -85,7 +93,7 @@ def _names(text: str) -> list[str]:
             words = words[:-1]
         name = re.sub(r"(?:'s|')$", "", " ".join(words))  # "Leopold's party"
         if name:
-            names.append(name)
+            names.append((name, match.end()))
     return names
 
 
@@ -95,9 +103,18 @@ def query_spans(query: str) -> QuerySpans:
     emails = _EMAIL.findall(rest)
     rest = _EMAIL.sub(" | ", rest)
     phones = [p.strip() for p in _PHONE.findall(rest)]
+    names = _names(rest)
+    files = [*quoted]
+    for name, end in names:
+        if ext := _FILE_EXT.match(rest, end):
+            files.append(name + ext.group(0))
+        elif _FILE_NOUN.match(rest, end):
+            files.append(name)
+    files += [f for f in _BARE_FILE.findall(rest) if not any(f in known for known in files)]
     return QuerySpans(
         quoted=tuple(dict.fromkeys(q for q in quoted if q)),
-        names=tuple(dict.fromkeys(_names(rest))),
+        names=tuple(dict.fromkeys(n for n, _ in names)),
+        files=tuple(dict.fromkeys(f for f in files if f)),
         emails=tuple(dict.fromkeys(emails)),
         phones=tuple(dict.fromkeys(phones)),
     )

@@ -14,7 +14,6 @@ a new name, and a span of the query is what a lookup of a real contact needs any
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tinyagent.agent.inline_plan import inline, needs_lookup
@@ -83,6 +82,9 @@ def skeleton_of(plan: str, tools: ToolSet | None = None) -> Skeleton:
 # --- grammar ----------------------------------------------------------------------------------------
 
 _BASE = {ArgType.STR: "str", ArgType.INT: "int", ArgType.BOOL: "bool"}
+_FORMATS = {"datetime": "datetime", "date": "(datetime | date)"}
+_DAY = '[0-9] [0-9] [0-9] [0-9] "-" [0-1] [0-9] "-" [0-3] [0-9]'
+_TIME = '[0-2] [0-9] ":" [0-5] [0-9] ":" [0-5] [0-9]'
 
 
 @dataclass(frozen=True)
@@ -91,29 +93,60 @@ class SkeletonGrammarOptions:
     max_names: int = 6
 
 
-def _names_rule(choices: Sequence[str], param: Param, options: SkeletonGrammarOptions) -> str:
-    alts = " | ".join(gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices)
+class _Rules:
+    """Named helper rules shared by a grammar's lines (one distinct-names family per choice set)."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, str] = {}
+        self._families: dict[tuple[str, ...], int] = {}
+
+    def distinct_list(self, choices: tuple[str, ...]) -> str:
+        """A rule for a list of ``choices`` with no item twice: one rule per set of items used so far.
+
+        A small model that may repeat an item fills the list with it ("$5", "$5", ...). Sets of
+        items need 2^n rules, so n is capped (MAX_DISTINCT); longer lists are rare in requests.
+        """
+        choices = choices[:MAX_DISTINCT]
+        family = self._families.setdefault(choices, len(self._families))
+        items = [gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices]
+        full = (1 << len(items)) - 1
+        for mask in range(1, full + 1):
+            rest = [f"{item} nl{family}-{mask | 1 << i}" for i, item in enumerate(items) if not mask & 1 << i]
+            more = f'"" | ", " ({" | ".join(rest)})' if rest else '""'
+            self.rules[f"nl{family}-{mask}"] = more
+        first = " | ".join(f"{item} nl{family}-{1 << i}" for i, item in enumerate(items))
+        return f'"[" ({first})? "]"' if items else '"[]"'
+
+    def lines(self) -> list[str]:
+        return [f"{name} ::= {body}" for name, body in self.rules.items()]
+
+
+MAX_DISTINCT = 5
+
+
+def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules) -> str:
     if param.type.is_list:
-        if not alts:
-            return '"[]"'
-        return f'"[" (({alts}) (", " ({alts})){{0,{options.max_names - 1}}})? "]"'
+        return rules.distinct_list(choices)
+    alts = " | ".join(gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices)
     return f"({alts})" if alts else "str"
 
 
-def _value_rule(param: Param, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions) -> str:
+def _value_rule(param: Param, tools: ToolSet, spans: QuerySpans, rules: _Rules, max_items: int) -> str:
     if param.resolves is not None:
         choices = spans.for_lookup(param.resolves)
         if param.resolves not in tools:  # the lookup is disabled: only values that need none
             choices = tuple(c for c in choices if not needs_lookup(param.resolves, c))
-        rule = _names_rule(choices, param, options)
+        rule = _names_rule(choices, param, rules)
     elif param.type.is_list:
-        rule = f'"[" (str (", " str){{0,{options.max_names - 1}}})? "]"'
+        rule = f'"[" (str (", " str){{0,{max_items - 1}}})? "]"'
+    elif param.format is not None:
+        rule = _FORMATS[param.format]
     else:
         rule = _BASE[param.type]
     return f'({rule} | "None")' if param.nullable else rule
 
 
-def _line_rule(k: int, line: SkeletonLine, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions) -> str:
+def _line_rule(k: int, line: SkeletonLine, tools: ToolSet, spans: QuerySpans, rules: _Rules, max_items: int) -> str:
     spec = tools.get(line.tool)
     if spec is None:
         raise ValueError(f"skeleton tool {line.tool!r} is not enabled")
@@ -124,7 +157,7 @@ def _line_rule(k: int, line: SkeletonLine, tools: ToolSet, spans: QuerySpans, op
             refs = ", ".join(f'"${r}"' for r in fixed[n])
             parts.append(gbnf_literal(f"[{refs}]" if param.type.is_list else refs))
         else:
-            parts.append(_value_rule(param, tools, spans, options))
+            parts.append(_value_rule(param, tools, spans, rules, max_items))
     args = ' ", " '.join(parts) if parts else ""
     return f'line{k} ::= {gbnf_literal(f"{k}. {line.tool}(")} {args} ")\\n"'.replace("(  ", "(")
 
@@ -142,6 +175,9 @@ def skeleton_grammar(
         f"sc ::= {string_char_rule()}",
         'int ::= "0" | "-"? [1-9] [0-9]{0,9}',
         'bool ::= "True" | "False"',
+        f'datetime ::= "\\"" {_DAY} " " {_TIME} "\\""',
+        f'date ::= "\\"" {_DAY} "\\""',
     ]
-    rules += [_line_rule(k, line, tools, spans, options) for k, line in enumerate(skeleton.lines, 1)]
-    return "\n".join(rules) + "\n"
+    helpers = _Rules()
+    rules += [_line_rule(k, line, tools, spans, helpers, options.max_names) for k, line in enumerate(skeleton.lines, 1)]
+    return "\n".join([*rules, *helpers.lines()]) + "\n"

@@ -23,7 +23,13 @@ FILE = "open_and_get_file_path"
 # --- calendar / contacts / files -----------------------------------------------------------------
 
 
-@tool(label=0, app="calendar", effect=Effect.WRITES, resolves={"invitees": EMAIL})
+@tool(
+    label=0,
+    app="calendar",
+    effect=Effect.WRITES,
+    resolves={"invitees": EMAIL},
+    formats={"start_date": "datetime", "end_date": "datetime"},
+)
 def create_calendar_event(
     title: str,
     start_date: str,
@@ -182,7 +188,7 @@ def append_note_content(name: str, content: str, folder: str) -> str:
 # --- reminders / sms / zoom --------------------------------------------------------------------------
 
 
-@tool(label=13, app="reminders", effect=Effect.WRITES)
+@tool(label=13, app="reminders", effect=Effect.WRITES, formats={"due_date": "date"})
 def create_reminder(name: str, due_date: str, notes: str, list_name: str, priority: int, all_day: bool) -> str:
     """
     - Creates a new reminder and returns the status of the reminder creation.
@@ -205,7 +211,9 @@ def send_sms(recipients: list[str], message: str) -> str:
 
 
 # Sequence[str], not list[str]: upstream's signature says so, and the model saw that text.
-@tool(label=15, app="zoom", effect=Effect.WRITES, resolves={"meeting_invitees": EMAIL})
+@tool(
+    label=15, app="zoom", effect=Effect.WRITES, resolves={"meeting_invitees": EMAIL}, formats={"start_time": "datetime"}
+)
 def get_zoom_meeting_link(topic: str, start_time: str, duration: int, meeting_invitees: Sequence[str]) -> str:
     """
     - Creates a Zoom meeting and returns the join URL.

@@ -58,6 +58,9 @@ class Param:
     # The lookup tool whose result this parameter takes ("get_email_address" for recipients): lets a
     # small model write a name where a plan needs "$N", and the lookup be added for it (inline_plan.py).
     resolves: str | None = None
+    # "datetime" ('YYYY-MM-DD HH:MM:SS') or "date" (also 'YYYY-MM-DD'), from the tool's description
+    # bullets; guided plans' grammar enforces it (a small model otherwise loops in a date string).
+    format: str | None = None
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any]
@@ -214,7 +217,13 @@ def bullets_from_doc(doc: str | None) -> tuple[str, ...]:
 
 
 def spec_from_stub(
-    stub: ToolStub, *, label: int, app: str, effect: Effect, resolves: Mapping[str, str] | None = None
+    stub: ToolStub,
+    *,
+    label: int,
+    app: str,
+    effect: Effect,
+    resolves: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> ToolSpec:
     signature = inspect.signature(stub)
     hints = get_type_hints(stub)
@@ -225,10 +234,11 @@ def spec_from_stub(
         if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD or p.default is not inspect.Parameter.empty:
             # Plans pass every argument positionally and fill all of them (upstream rule).
             raise TypeError(f"{stub.__name__}: {p.name} must be a plain positional parameter")
-        params.append(replace(param_from_hint(p.name, hints[p.name]), resolves=(resolves or {}).get(p.name)))
-    unknown = set(resolves or {}) - {p.name for p in params}
+        param = param_from_hint(p.name, hints[p.name])
+        params.append(replace(param, resolves=(resolves or {}).get(p.name), format=(formats or {}).get(p.name)))
+    unknown = (set(resolves or {}) | set(formats or {})) - {p.name for p in params}
     if unknown:
-        raise TypeError(f"{stub.__name__}: resolves names unknown parameters {sorted(unknown)}")
+        raise TypeError(f"{stub.__name__}: resolves/formats name unknown parameters {sorted(unknown)}")
     return ToolSpec(
         name=stub.__name__,
         label=label,
@@ -240,16 +250,22 @@ def spec_from_stub(
 
 
 def tool(
-    *, label: int, app: str, effect: Effect, resolves: Mapping[str, str] | None = None
+    *,
+    label: int,
+    app: str,
+    effect: Effect,
+    resolves: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> Callable[[ToolStub], ToolSpec]:
     """Declare a tool: the decorated stub's name, typed parameters and docstring become a ToolSpec.
 
-    ``resolves`` maps a parameter to the lookup tool that produces its values (see ``Param.resolves``).
+    ``resolves`` maps a parameter to the lookup tool that produces its values (see ``Param.resolves``);
+    ``formats`` a string parameter to its date format (``Param.format``).
 
     The stub is never called (tools run in worker backends); it exists to be read.
     """
 
     def declare(stub: ToolStub) -> ToolSpec:
-        return spec_from_stub(stub, label=label, app=app, effect=effect, resolves=resolves)
+        return spec_from_stub(stub, label=label, app=app, effect=effect, resolves=resolves, formats=formats)
 
     return declare
