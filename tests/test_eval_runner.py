@@ -51,6 +51,16 @@ def test_dev_set_is_disjoint_from_the_toolrag_bank(dev: list[Example]) -> None:
     assert [ex.query for ex in dev if bank.normalise_query(ex.query) in banked] == []
 
 
+def test_holdout_set_is_valid_and_disjoint_from_dev_and_bank(dev: list[Example]) -> None:
+    from tinyagent.eval.data import holdout_set_path
+    from tinyagent.toolrag.bank import bank_queries, normalise_query
+
+    holdout = load_dataset(holdout_set_path())
+    assert len(holdout.examples) == 100 and holdout.invalid == 0
+    seen = {normalise_query(q) for q in bank_queries()} | {normalise_query(ex.query) for ex in dev}
+    assert [ex.query for ex in holdout.examples if normalise_query(ex.query) in seen] == []
+
+
 def _recipients(value: object) -> list[object]:
     return list(value) if isinstance(value, tuple) else [value]
 

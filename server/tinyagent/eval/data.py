@@ -177,6 +177,12 @@ def dev_set_path() -> Path:
     return Path(str(resources.files("tinyagent.eval").joinpath("data/dev.jsonl")))
 
 
+def holdout_set_path() -> Path:
+    """eval/data/holdout.jsonl: 100 requests written independently of the dev set and the ToolRAG bank
+    (issue 9), for reporting. Tune on the dev set, never on this one."""
+    return Path(str(resources.files("tinyagent.eval").joinpath("data/holdout.jsonl")))
+
+
 def load_predictions(path: str | Path) -> dict[str, str]:
     """JSON Lines of {"query", "plan"} keyed by normalised query; a repeated query is an error."""
     predictions: dict[str, str] = {}
