@@ -9,10 +9,11 @@ for the ``heldout`` split, then random records top it up to about 20%. Held-out 
 include phrasings the bank has never seen, so recall measured on them is not inflated by
 near-duplicate templates.
 
-Then the records of ``toolrag_bank_natural.jsonl`` are appended as they are: 360 requests written
-by hand in everyday phrasing ("ping", "jot down", "loop in", several intents per request), with
-their own one-in-five held-out split. Templates alone gave a bank whose wording natural requests
-do not match (issue 9). They were written without looking at the eval dev set.
+Then the records of ``toolrag_bank_natural.jsonl`` are appended as they are: 660 requests written
+by hand in everyday phrasing ("ping", "jot down", "loop in", questions, dictation, typos, several
+intents per request), with their own one-in-five held-out split. Templates alone gave a bank whose
+wording natural requests do not match (issue 9). They were written without looking at the eval
+dev set or the holdout set.
 
     .venv/bin/python bench/build_toolrag_examples.py
 """
