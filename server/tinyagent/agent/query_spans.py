@@ -52,7 +52,8 @@ _NOT_NAMES = frozenset(
         "OK",
     ]
 )
-_SENTENCE_END = (".", "!", "?", ":", ";")
+# Not ":" or ";": after them comes a list ("the design team: Ines, Mateo and Sunniva"), not a verb.
+_SENTENCE_END = (".", "!", "?")
 # A file named without quotes: "Budget.xlsx", or capitalised words right before "pdf", "file"...
 _EXTENSION = r"\.(?:pdf|docx?|xlsx?|pptx?|key|pages|numbers|txt|csv|md|rtf)\b"
 _FILE_EXT = re.compile(_EXTENSION, re.I)
