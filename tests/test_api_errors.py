@@ -66,6 +66,14 @@ def test_invalid_json_and_invalid_utf8(tiny_server: LiveServer) -> None:
         assert_envelope(response, 400)
 
 
+def test_a_form_encoded_body_is_told_to_send_json(tiny_server: LiveServer) -> None:
+    """curl -d '{...}' without a header sends application/x-www-form-urlencoded: refused, and said why."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    response = httpx.post(tiny_server.url + "/plan", content=b'{"query": "Text Sid"}', headers=form)
+    assert_envelope(response, 400)
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+
+
 def test_unknown_model_and_route(tiny_server: LiveServer) -> None:
     assert_envelope(post(tiny_server, "/v1/chat/completions", {"model": "gpt-9", "messages": USER}), 404, "model")
     assert_envelope(httpx.get(tiny_server.url + "/v1/nothing-here"), 404)

@@ -98,9 +98,20 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{param}: {message}" if param else message), param
 
 
-async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _not_json(request: Request, exc: RequestValidationError) -> bool:
+    """A whole-body type error on a request that did not say JSON: curl -d without a content type."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type not in ("application/json", "") and any(
+        list(e.get("loc", ())) == ["body"] and e.get("type") == "model_attributes_type" for e in exc.errors()
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     message, param = _describe_validation(exc)
+    if _not_json(request, exc):
+        # Form-encoded bodies stay refused: a web page can post a form to localhost, not JSON.
+        message = "Send the body as JSON with the header 'Content-Type: application/json'."
     body = error_body(message, "invalid_request_error", param, "invalid_request")
     return JSONResponse(body, status_code=400, headers={"x-should-retry": "false"})
 
