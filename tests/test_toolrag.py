@@ -186,7 +186,8 @@ def test_semantic_sanity(rag: ToolRAG, query: str, needed: set[str]) -> None:
     result = rag.retrieve(query, ALL)
     selected = {name for name, _ in result.tools}
     assert needed <= selected, result.tools
-    assert len(selected) <= 6 and not result.fallback
+    # 5.6 tools per held-out query on average since the natural-phrasing examples (bench_toolrag.py).
+    assert len(selected) <= 8 and not result.fallback
     assert len(result.examples) == 6
     assert all(load_example_tools(q) <= selected for q, _, _ in result.examples)
 
