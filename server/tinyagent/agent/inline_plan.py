@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from tinyagent.agent.plan import ArgValue, Plan, Task
+from tinyagent.agent.plan import REFERENCE_SCAN_RE, ArgValue, Plan, Task, iter_strings
 from tinyagent.agent.plan_parser import parse_plan
 from tinyagent.agent.tools import ToolSet, reference_id
 
@@ -34,12 +34,9 @@ _LITERAL: Mapping[str, re.Pattern[str]] = {
 }
 
 
-# "$3" / "${3}" inside free text ("Here is the link: $3"): a dependency too (plan_parser counts them).
-_EMBEDDED_REF = re.compile(r"\$\{(\d+)\}|\$(\d+)")
-
-
 def _renumber_text(text: str, new_id: Callable[[int], str]) -> str:
-    return _EMBEDDED_REF.sub(lambda m: new_id(int(m.group(1) or m.group(2))), text)
+    """References inside free text ("Here is the link: $3") are dependencies too (``referenced_ids``)."""
+    return REFERENCE_SCAN_RE.sub(lambda m: new_id(int(m.group(1) or m.group(2))), text)
 
 
 class InlinePlanError(ValueError):
@@ -57,12 +54,6 @@ def _map(value: ArgValue, fn: Callable[[str], str]) -> ArgValue:
     return fn(value) if isinstance(value, str) else value
 
 
-def _strings(value: ArgValue) -> list[str]:
-    if isinstance(value, tuple):
-        return [v for v in value if isinstance(v, str)]
-    return [value] if isinstance(value, str) else []
-
-
 def _actions(text: str, tools: ToolSet) -> list[Task]:
     outcome = parse_plan(text, tools)
     if outcome.plan is None:
@@ -77,7 +68,7 @@ def _inlinable(tasks: list[Task], tools: ToolSet) -> set[int]:
     for task in tasks:
         spec = tools.get(task.tool)
         for param, value in zip(spec.params if spec else (), task.args, strict=False):
-            for item in _strings(value):
+            for item in iter_strings(value):
                 ref = reference_id(item)
                 if ref in uses:
                     uses[ref].append(param.resolves)

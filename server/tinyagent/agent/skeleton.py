@@ -93,6 +93,11 @@ class SkeletonGrammarOptions:
     max_names: int = 6
 
 
+def _choice(span: str) -> str:
+    """A query span as a quoted plan string in GBNF (quotes and backslashes dropped, never escaped)."""
+    return gbnf_literal('"' + span.replace('"', "").replace("\\", "") + '"')
+
+
 class _Rules:
     """Named helper rules shared by a grammar's lines (one distinct-names family per choice set)."""
 
@@ -108,7 +113,7 @@ class _Rules:
         """
         choices = choices[:MAX_DISTINCT]
         family = self._families.setdefault(choices, len(self._families))
-        items = [gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices]
+        items = [_choice(c) for c in choices]
         full = (1 << len(items)) - 1
         for mask in range(1, full + 1):
             rest = [f"{item} nl{family}-{mask | 1 << i}" for i, item in enumerate(items) if not mask & 1 << i]
@@ -127,7 +132,7 @@ MAX_DISTINCT = 5
 def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules) -> str:
     if param.type.is_list:
         return rules.distinct_list(choices)
-    alts = " | ".join(gbnf_literal('"' + c.replace('"', "").replace("\\", "") + '"') for c in choices)
+    alts = " | ".join(_choice(c) for c in choices)
     return f"({alts})" if alts else "str"
 
 
