@@ -15,7 +15,7 @@ from test_toolrag import BagOfWords
 from tinyagent.agent.guided import guided_grammar, guided_prompt
 from tinyagent.agent.inline_plan import InlinePlanError, expand, inline, needs_lookup
 from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.planner import Planner, PlanRequest
+from tinyagent.agent.planner import Planner, PlanRequest, ToolChoice
 from tinyagent.agent.query_spans import query_spans
 from tinyagent.agent.skeleton import PlanGuide, Skeleton, SkeletonLine, skeleton_grammar, skeleton_of
 from tinyagent.agent.tools import ToolSet
@@ -293,3 +293,15 @@ def test_real_smollm2_guided_plans_are_valid_and_mostly_right(tmp_path: Path) ->
         assert not re.search(r"Mia Hoffmann|Liam O'Connor", finished.raw)  # bank names never leak in
         right += score_plan(finished.raw, row["plan"]).success
     assert right >= 4, right  # 5 of these 8 when written; the upstream prompt with ToolRAG got 3
+
+
+def test_a_guided_choice_keeps_every_enabled_tool() -> None:
+    """A skeleton may use a tool ToolRAG's probe did not select; narrowing would make its plan invalid."""
+    from tinyagent.toolrag.select import EmbeddingSelector, ToolRAG
+
+    rag = ToolRAG(EmbeddingSelector(ExampleIndex.open(load_bank(), BagOfWords(), None)))
+    guided, retrieved = rag.choose("text Sid that I'm late", ALL, toolrag=True, guided=True)
+    assert guided.guide is not None and guided.tools == ALL and retrieved is None
+    plain, retrieved = rag.choose("text Sid that I'm late", ALL, toolrag=True, guided=False)
+    assert plain.guide is None and retrieved is not None and len(plain.tools) < len(ALL)
+    assert rag.choose("text Sid", ALL, toolrag=False, guided=False) == (ToolChoice(ALL), None)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from harness import LiveServer, live_server, wait_for
-from tinyagent.agent.run_loop import ToolChoice
+from tinyagent.agent.planner import ToolChoice
 from tinyagent.agent.tools import TOOL_NAMES, get_tool
 from tinyagent.api.agent import protocol as p
 from tinyagent.api.agent import serving

@@ -41,9 +41,8 @@ from tinyagent.agent.joiner import (
 )
 from tinyagent.agent.plan import Task
 from tinyagent.agent.plan_parser import PlanOutcome
-from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
+from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed, ToolChoice
 from tinyagent.agent.prompts import build_system_prompt
-from tinyagent.agent.skeleton import PlanGuide
 from tinyagent.agent.summarize import ModelKit, summarize_text
 from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.errors import ContextLengthExceeded, ServiceError
@@ -70,15 +69,6 @@ class RunContext(Protocol):
     async def approval(self, round: int, task_id: int, timeout: float) -> bool | None:
         """True/False once decided, None if nobody decided within ``timeout``."""
         ...
-
-
-@dataclass(frozen=True)
-class ToolChoice:
-    """What the ToolRAG hook chose for the first round's prompt."""
-
-    tools: ToolSet
-    examples: str | None = None  # a rendered examples block; None = upstream's default examples
-    guide: PlanGuide | None = None  # guided planning (small-model profiles)
 
 
 # The ToolRAG hook: (query, enabled tools) -> the first round's tools, examples and guide.

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyagent.agent.events import ApprovalPolicy
-from tinyagent.agent.run_loop import RunConfig, ToolChoice, ToolChooser
+from tinyagent.agent.planner import ToolChoice
+from tinyagent.agent.run_loop import RunConfig, ToolChooser
 from tinyagent.agent.run_store import RunStore
 from tinyagent.agent.runs import EventHook, RunManager
 from tinyagent.agent.summarize import ModelKit
@@ -115,11 +116,10 @@ def toolrag_chooser(runtime: Runtime) -> ToolChooser:
 
     async def choose(query: str, enabled: ToolSet) -> ToolChoice:
         rag = await runtime.toolrag()
-        result = await rag.aretrieve(query, enabled, top_k=runtime.settings.toolrag_top_k)
         loaded = runtime.loaded
         guided = loaded is not None and loaded.profile.plan_style == "guided"
-        guide = await rag.aguide(query, enabled) if guided else None
-        return ToolChoice(result.toolset(enabled), result.examples_block(), guide)
+        choice, _ = await rag.achoose(query, enabled, toolrag=True, guided=guided, top_k=runtime.settings.toolrag_top_k)
+        return choice
 
     return choose
 

@@ -234,12 +234,8 @@ def _selector(settings: Settings, tools: ToolSet, *, toolrag: bool, guided: bool
     )
 
     def select(query: str) -> Selection:
-        if guided and (guide := rag.guide(query, tools)) is not None:
-            return Selection(tools, guide=guide)
-        if not toolrag:
-            return Selection(tools)
-        result = rag.retrieve(query, tools, top_k=settings.toolrag_top_k)
-        return Selection(result.toolset(tools), result.examples_block())
+        choice, _ = rag.choose(query, tools, toolrag=toolrag, guided=guided, top_k=settings.toolrag_top_k)
+        return Selection(choice.tools, choice.examples, choice.guide)
 
     return select
 

@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from tinyagent.agent.planner import ToolChoice
 from tinyagent.agent.prompts import examples_block
 from tinyagent.agent.skeleton import PlanGuide
 from tinyagent.agent.tools import ToolSet
@@ -181,8 +182,27 @@ class ToolRAG:
     def guide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
         return self.ranker().guide(query, enabled, shots=shots)
 
-    async def aguide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
-        return await asyncio.to_thread(self.guide, query, enabled, shots=shots)
+    def choose(
+        self, query: str, enabled: ToolSet, *, toolrag: bool, guided: bool, top_k: int = DEFAULT_TOP_K
+    ) -> tuple[ToolChoice, ToolRAGResult | None]:
+        """The prompt's choice for /plan, /run and the eval, and ToolRAG's result when it retrieved.
+
+        Guided first: its skeleton may use any enabled tool, so the tools are not narrowed (a narrowed
+        set would make the expanded plan name a tool the parser does not know). Without a skeleton,
+        ToolRAG's tools and examples when ``toolrag``; otherwise every enabled tool.
+        """
+        if guided and (guide := self.guide(query, enabled)) is not None:
+            return ToolChoice(enabled, None, guide), None
+        if not toolrag:
+            return ToolChoice(enabled), None
+        result = self.retrieve(query, enabled, top_k=top_k)
+        return ToolChoice(result.toolset(enabled), result.examples_block()), result
+
+    async def achoose(
+        self, query: str, enabled: ToolSet, *, toolrag: bool, guided: bool, top_k: int = DEFAULT_TOP_K
+    ) -> tuple[ToolChoice, ToolRAGResult | None]:
+        """``choose`` off the event loop (embedding and scoring are CPU work)."""
+        return await asyncio.to_thread(self.choose, query, enabled, toolrag=toolrag, guided=guided, top_k=top_k)
 
     @classmethod
     def create(

@@ -13,8 +13,7 @@ from typing import Any
 
 from tinyagent.agent.plan import ArgValue, Task
 from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
-from tinyagent.agent.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed
-from tinyagent.agent.run_loop import ToolChoice
+from tinyagent.agent.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed, ToolChoice
 from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
 from tinyagent.errors import InvalidRequest
@@ -49,26 +48,22 @@ def check_body(body: p.PlanBody) -> None:
 async def toolrag_choice(
     runtime: Runtime, body: p.PlanBody, tools: ToolSet, *, guided: bool = False
 ) -> tuple[ToolChoice, p.ToolRAGChoice | None]:
-    """The prompt's tools and examples, narrowed by ToolRAG when it is on for this request; for a
-    ``guided`` plan (see ``guided_for``) the skeleton to fill and its examples instead."""
+    """The prompt's tools and examples (ToolRAG's, when it is on for this request) or, for a ``guided``
+    plan (see ``guided_for``), the skeleton to fill and its examples; and what to report of the choice."""
     use = body.toolrag if body.toolrag is not None else runtime.settings.toolrag
     if body.query is None or len(tools) == 0 or not (use or guided):
         return ToolChoice(tools), None
     rag = await runtime.toolrag()
-    if guided:
-        guide = await rag.aguide(body.query, tools)
-        if guide is not None:  # the skeleton may use any enabled tool: no narrowing
-            skeleton = [line.tool for line in guide.skeleton.lines]
-            shots = [q for q, _ in guide.shots]
-            return ToolChoice(tools, None, guide), p.ToolRAGChoice(
-                tools=list(tools.names), examples=shots, skeleton=skeleton
-            )
-    if not use:
-        return ToolChoice(tools), None
-    result = await rag.aretrieve(body.query, tools, top_k=runtime.settings.toolrag_top_k)
-    chosen = result.toolset(tools)
-    choice = p.ToolRAGChoice(tools=list(chosen.names), examples=[q for q, _, _ in result.examples])
-    return ToolChoice(chosen, result.examples_block()), choice
+    choice, result = await rag.achoose(
+        body.query, tools, toolrag=use, guided=guided, top_k=runtime.settings.toolrag_top_k
+    )
+    if choice.guide is not None:
+        skeleton = [line.tool for line in choice.guide.skeleton.lines]
+        shots = [q for q, _ in choice.guide.shots]
+        return choice, p.ToolRAGChoice(tools=list(tools.names), examples=shots, skeleton=skeleton)
+    if result is None:
+        return choice, None
+    return choice, p.ToolRAGChoice(tools=list(choice.tools.names), examples=[q for q, _, _ in result.examples])
 
 
 def guided_for(body: p.PlanBody, plan_style: str) -> bool:
