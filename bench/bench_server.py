@@ -5,8 +5,13 @@
    client) vs calling llama_cpp directly in this process, same prompt, greedy.
 2. A second chat request that shares a long system prompt with the first vs
    the first (cold) one, through the server.
+3. With --against PYTHON, a second server run by another interpreter (a venv
+   with another llama.cpp build, e.g. a native one) answers the same prompts,
+   interleaved with the first: generation, time to first token and the cold
+   long-prompt request, as ratios to this interpreter's server.
 
 Usage: python bench/bench_server.py [--model smollm2-135m] [--reps 5] [--tokens 128] [--json out.json]
+       [--against /path/to/other/venv/bin/python]
 """
 
 from __future__ import annotations
@@ -40,10 +45,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(model: str, n_ctx: int) -> Iterator[str]:
+def server_process(model: str, n_ctx: int, python: str = sys.executable) -> Iterator[str]:
     port = free_port()
     cmd = [
-        sys.executable,
+        python,
         "-m",
         "tinyagent.cli",
         "serve",
@@ -140,6 +145,38 @@ def overhead(model_path: Path, url: str, reps: int, tokens: int, n_ctx: int) -> 
     }
 
 
+def builds(url: str, other: str, reps: int, tokens: int) -> dict[str, Any]:
+    """This interpreter's server against the other one, interleaved so drift hits both alike."""
+    clients = {
+        name: openai.OpenAI(base_url=u + "/v1", api_key="x", max_retries=0)
+        for name, u in (("this", url), ("other", other))
+    }
+    gen: dict[str, list[tuple[float, float, int]]] = {"this": [], "other": []}
+    cold: dict[str, list[float]] = {"this": [], "other": []}
+    for rep in range(reps):
+        prompt = f"{rep}. {STORY}"
+        system = f"Build run {rep}. You are a careful assistant. " + ("Follow the house rules carefully. " * 150)
+        for name, client in clients.items():
+            gen[name].append(time_server(client, prompt, tokens))
+            start = time.perf_counter()
+            client.chat.completions.create(
+                model="default", max_tokens=1, temperature=0, messages=[{"role": "system", "content": system}]
+            )
+            cold[name].append(time.perf_counter() - start)
+    med = {name: [statistics.median(x[i] for x in runs) for i in range(2)] for name, runs in gen.items()}
+    cold_med = {name: statistics.median(times) for name, times in cold.items()}
+    return {
+        "this_tok_s": med["this"][1],
+        "other_tok_s": med["other"][1],
+        "this_ttft_s": med["this"][0],
+        "other_ttft_s": med["other"][0],
+        "this_long_prompt_s": cold_med["this"],
+        "other_long_prompt_s": cold_med["other"],
+        "throughput_ratio_other_to_this": med["other"][1] / med["this"][1],
+        "long_prompt_speedup_other_to_this": cold_med["this"] / cold_med["other"],
+    }
+
+
 def prefix_reuse(url: str, reps: int) -> dict[str, Any]:
     client = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
     cold, warm = [], []
@@ -172,14 +209,21 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--against", help="Python of another venv (another llama.cpp build) to compare with.")
     args = parser.parse_args()
     resolved = resolve_model(Settings(model=args.model, offline=True))
     with server_process(args.model, args.n_ctx) as url:
         results = {
             "model": args.model,
+            "llama_cpp": httpx.get(url + "/health").json().get("llama_cpp", {}).get("system_info"),
             "overhead": overhead(resolved.path, url, args.reps, args.tokens, args.n_ctx),
             "prefix_reuse": prefix_reuse(url, args.reps),
         }
+        if args.against:
+            with server_process(args.model, args.n_ctx, args.against) as other:
+                info = httpx.get(other + "/health").json().get("llama_cpp", {}).get("system_info")
+                results["against"] = {"python": args.against, "llama_cpp": info}
+                results["against"] |= builds(url, other, args.reps, args.tokens)
     print(json.dumps(results, indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

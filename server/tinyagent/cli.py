@@ -98,6 +98,19 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _llama_info(args: argparse.Namespace) -> int:
+    from tinyagent.inference.llama_build import installed_build
+
+    engine = installed_build()
+    print(f"llama-cpp-python {engine.version}, baseline {engine.baseline}: {engine.system_info}")  # noqa: T201
+    for problem in engine.problems:
+        print(f"not portable: {problem}", file=sys.stderr)  # noqa: T201
+    if engine.problems and args.check:
+        print("Rebuild it for the baseline: rm -rf .venv && make install", file=sys.stderr)  # noqa: T201
+        return 1
+    return 0
+
+
 def _configure(settings: Settings) -> None:
     from tinyagent.logging_setup import configure_logging
 
@@ -115,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="Print the OpenAPI spec (or write it with --out).")
     openapi.add_argument("--out", help="File to write.")
     openapi.set_defaults(handler=_openapi)
+    llama = commands.add_parser("llama-info", help="Show the CPU features llama.cpp was built for.")
+    llama.add_argument("--check", action="store_true", help="Exit 1 unless it is the portable baseline build.")
+    llama.set_defaults(handler=_llama_info)
     for name, help_text in DELEGATED_HELP.items():
         commands.add_parser(name, add_help=False, help=help_text)
     return parser

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.errors import error_body
+from tinyagent.inference.types import EngineBuild
 
 router = APIRouter(tags=["health"])
 
@@ -29,4 +30,17 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         "fallback_reason": info.fallback_reason,
         "queue": {"busy": runtime.loaded.service.busy, "waiting": runtime.loaded.service.waiting},
     }
+    if info.engine is not None:  # the local llama.cpp's CPU build; a remote backend reports none
+        body["llama_cpp"] = _engine(info.engine)
     return JSONResponse(body)
+
+
+def _engine(engine: EngineBuild) -> dict[str, Any]:
+    return {
+        "version": engine.version,
+        "baseline": engine.baseline,
+        "portable": engine.portable,
+        "features": list(engine.features),
+        "problems": list(engine.problems),
+        "system_info": engine.system_info,
+    }

@@ -28,7 +28,9 @@ from llama_cpp.llama_cache import LlamaRAMCache
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ModelLoadError
+from tinyagent.inference.llama_build import installed_build
 from tinyagent.inference.types import (
+    EngineBuild,
     Finished,
     FinishReason,
     GenerationEvent,
@@ -105,6 +107,12 @@ class _Run:
         return self.cancel.is_set()
 
 
+def _log_engine(engine: EngineBuild) -> None:
+    log.info("llama-cpp-python %s, CPU build for %s: %s", engine.version, engine.baseline, engine.system_info)
+    for problem in engine.problems:
+        log.warning("this llama.cpp build may crash on other CPUs: %s", problem)
+
+
 class LlamaBackend:
     """Backend over one llama_cpp.Llama; callers serialise generate() (ModelService does)."""
 
@@ -155,7 +163,10 @@ class LlamaBackend:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"cannot load model {path}: {exc}") from exc
-        info = ModelInfo(id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason)
+        engine = installed_build()
+        info = ModelInfo(
+            id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason, engine=engine
+        )
         cache = _PromptCache(capacity_bytes=prompt_cache_mb * 1024 * 1024) if prompt_cache_mb > 0 else None
         log.info(
             "loaded %s (n_ctx=%d, threads=%d, prompt cache %d MB)",
@@ -164,6 +175,7 @@ class LlamaBackend:
             threads,
             prompt_cache_mb,
         )
+        _log_engine(engine)
         return cls(llm, info, prompt_cache=cache, stream_interval_s=stream_interval_s)
 
     @property

@@ -49,11 +49,27 @@ GenerationEvent = TextDelta | Finished
 
 
 @dataclass(frozen=True)
+class EngineBuild:
+    """What the local llama.cpp was compiled for, as llama_print_system_info() reports it."""
+
+    version: str  # llama-cpp-python's version
+    system_info: str  # the raw line, e.g. "CPU : SSE3 = 1 | AVX2 = 1 | ..."
+    features: tuple[str, ...]  # the ones set to a true value, in the library's order
+    baseline: str  # the CPU baseline the build should target, e.g. "x86-64-v3"
+    problems: tuple[str, ...] = ()  # why this build is not that baseline; empty when it is
+
+    @property
+    def portable(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     id: str
     context_length: int
     source: str  # path, hub reference or URL the model came from
     fallback_reason: str | None = None  # set when the requested model could not be had
+    engine: EngineBuild | None = None  # set by the local llama.cpp backend; a remote one has none to report
 
 
 class Backend(Protocol):
