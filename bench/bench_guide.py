@@ -14,13 +14,13 @@ import statistics
 import time
 import warnings
 
-from tinyagent.agent.skeleton import skeleton_of
-from tinyagent.agent.tools import ToolSet
 from tinyagent.embeddings import Embedder
 from tinyagent.eval.data import dev_set_path, holdout_set_path, load_dataset
+from tinyagent.plans.skeleton import skeleton_of
 from tinyagent.toolrag.bank import load_bank
 from tinyagent.toolrag.guide import SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex
+from tinyagent.tools.registry import ToolSet
 
 
 def main() -> None:

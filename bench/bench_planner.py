@@ -21,12 +21,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.planner import Planner, PlanRequest
-from tinyagent.agent.tools import ToolSet
 from tinyagent.chat.formats import get_chat_format
+from tinyagent.planning.planner import Planner, PlanRequest
+from tinyagent.plans.parser import parse_plan
 from tinyagent.runtime import load_model
 from tinyagent.settings import Settings
+from tinyagent.tools.registry import ToolSet
 
 ALL = ToolSet.all()
 NOW = datetime(2026, 11, 23, 9, 0)

@@ -25,16 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tinyagent.agent.events import RunEvent, TaskCreated, TaskFinished, TaskStarted
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.run_loop import RunConfig, RunRequest
-from tinyagent.agent.run_store import RunStore
-from tinyagent.agent.runs import RunManager
-from tinyagent.agent.service import sandbox_debug_tools
-from tinyagent.agent.summarize import ModelKit
-from tinyagent.agent.tools import TOOLS, ToolSet
 from tinyagent.chat.formats import get_chat_format
 from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from tinyagent.plans.parser import parse_plan
+from tinyagent.runs.events import RunEvent, TaskCreated, TaskFinished, TaskStarted
+from tinyagent.runs.loop import RunConfig, RunRequest
+from tinyagent.runs.manager import RunManager
+from tinyagent.runs.service import sandbox_debug_tools
+from tinyagent.runs.store import RunStore
+from tinyagent.runs.summarize import ModelKit
+from tinyagent.tools.registry import TOOLS, ToolSet
 from tinyagent.workers.client import WorkerClient
 
 

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyagent.agent.prompts import build_planner_prompt
-from tinyagent.agent.tools import TOOL_NAMES, ToolSet
 from tinyagent.embeddings import Embedder
+from tinyagent.plans.prompts import build_planner_prompt
 from tinyagent.toolrag.bank import Example, load_bank
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.toolrag.select import (
@@ -35,6 +34,7 @@ from tinyagent.toolrag.select import (
     ToolRAG,
     choose_tools,
 )
+from tinyagent.tools.registry import TOOL_NAMES, ToolSet
 
 ALL = ToolSet.all()
 NOW = datetime(2026, 11, 23, 9, 0)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import toolrag_bank_templates as T
-from tinyagent.agent.plan import render_args
+from tinyagent.plans.plan import render_args
 from tinyagent.toolrag.bank import load_bank, normalise_query
 from toolrag_bank_slots import (
     APPEND_ITEMS,

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from harness import LiveServer, live_server
-from tinyagent.agent.run_loop import RunConfig
-from tinyagent.agent.service import AgentService, build_agent, run_config, sandbox_debug_tools
+from tinyagent.runs.loop import RunConfig
+from tinyagent.runs.service import AgentService, build_agent, run_config, sandbox_debug_tools
 from tinyagent.settings import Settings
 from tinyagent.workers.client import WorkerClient
 

@@ -12,19 +12,19 @@ import pytest
 
 from gguf_factory import load_tiny_backend
 from test_toolrag import BagOfWords
-from tinyagent.agent.guided import guided_grammar, guided_prompt
-from tinyagent.agent.inline_plan import InlinePlanError, expand, inline, needs_lookup
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.planner import Planner, PlanRequest, ToolChoice
-from tinyagent.agent.query_spans import query_spans
-from tinyagent.agent.skeleton import PlanGuide, Skeleton, SkeletonLine, skeleton_grammar, skeleton_of
-from tinyagent.agent.tools import ToolSet
 from tinyagent.chat.formats import get_chat_format
 from tinyagent.eval.metric import score_plan
 from tinyagent.inference.types import GenerationParams
+from tinyagent.planning.guided import guided_grammar, guided_prompt
+from tinyagent.planning.planner import Planner, PlanRequest, ToolChoice
+from tinyagent.plans.inline import InlinePlanError, expand, inline, needs_lookup
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.query_spans import query_spans
+from tinyagent.plans.skeleton import PlanGuide, Skeleton, SkeletonLine, skeleton_grammar, skeleton_of
 from tinyagent.toolrag.bank import load_bank
 from tinyagent.toolrag.guide import SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex
+from tinyagent.tools.registry import ToolSet
 
 ALL = ToolSet.all()
 NOW = datetime(2025, 6, 16, 9, 0)

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tinyagent.agent.plan import ArgValue, Plan, Task, render_str
-from tinyagent.agent.plan_parser import (
+from tinyagent.plans.parser import (
     PlanOutcome,
     Severity,
     StreamingPlanParser,
     parse_args,
     parse_plan,
 )
-from tinyagent.agent.prompts import DEFAULT_EXAMPLES, REPLAN_EXAMPLES
-from tinyagent.agent.tools import TOOLS, ArgType, Param, ToolSet, ToolSpec
+from tinyagent.plans.plan import ArgValue, Plan, Task, render_str
+from tinyagent.plans.prompts import DEFAULT_EXAMPLES, REPLAN_EXAMPLES
+from tinyagent.tools.registry import TOOLS, ArgType, Param, ToolSet, ToolSpec
 
 ALL = ToolSet.all()
 

@@ -10,14 +10,14 @@ import llama_cpp
 import pytest
 from llama_cpp import Llama, LlamaGrammar
 
-from tinyagent.agent.plan_grammar import (
+from tinyagent.plans.grammar import (
     PlanGrammarOptions,
     grammar_size,
     max_plan_bytes,
     plan_grammar,
 )
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import APPS, TOOLS, ToolSet
+from tinyagent.plans.parser import parse_plan
+from tinyagent.tools.registry import APPS, TOOLS, ToolSet
 
 # Small bounds so a random-weight model finishes plans quickly; the shape rules are the same.
 SMALL = PlanGrammarOptions(max_lines=4, max_string_chars=8, max_list_items=2, max_thought_chars=12)

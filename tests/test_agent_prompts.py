@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tinyagent.agent.prompts import (
+from tinyagent.plans.prompts import (
     DEFAULT_EXAMPLES,
     REPLAN_EXAMPLES,
     REPLAN_RULES,
@@ -14,7 +14,7 @@ from tinyagent.agent.prompts import (
     build_system_prompt,
     examples_block,
 )
-from tinyagent.agent.tools import TOOLS, ToolSet, ToolSpec, get_tool
+from tinyagent.tools.registry import TOOLS, ToolSet, ToolSpec, get_tool
 
 # Upstream texts (SqueezeAILab/TinyAgent, MIT) copied verbatim from the reference (§3.2, §3.4, §3.5).
 # <DATE> stands for the date line's value; <SP> for the one trailing space upstream has (kept out of

@@ -11,7 +11,7 @@ import pytest
 
 from harness import LiveServer
 from run_helpers import agent_server, world
-from tinyagent.agent.run_cli import run_main
+from tinyagent.cli.run import run_main
 from tinyagent.settings import Settings
 
 PLAN = '1. get_phone_number("Amir")\n2. send_sms(["$1"], "CLI test {tag}")\n3. join()'

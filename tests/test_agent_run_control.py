@@ -16,7 +16,7 @@ import pytest
 
 from harness import LiveServer
 from run_helpers import Sse, agent_server, check_order, install_agent, sse_events, stored_events, world
-from tinyagent.agent.run_store import RunStore
+from tinyagent.runs.store import RunStore
 from tinyagent.settings import Settings
 
 SMS_PLAN = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "Approval test {tag}")\n3. join()'

@@ -11,9 +11,13 @@ from typing import Any
 
 import pytest
 
-from tinyagent.agent.events import RunFinished, TaskCreated, event_from_json
-from tinyagent.agent.executor import Executor, TaskResult, TaskState, substitute
-from tinyagent.agent.joiner import (
+from tinyagent.chat.formats import get_chat_format
+from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.plan import Task
+from tinyagent.runs.events import RunFinished, TaskCreated, event_from_json
+from tinyagent.runs.executor import Executor, TaskResult, TaskState, substitute
+from tinyagent.runs.joiner import (
     JoinAnswerDelta,
     JoinerOutputParser,
     RoundRecord,
@@ -22,16 +26,12 @@ from tinyagent.agent.joiner import (
     scratchpad,
     stringify,
 )
-from tinyagent.agent.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
-from tinyagent.agent.plan import Task
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.run_loop import RunConfig, RunRequest, ToolChoice
-from tinyagent.agent.run_store import RunStore
-from tinyagent.agent.runs import RunManager
-from tinyagent.agent.summarize import ModelKit
-from tinyagent.agent.tools import ArgType, ToolSet
-from tinyagent.chat.formats import get_chat_format
-from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from tinyagent.runs.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
+from tinyagent.runs.loop import RunConfig, RunRequest, ToolChoice
+from tinyagent.runs.manager import RunManager
+from tinyagent.runs.store import RunStore
+from tinyagent.runs.summarize import ModelKit
+from tinyagent.tools.registry import ArgType, ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 TOOLS = ToolSet.all()

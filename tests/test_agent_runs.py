@@ -15,7 +15,7 @@ import pytest
 
 from harness import LiveServer
 from run_helpers import agent_server, check_order, read_sse, stored_events, stream_run, world
-from tinyagent.agent.run_store import RunStore
+from tinyagent.runs.store import RunStore
 from tinyagent.settings import Settings
 
 ALL_TOOLS_PLAN = """\

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from tinyagent.agent import tool_defs
-from tinyagent.agent.tools import TOOLS, ArgType, Effect, Param, bullets_from_doc, param_from_hint, tool
+from tinyagent.tools import definitions as tool_defs
+from tinyagent.tools.registry import TOOLS, ArgType, Effect, Param, bullets_from_doc, param_from_hint, tool
 
 
 def test_hints_map_to_arg_types() -> None:

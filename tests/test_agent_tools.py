@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tinyagent.agent.tools import (
+from tinyagent.errors import InvalidRequest
+from tinyagent.tools.registry import (
     APPS,
     TOOL_NAMES,
     TOOLS,
@@ -14,7 +15,6 @@ from tinyagent.agent.tools import (
     get_tool,
     reference_id,
 )
-from tinyagent.errors import InvalidRequest
 
 # Upstream §2.1 verbatim (SqueezeAILab/TinyAgent, MIT): the 16 descriptions, blank-line separated.
 UPSTREAM_DESCRIPTIONS = """\

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from harness import LiveServer, live_server, wait_for
-from tinyagent.agent.planner import ToolChoice
-from tinyagent.agent.tools import TOOL_NAMES, get_tool
 from tinyagent.api.agent import protocol as p
 from tinyagent.api.agent import serving
+from tinyagent.planning.planner import ToolChoice
 from tinyagent.settings import Settings
+from tinyagent.tools.registry import TOOL_NAMES, get_tool
 
 PLAN = '1. get_phone_number("Sid")\nThought: now text him\n2. send_sms(["$1"], "Running late")\n3. join()'
 

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from harness import LiveServer, live_server
-from tinyagent.cli import main
+from tinyagent.cli.main import main
 from tinyagent.settings import Settings
 
 KEY = "s3cret-key"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from harness import LiveServer
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import ToolSet
+from tinyagent.plans.parser import parse_plan
+from tinyagent.tools.registry import ToolSet
 
 
 def toolrag(server: LiveServer, **body: object) -> httpx.Response:

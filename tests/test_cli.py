@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinyagent.cli import EXIT_MODEL, build_parser, main, settings_from_args
+from tinyagent.cli.main import EXIT_MODEL, build_parser, main, settings_from_args
 
 
 def test_help_uses_setting_descriptions(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import ToolSet
 from tinyagent.eval.metric import (
     GraphError,
     PlanScore,
@@ -21,6 +19,8 @@ from tinyagent.eval.metric import (
     summarize,
     upstream_steps,
 )
+from tinyagent.plans.parser import parse_plan
+from tinyagent.tools.registry import ToolSet
 
 
 def plan(*lines: str) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from tinyagent.agent.plan import ArgValue, Plan, Task
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import TOOL_NAMES, ToolSet, reference_id
-from tinyagent.eval.cli import eval_main
+from tinyagent.cli.eval import eval_main
 from tinyagent.eval.data import Example, dev_set_path, load_dataset, normalize_query, write_jsonl
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.plan import ArgValue, Plan, Task
+from tinyagent.tools.registry import TOOL_NAMES, ToolSet, reference_id
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from harness import LiveServer
-from tinyagent.cli import main
+from tinyagent.cli.main import main
 from tinyagent.inference.llama_build import X86_64_BASELINE, describe, installed_build, parse_system_info
 
 PORTABLE = (

@@ -19,7 +19,7 @@ import pytest
 
 from fake_zoom import FakeZoom, running_fake_zoom
 from macos_fakes import FakeMac
-from tinyagent.agent.tools import TOOL_NAMES
+from tinyagent.tools.registry import TOOL_NAMES
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.macos import MacOSBackend
 from tinyagent.workers.macos.dates import event_window

@@ -81,7 +81,7 @@ def test_each_metrics_object_has_its_own_registry() -> None:
 
 
 def test_run_events_count_runs_and_tool_calls() -> None:
-    from tinyagent.agent.events import RunFinished, TaskFinished, TaskStarted
+    from tinyagent.runs.events import RunFinished, TaskFinished, TaskStarted
 
     metrics = Metrics()
     common = {"run_id": "r", "ts": 0.0, "round": 1, "tool": "send_sms"}

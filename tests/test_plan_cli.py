@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tinyagent.agent.plan_cli import EXIT_MODEL, EXIT_USAGE, plan_main, render_tree
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import ToolSet
+from tinyagent.cli.plan import EXIT_MODEL, EXIT_USAGE, plan_main, render_tree
+from tinyagent.plans.parser import parse_plan
+from tinyagent.tools.registry import ToolSet
 
 DIAMOND = (
     '1. get_email_address("Sid")\n'
@@ -76,7 +76,7 @@ def test_unloadable_model_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_add_plan_command_registers_the_subcommand() -> None:
     import argparse
 
-    from tinyagent.agent.plan_cli import add_plan_command, run_plan
+    from tinyagent.cli.plan import add_plan_command, run_plan
 
     parser = argparse.ArgumentParser(prog="tinyagent")
     add_plan_command(parser.add_subparsers(dest="command", required=True))

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from gguf_factory import load_tiny_backend
-from tinyagent.agent.plan_grammar import PlanGrammarOptions
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.planner import (
+from tinyagent.chat.formats import ChatMLFormatter, get_chat_format
+from tinyagent.errors import ContextLengthExceeded
+from tinyagent.inference.llama_backend import LlamaBackend
+from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from tinyagent.models.profiles import TINYAGENT
+from tinyagent.planning.planner import (
     DEFAULT_PLAN_TOKENS,
     SEEDED_TEMPERATURE,
     PlanEvent,
@@ -23,13 +26,10 @@ from tinyagent.agent.planner import (
     PlanToken,
     TaskParsed,
 )
-from tinyagent.agent.prompts import DEFAULT_EXAMPLES, END_OF_PLAN, build_system_prompt, examples_block
-from tinyagent.agent.tools import ToolSet
-from tinyagent.chat.formats import ChatMLFormatter, get_chat_format
-from tinyagent.errors import ContextLengthExceeded
-from tinyagent.inference.llama_backend import LlamaBackend
-from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
-from tinyagent.models.profiles import TINYAGENT
+from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.prompts import DEFAULT_EXAMPLES, END_OF_PLAN, build_system_prompt, examples_block
+from tinyagent.tools.registry import ToolSet
 
 NOW = datetime(2026, 11, 23, 20, 12)
 SMALL = ToolSet.all().select(apps=["contacts", "sms"])

@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from tinyagent.agent.tools import TOOL_NAMES
+from tinyagent.tools.registry import TOOL_NAMES
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.protocol import prepare_args
 from tinyagent.workers.sandbox import SandboxBackend

@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinyagent.agent.prompts import build_planner_prompt
-from tinyagent.agent.tools import TOOL_NAMES, ToolSet
 from tinyagent.embeddings import Embeddings
 from tinyagent.errors import ModelLoadError
+from tinyagent.plans.prompts import build_planner_prompt
 from tinyagent.toolrag.bank import (
     BankError,
     bank_queries,
@@ -31,6 +30,7 @@ from tinyagent.toolrag.bank import (
 from tinyagent.toolrag.classifier import ToolClassifier, label_tools, resolve_checkpoint
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.toolrag.select import ClassifierSelector, EmbeddingSelector, ToolRAG
+from tinyagent.tools.registry import TOOL_NAMES, ToolSet
 
 ALL = ToolSet.all()
 MIN_PER_TOOL = 20

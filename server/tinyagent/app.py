@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
-from tinyagent.agent.service import build_agent, toolrag_chooser
 from tinyagent.api import health, toolrag
 from tinyagent.api.agent import router as agent_router
 from tinyagent.api.agent import run_router
@@ -20,6 +19,7 @@ from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
 from tinyagent.embeddings import Embedder
 from tinyagent.metrics import Metrics
 from tinyagent.models.resolve import ResolvedModel
+from tinyagent.runs.service import build_agent, toolrag_chooser
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings, is_loopback
 

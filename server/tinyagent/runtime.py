@@ -23,7 +23,7 @@ from tinyagent.models.resolve import ResolvedModel, resolve_model
 from tinyagent.settings import Settings
 
 if TYPE_CHECKING:
-    from tinyagent.agent.planner import Planner
+    from tinyagent.planning.planner import Planner
     from tinyagent.toolrag.select import ToolRAG
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class LoadedModel:
     formatter: ChatFormatter  # the settings' chat_format override, else the profile's
 
     def planner(self) -> Planner:
-        from tinyagent.agent.planner import Planner
+        from tinyagent.planning.planner import Planner
 
         return Planner(self.service, self.formatter, stop=self.profile.stop)
 

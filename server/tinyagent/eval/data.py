@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tinyagent.agent.tools import TOOL_NAMES
 from tinyagent.eval.metric import reference_plan, upstream_calls
+from tinyagent.tools.registry import TOOL_NAMES
 
 # How many problem messages a Dataset keeps for the report; the counts are always complete.
 _MAX_PROBLEMS = 20

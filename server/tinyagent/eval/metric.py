@@ -37,9 +37,9 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]  # no stubs; pyproject is not ours to change
 
-from tinyagent.agent.plan import Plan, Task
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import JOIN, TOOL_NAMES, ToolSet
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.plan import Plan, Task
+from tinyagent.tools.registry import JOIN, TOOL_NAMES, ToolSet
 
 # Upstream's parser regexes (plan_utils.py), verbatim: the upstream variant must read plans as it did.
 _U_PLAN_RE = re.compile(r"(?:Thought: ([^\n]*)\n)?\s*\n*(\d+)\. (\w+)\((.*)\)(\s*#\w+\n)?")

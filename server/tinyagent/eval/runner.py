@@ -14,16 +14,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tinyagent.agent.plan_grammar import PlanGrammarOptions
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import ToolSet
 from tinyagent.errors import ServiceError
 from tinyagent.eval.data import Dataset, Example, normalize_query
 from tinyagent.eval.metric import PlanScore, Summary, ToolResult, per_tool, score_plan, summarize
+from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.plans.parser import parse_plan
+from tinyagent.tools.registry import ToolSet
 
 if TYPE_CHECKING:
-    from tinyagent.agent.planner import PlanFinished, PlanRequest
-    from tinyagent.agent.skeleton import PlanGuide
+    from tinyagent.planning.planner import PlanFinished, PlanRequest
+    from tinyagent.plans.skeleton import PlanGuide
 
 # A Monday morning: the dev set's relative dates ("tomorrow", "Friday") were written against it.
 DEFAULT_NOW = datetime(2025, 6, 16, 9, 0, 0)
@@ -123,7 +123,7 @@ def _finished_result(example: Example, finished: PlanFinished, selection: Select
 
 
 async def generate_one(example: Example, plan: PlanFn, selection: Selection, options: GenerationOptions) -> QueryResult:
-    from tinyagent.agent.planner import PlanRequest
+    from tinyagent.planning.planner import PlanRequest
 
     req = PlanRequest(
         example.query,

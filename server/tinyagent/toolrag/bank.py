@@ -21,9 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.prompts import END_OF_PLAN
-from tinyagent.agent.tools import JOIN, TOOL_NAMES, ToolSet
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.prompts import END_OF_PLAN
+from tinyagent.tools.registry import JOIN, TOOL_NAMES, ToolSet
 
 Split = Literal["bank", "heldout"]
 SPLITS: tuple[Split, ...] = ("bank", "heldout")

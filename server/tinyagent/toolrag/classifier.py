@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinyagent.agent.tools import TOOL_NAMES, TOOLS
 from tinyagent.errors import ModelLoadError
+from tinyagent.tools.registry import TOOL_NAMES, TOOLS
 
 UPSTREAM_MODEL = "squeeze-ai-lab/TinyAgent-ToolRAG"
 # Upstream's _DEFAULT_TOOL_THRESHOLD: a tool is selected when its sigmoid output exceeds it.

@@ -25,10 +25,10 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from tinyagent.agent.skeleton import PlanGuide, Skeleton, skeleton_of
-from tinyagent.agent.tools import ToolSet
+from tinyagent.plans.skeleton import PlanGuide, Skeleton, skeleton_of
 from tinyagent.toolrag.bank import Example
 from tinyagent.toolrag.index import ExampleIndex
+from tinyagent.tools.registry import ToolSet
 
 # K=20 was chosen on the held-out split (199 queries). The classifier's character n-grams and the
 # weight 3 were not: the held-out splits scored every variant within +-2 queries, while the dev set and

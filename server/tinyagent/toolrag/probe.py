@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from tinyagent.agent.tools import TOOL_NAMES
 from tinyagent.toolrag.bank import Example
+from tinyagent.tools.registry import TOOL_NAMES
 
 
 @dataclass(frozen=True)

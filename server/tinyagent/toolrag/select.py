@@ -26,16 +26,16 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from tinyagent.agent.planner import ToolChoice
-from tinyagent.agent.prompts import examples_block
-from tinyagent.agent.skeleton import PlanGuide
-from tinyagent.agent.tools import ToolSet
+from tinyagent.planning.planner import ToolChoice
+from tinyagent.plans.prompts import examples_block
+from tinyagent.plans.skeleton import PlanGuide
 from tinyagent.toolrag.bank import ExampleBank, load_bank
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
 from tinyagent.toolrag.guide import DEFAULT_SHOTS, SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex, Hit, TextEmbedder
 from tinyagent.toolrag.probe import LinearProbe, ProbeConfig, train_probe
+from tinyagent.tools.registry import ToolSet
 
 DEFAULT_TOP_K = 6  # upstream TinyAgent._DEFAULT_TOP_K
 # Calibrated on the template bank's held-out split (bench/bench_toolrag.py prints the curve): recall 0.984

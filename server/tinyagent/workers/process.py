@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from tinyagent.agent.tools import TOOL_NAMES, get_tool
+from tinyagent.tools.registry import TOOL_NAMES, get_tool
 from tinyagent.workers.backend import CallContext, ToolBackend, ToolFailure
 from tinyagent.workers.protocol import (
     FAILED,

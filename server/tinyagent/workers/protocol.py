@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from tinyagent.agent.tools import TOOL_NAMES, ArgType, get_tool, reference_id
+from tinyagent.tools.registry import TOOL_NAMES, ArgType, get_tool, reference_id
 
 PROTOCOL_VERSION = 1
 # A summarize_pdf result carries a whole document's text; 16 MiB bounds one line generously.

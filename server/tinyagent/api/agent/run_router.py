@@ -16,8 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from tinyagent.agent.events import RunEvent, RunFinished
-from tinyagent.agent.service import AgentService, AgentUnavailable
 from tinyagent.api.agent import run_protocol as p
 from tinyagent.api.agent import run_serving as s
 from tinyagent.api.cancellation import ClientDisconnected, cancel_on_disconnect
@@ -25,6 +23,8 @@ from tinyagent.api.errors import error_body, service_error_body
 from tinyagent.api.openai.protocol import ErrorResponse
 from tinyagent.api.sse import PING_SECONDS
 from tinyagent.errors import InvalidRequest, ServiceError
+from tinyagent.runs.events import RunEvent, RunFinished
+from tinyagent.runs.service import AgentService, AgentUnavailable
 
 log = logging.getLogger(__name__)
 

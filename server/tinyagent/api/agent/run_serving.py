@@ -9,13 +9,13 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.run_loop import RunRequest
-from tinyagent.agent.run_store import RunRow
-from tinyagent.agent.runs import RunState
-from tinyagent.agent.service import AgentService
 from tinyagent.api.agent import run_protocol as p
 from tinyagent.errors import InvalidRequest, ServiceError
+from tinyagent.plans.parser import parse_plan
+from tinyagent.runs.loop import RunRequest
+from tinyagent.runs.manager import RunState
+from tinyagent.runs.service import AgentService
+from tinyagent.runs.store import RunRow
 from tinyagent.timezones import user_zone
 
 log = logging.getLogger(__name__)

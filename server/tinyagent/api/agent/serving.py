@@ -11,15 +11,15 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from tinyagent.agent.plan import ArgValue, Task
-from tinyagent.agent.plan_parser import PlanOutcome, parse_plan
-from tinyagent.agent.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed, ToolChoice
-from tinyagent.agent.tools import ToolSet, ToolSpec
 from tinyagent.api.agent import protocol as p
 from tinyagent.errors import InvalidRequest
+from tinyagent.planning.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed, ToolChoice
+from tinyagent.plans.parser import PlanOutcome, parse_plan
+from tinyagent.plans.plan import ArgValue, Task
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
 from tinyagent.timezones import user_zone
+from tinyagent.tools.registry import ToolSet, ToolSpec
 
 # (event name, payload) pairs: what the SSE layer frames.
 NamedEvent = tuple[str, p.TaskOut | p.PlanResponse]

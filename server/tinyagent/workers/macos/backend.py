@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from tinyagent.agent.tools import TOOL_NAMES, get_tool
+from tinyagent.tools.registry import TOOL_NAMES, get_tool
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.macos import calendar_app, contacts, files, mail, maps, messages, notes, zoom
 from tinyagent.workers.macos.runner import SCRIPTS_DIR, Call

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from tinyagent.agent.tools import TOOL_NAMES
+from tinyagent.tools.registry import TOOL_NAMES
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox import calendar, contacts, files, mail, maps, notes, reminders, sms
 from tinyagent.workers.sandbox.world import World

@@ -20,8 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tinyagent.agent.plan_grammar import PlanGrammarOptions
-from tinyagent.agent.tools import APPS, ToolSet
 from tinyagent.errors import ModelLoadError, ServiceError
 from tinyagent.eval.data import Dataset, dev_set_path, load_dataset, load_predictions
 from tinyagent.eval.runner import (
@@ -33,6 +31,8 @@ from tinyagent.eval.runner import (
     report,
     score_predictions,
 )
+from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.tools.registry import APPS, ToolSet
 
 if TYPE_CHECKING:
     from tinyagent.settings import Settings
@@ -51,7 +51,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     The parser must use ``conflict_handler="resolve"``: where a setting and an eval flag share a
     name (``--toolrag``), the eval's wins, so its defaults stay explicit and reproducible.
     """
-    from tinyagent.cli import add_settings_arguments
+    from tinyagent.cli.main import add_settings_arguments
 
     add_settings_arguments(parser)
     parser.add_argument(
@@ -184,7 +184,7 @@ def _progress_fn(args: argparse.Namespace) -> Callable[[Iterable[T]], Iterable[T
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from tinyagent.cli import settings_from_args
+    from tinyagent.cli.main import settings_from_args
 
     return settings_from_args(args)
 

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tinyagent.agent.plan import Task, render_args
-from tinyagent.agent.plan_parser import PlanError
-from tinyagent.agent.tools import APPS, TOOL_NAMES, ToolSet
 from tinyagent.errors import ModelLoadError, ServiceError
+from tinyagent.plans.parser import PlanError
+from tinyagent.plans.plan import Task, render_args
 from tinyagent.timezones import user_zone
+from tinyagent.tools.registry import APPS, TOOL_NAMES, ToolSet
 
 if TYPE_CHECKING:
-    from tinyagent.agent.planner import PlanFinished
+    from tinyagent.planning.planner import PlanFinished
     from tinyagent.settings import Settings
 
 EXIT_INVALID_PLAN = 1
@@ -32,7 +32,7 @@ EXIT_MODEL = 3
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """The plan command's arguments, plus one flag per Settings field (--model, --n-ctx, ...)."""
-    from tinyagent.cli import add_settings_arguments
+    from tinyagent.cli.main import add_settings_arguments
 
     parser.add_argument("query", help="What to plan, e.g. 'Text Sid that I am running late'.")
     parser.add_argument("--json", action="store_true", help="Print the POST /plan response body as JSON.")
@@ -63,7 +63,7 @@ def plan_main(argv: Sequence[str] | None = None) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from tinyagent.cli import settings_from_args
+    from tinyagent.cli.main import settings_from_args
 
     try:
         settings = settings_from_args(args)
@@ -86,7 +86,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinished, str]:
-    from tinyagent.agent.planner import PlanRequest
+    from tinyagent.planning.planner import PlanRequest
     from tinyagent.runtime import load_model
 
     tools = ToolSet.for_apps(settings.enabled_apps)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tinyagent.agent.tool_spec import Effect, ToolSpec, tool
+from tinyagent.tools.spec import Effect, ToolSpec, tool
 
 # Lookup tools whose results other tools take (``resolves=``): see agent/inline_plan.py.
 EMAIL = "get_email_address"

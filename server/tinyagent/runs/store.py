@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinyagent.agent.events import (
+from tinyagent.errors import ServiceError
+from tinyagent.runs.events import (
     AnswerEvent,
     ApprovalRequired,
     ErrorEvent,
@@ -28,7 +29,6 @@ from tinyagent.agent.events import (
     TaskStarted,
     event_from_json,
 )
-from tinyagent.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

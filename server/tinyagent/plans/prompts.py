@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tinyagent.agent.tools import ToolSpec
+from tinyagent.tools.registry import ToolSpec
 
 END_OF_PLAN = "<END_OF_PLAN>"
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from tinyagent.agent.tool_defs import DECLARED
-from tinyagent.agent.tool_spec import (
+from tinyagent.errors import InvalidRequest
+from tinyagent.tools.definitions import DECLARED
+from tinyagent.tools.spec import (
     REFERENCE_RE,
     ArgIssue,
     ArgType,
@@ -43,7 +44,6 @@ from tinyagent.agent.tool_spec import (
     reference_id,
     tool,
 )
-from tinyagent.errors import InvalidRequest
 
 __all__ = [
     "APPS",

@@ -18,7 +18,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tinyagent.agent.events import (
+from tinyagent.errors import ModelNotReady, NotFound, ServiceError
+from tinyagent.runs.events import (
     ApprovalRequired,
     ErrorEvent,
     RunEvent,
@@ -26,10 +27,9 @@ from tinyagent.agent.events import (
     RunStarted,
     RunStatus,
 )
-from tinyagent.agent.run_loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller, ToolChooser
-from tinyagent.agent.run_store import RunRow, RunStore, StoreUnavailable, TaskRow
-from tinyagent.agent.summarize import ModelKit
-from tinyagent.errors import ModelNotReady, NotFound, ServiceError
+from tinyagent.runs.loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller, ToolChooser
+from tinyagent.runs.store import RunRow, RunStore, StoreUnavailable, TaskRow
+from tinyagent.runs.summarize import ModelKit
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyagent.agent.events import ApprovalPolicy
-from tinyagent.agent.planner import ToolChoice
-from tinyagent.agent.run_loop import RunConfig, ToolChooser
-from tinyagent.agent.run_store import RunStore
-from tinyagent.agent.runs import EventHook, RunManager
-from tinyagent.agent.summarize import ModelKit
-from tinyagent.agent.tools import ArgType, Effect, Param, ToolSet, ToolSpec
 from tinyagent.errors import ServiceError
+from tinyagent.planning.planner import ToolChoice
+from tinyagent.runs.events import ApprovalPolicy
+from tinyagent.runs.loop import RunConfig, ToolChooser
+from tinyagent.runs.manager import EventHook, RunManager
+from tinyagent.runs.store import RunStore
+from tinyagent.runs.summarize import ModelKit
 from tinyagent.runtime import LoadedModel, Runtime
 from tinyagent.settings import Settings
+from tinyagent.tools.registry import ArgType, Effect, Param, ToolSet, ToolSpec
 from tinyagent.workers.client import WorkerClient
 
 

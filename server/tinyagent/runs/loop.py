@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from tinyagent.agent.events import (
+from tinyagent.errors import ContextLengthExceeded, ServiceError
+from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed, ToolChoice
+from tinyagent.plans.parser import PlanOutcome
+from tinyagent.plans.plan import Task
+from tinyagent.plans.prompts import build_system_prompt
+from tinyagent.runs.events import (
     AnswerEvent,
     AnswerToken,
     ApprovalPolicy,
@@ -28,8 +33,8 @@ from tinyagent.agent.events import (
     TaskStarted,
     ThoughtEvent,
 )
-from tinyagent.agent.executor import Executor, TaskResult, TaskState, args_json
-from tinyagent.agent.joiner import (
+from tinyagent.runs.executor import Executor, TaskResult, TaskState, args_json
+from tinyagent.runs.joiner import (
     SUMMARY,
     JoinAnswerDelta,
     JoinDecision,
@@ -39,13 +44,8 @@ from tinyagent.agent.joiner import (
     replan_context,
     scratchpad,
 )
-from tinyagent.agent.plan import Task
-from tinyagent.agent.plan_parser import PlanOutcome
-from tinyagent.agent.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed, ToolChoice
-from tinyagent.agent.prompts import build_system_prompt
-from tinyagent.agent.summarize import ModelKit, summarize_text
-from tinyagent.agent.tools import ToolSet, ToolSpec
-from tinyagent.errors import ContextLengthExceeded, ServiceError
+from tinyagent.runs.summarize import ModelKit, summarize_text
+from tinyagent.tools.registry import ToolSet, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 log = logging.getLogger(__name__)

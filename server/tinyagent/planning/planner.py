@@ -20,14 +20,6 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tinyagent.agent.guided import guided_grammar, guided_prompt
-from tinyagent.agent.inline_plan import InlinePlanError, expand
-from tinyagent.agent.plan import Task
-from tinyagent.agent.plan_grammar import PlanGrammarOptions, max_plan_bytes, plan_grammar
-from tinyagent.agent.plan_parser import PlanOutcome, StreamingPlanParser
-from tinyagent.agent.prompts import END_OF_PLAN, build_system_prompt
-from tinyagent.agent.skeleton import PlanGuide
-from tinyagent.agent.tools import ToolSet
 from tinyagent.chat.formats import ChatFormatter, RenderedPrompt
 from tinyagent.chat.types import ChatMessage
 from tinyagent.errors import ContextLengthExceeded
@@ -39,6 +31,14 @@ from tinyagent.inference.types import (
     TextGenerator,
     Usage,
 )
+from tinyagent.planning.guided import guided_grammar, guided_prompt
+from tinyagent.plans.grammar import PlanGrammarOptions, max_plan_bytes, plan_grammar
+from tinyagent.plans.inline import InlinePlanError, expand
+from tinyagent.plans.parser import PlanOutcome, StreamingPlanParser
+from tinyagent.plans.plan import Task
+from tinyagent.plans.prompts import END_OF_PLAN, build_system_prompt
+from tinyagent.plans.skeleton import PlanGuide
+from tinyagent.tools.registry import ToolSet
 
 # The longest dev-set reference plan is ~150 tokens; every plan cut at 512 in bench_planner was looping.
 DEFAULT_PLAN_TOKENS = 512

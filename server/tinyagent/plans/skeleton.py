@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tinyagent.agent.inline_plan import inline, needs_lookup
-from tinyagent.agent.plan_grammar import gbnf_literal, string_char_rule
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.query_spans import QuerySpans
-from tinyagent.agent.tools import ArgType, Param, ToolSet, reference_id
+from tinyagent.plans.grammar import gbnf_literal, string_char_rule
+from tinyagent.plans.inline import inline, needs_lookup
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.query_spans import QuerySpans
+from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from tinyagent.agent.plan import REFERENCE_SCAN_RE, ArgValue, Plan, Task, iter_strings
-from tinyagent.agent.plan_parser import parse_plan
-from tinyagent.agent.tools import ToolSet, reference_id
+from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.plan import REFERENCE_SCAN_RE, ArgValue, Plan, Task, iter_strings
+from tinyagent.tools.registry import ToolSet, reference_id
 
 # What a lookup returns, so a value that already looks like it needs no lookup.
 _LITERAL: Mapping[str, re.Pattern[str]] = {

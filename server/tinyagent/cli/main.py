@@ -138,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands that own their argument parsing (their flags are not Settings fields).
 DELEGATED: dict[str, tuple[str, str]] = {
-    "plan": ("tinyagent.agent.plan_cli", "plan_main"),
-    "run": ("tinyagent.agent.run_cli", "run_main"),
-    "eval": ("tinyagent.eval.cli", "eval_main"),
+    "plan": ("tinyagent.cli.plan", "plan_main"),
+    "run": ("tinyagent.cli.run", "run_main"),
+    "eval": ("tinyagent.cli.eval", "eval_main"),
     "worker": ("tinyagent.workers.launch", "worker_main"),
     "sandbox": ("tinyagent.workers.sandbox.manage", "sandbox_main"),
 }

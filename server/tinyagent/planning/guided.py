@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tinyagent.agent.inline_plan import inline
-from tinyagent.agent.query_spans import query_spans
-from tinyagent.agent.skeleton import PlanGuide, SkeletonGrammarOptions, skeleton_grammar
-from tinyagent.agent.tools import ToolSet
+from tinyagent.plans.inline import inline
+from tinyagent.plans.query_spans import query_spans
+from tinyagent.plans.skeleton import PlanGuide, SkeletonGrammarOptions, skeleton_grammar
+from tinyagent.tools.registry import ToolSet
 
 SEPARATOR = "###\n"
 

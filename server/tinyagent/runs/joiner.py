@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from tinyagent.agent.executor import TaskState
-from tinyagent.agent.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
-from tinyagent.agent.plan import ArgValue
-from tinyagent.agent.tools import ToolSet
 from tinyagent.chat.formats import ChatFormatter
 from tinyagent.chat.types import ChatMessage
 from tinyagent.inference.types import Finished, GenerationParams, TextGenerator
+from tinyagent.plans.plan import ArgValue
+from tinyagent.runs.executor import TaskState
+from tinyagent.runs.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
+from tinyagent.tools.registry import ToolSet
 
 END_OF_RESPONSE = "<END_OF_RESPONSE>"
 SUMMARY = "Summary"

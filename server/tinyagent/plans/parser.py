@@ -27,9 +27,9 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from tinyagent.agent.plan import ArgValue, Plan, Task, iter_strings, referenced_ids
-from tinyagent.agent.prompts import END_OF_PLAN
-from tinyagent.agent.tools import JOIN, TOOL_NAMES, ToolSet, reference_id
+from tinyagent.plans.plan import ArgValue, Plan, Task, iter_strings, referenced_ids
+from tinyagent.plans.prompts import END_OF_PLAN
+from tinyagent.tools.registry import JOIN, TOOL_NAMES, ToolSet, reference_id
 
 THOUGHT_RE = re.compile(r"Thought:\s*(.*)")
 # Upstream's ACTION_PATTERN, anchored, tolerant of spacing, with its optional trailing "#word".

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tinyagent.agent.prompts import END_OF_PLAN
-from tinyagent.agent.tools import ArgType, Param, ToolSpec
+from tinyagent.plans.prompts import END_OF_PLAN
+from tinyagent.tools.registry import ArgType, Param, ToolSpec
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TypeAlias
 
-from tinyagent.agent.prompts import END_OF_PLAN
-from tinyagent.agent.tools import JOIN
+from tinyagent.plans.prompts import END_OF_PLAN
+from tinyagent.tools.registry import JOIN
 
 # Values a plan argument may take once parsed; lists are frozen to tuples so tasks stay immutable.
 ArgValue: TypeAlias = "str | int | bool | None | tuple[ArgValue, ...]"

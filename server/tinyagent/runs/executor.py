@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinyagent.agent.plan import ArgValue, Task
-from tinyagent.agent.tools import ArgType, ToolSpec
+from tinyagent.plans.plan import ArgValue, Task
+from tinyagent.tools.registry import ArgType, ToolSpec
 
 log = logging.getLogger(__name__)
 

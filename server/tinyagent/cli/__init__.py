@@ -1,0 +1,1 @@
+"""The ``tinyagent`` command and its subcommands; they configure the server and call the core."""
