@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from tinyagent.chat.formats import get_chat_format
+from tinyagent.models.loaded import load_model
 from tinyagent.planning.planner import Planner, PlanRequest
 from tinyagent.plans.parser import parse_plan
-from tinyagent.runtime import load_model
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import ToolSet
 
@@ -84,7 +84,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         f.write(json.dumps({"mode": mode, **rows[-1]}) + "\n")
             results["modes"][mode] = summarise(rows)
     finally:
-        await model.service.backend.aclose()
+        await model.aclose()
     return results
 
 

@@ -27,15 +27,16 @@ from typing import Any
 
 from tinyagent.chat.formats import get_chat_format
 from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from tinyagent.models.loaded import LoadedModel
+from tinyagent.models.profiles import GENERIC
 from tinyagent.plans.parser import parse_plan
 from tinyagent.runs.events import RunEvent, TaskCreated, TaskFinished, TaskStarted
 from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
-from tinyagent.runs.service import sandbox_debug_tools
 from tinyagent.runs.store import RunStore
-from tinyagent.runs.summarize import ModelKit
 from tinyagent.tools.registry import TOOLS, ToolSet
 from tinyagent.workers.client import WorkerClient
+from tinyagent.workers.sandbox.backend import debug_tool_specs
 
 
 def make_plan(tasks: int, sleep: float) -> str:
@@ -46,7 +47,7 @@ def make_plan(tasks: int, sleep: float) -> str:
 
 
 class ScriptedModel:
-    """A TextGenerator that types a fixed plan (and a fixed joiner answer) at ``tokens_per_s``."""
+    """A Backend that types a fixed plan (and a fixed joiner answer) at ``tokens_per_s``."""
 
     def __init__(self, plan: str, tokens_per_s: float) -> None:
         self.plan = plan
@@ -66,6 +67,9 @@ class ScriptedModel:
 
     async def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
+
+    async def aclose(self) -> None:
+        return None
 
 
 async def one_run(manager: RunManager, request: RunRequest) -> list[RunEvent]:
@@ -127,10 +131,10 @@ async def main(args: argparse.Namespace) -> None:
     worker = WorkerClient.for_backend(
         "sandbox", data_dir=data, env={"TINYAGENT_SANDBOX_DEBUG": "1"}, allow_hidden_tools=True
     )
-    tools = ToolSet((*TOOLS, *sandbox_debug_tools()))
+    tools = ToolSet((*TOOLS, *debug_tool_specs()))
     text = make_plan(args.tasks, args.sleep)
     scripted = ScriptedModel(text, args.tokens_per_s)
-    kit = ModelKit(scripted, get_chat_format("chatml"), ())
+    loaded = LoadedModel.assemble(scripted, GENERIC, get_chat_format("chatml"))
     store = RunStore(data / "runs.sqlite")
     config = RunConfig(max_tasks_per_run=64, use_grammar=False)
     given = RunRequest(
@@ -138,7 +142,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     planned = RunRequest(query="bench", tools=tools, now=datetime.now(UTC))
     try:
-        manager = RunManager(store, worker, config, model=lambda: kit)
+        manager = RunManager(store, worker, config, model=lambda: loaded)
         await one_run(manager, given)  # warm-up: starts the worker
         for name, request in (("given plan", given), (f"streamed plan ({args.tokens_per_s:g} tok/s)", planned)):
             results = [measure(await one_run(manager, request)) for _ in range(args.repeats)]

@@ -16,9 +16,11 @@ import httpx
 
 from harness import LiveServer, live_server
 from tinyagent.runs.loop import RunConfig
-from tinyagent.runs.service import AgentService, build_agent, run_config, sandbox_debug_tools
+from tinyagent.runs.service import AgentService, build_agent, run_config
 from tinyagent.settings import Settings
+from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.client import WorkerClient
+from tinyagent.workers.sandbox.backend import debug_tool_specs
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ async def _install(live: LiveServer, debug: bool, config: RunConfig | None) -> A
     env = {"TINYAGENT_SANDBOX_DEBUG": "1"} if debug else None
     worker = WorkerClient.for_backend("sandbox", data_dir=live.settings.data_dir, env=env, allow_hidden_tools=debug)
     runtime = app.state.runtime
-    agent = build_agent(runtime, worker=worker, extra_tools=sandbox_debug_tools() if debug else ())
+    tools = ToolSet((*live.settings.enabled_tools(), *debug_tool_specs())) if debug else None
+    agent = build_agent(runtime, worker=worker, tools=tools)
     if config is not None:
         agent.manager.config = config
     app.state.agent = agent
@@ -82,10 +85,6 @@ async def _install(live: LiveServer, debug: bool, config: RunConfig | None) -> A
 
 def install_agent(live: LiveServer, *, debug: bool = False, **config: Any) -> AgentService:
     """(Re)build the server's agent on a sandbox worker, optionally with hidden debug tools and config."""
-    from tinyagent.api.agent import run_router
-
-    if not any(getattr(r, "path", None) == "/run" for r in live.app.routes):
-        live.app.include_router(run_router.router)  # until app.py wires the routes itself
     base = run_config(live.settings)
     return live.call(_install(live, debug, dataclasses.replace(base, **config) if config else None))
 

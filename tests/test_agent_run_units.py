@@ -4,15 +4,14 @@ and the stored->live handover of subscriptions."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tinyagent.chat.formats import get_chat_format
-from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
+from fake_model import FakeModel
+from tinyagent.planning.planner import ToolChoice
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import Task
 from tinyagent.runs.events import RunFinished, TaskCreated, event_from_json
@@ -27,10 +26,9 @@ from tinyagent.runs.joiner import (
     stringify,
 )
 from tinyagent.runs.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
-from tinyagent.runs.loop import RunConfig, RunRequest, ToolChoice
+from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.store import RunStore
-from tinyagent.runs.summarize import ModelKit
 from tinyagent.tools.registry import ArgType, ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
@@ -199,28 +197,6 @@ async def test_subscribers_joining_at_any_point_see_every_event_once(tmp_path: P
 # --- a whole run on a scripted model: replanning, Finish(Summary), a stopped plan -----------------------
 
 
-class ScriptedModel:
-    """Answers each generate() with the next scripted text; records the prompts."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.prompts: list[str] = []
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="scripted", context_length=1 << 20, source="test")
-
-    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
-        self.prompts.append(prompt)
-        text = self.replies.pop(0)
-        for i in range(0, len(text), 3):
-            yield TextDelta(text[i : i + 3])
-        yield Finished("stop", Usage(1, 1))
-
-    async def count_tokens(self, text: str) -> int:
-        return len(text)
-
-
 class FakeWorker:
     async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
         if tool == "get_email_address":
@@ -230,10 +206,10 @@ class FakeWorker:
         return ToolOutcome.success(f"{tool} ok")
 
 
-async def _scripted_run(tmp_path: Path, model: ScriptedModel) -> list[Any]:
-    kit = ModelKit(model, get_chat_format("chatml"), ())
+async def _scripted_run(tmp_path: Path, model: FakeModel) -> list[Any]:
+    loaded = model.loaded()
     config = RunConfig(use_grammar=False)
-    manager = RunManager(RunStore(tmp_path / "runs.sqlite"), FakeWorker(), config, model=lambda: kit)
+    manager = RunManager(RunStore(tmp_path / "runs.sqlite"), FakeWorker(), config, model=lambda: loaded)
     run_id = manager.start(RunRequest(query="Mail Zed", tools=TOOLS, now=datetime.now(UTC)))
     events = [event async for event in manager.subscribe(run_id)]
     await manager.aclose()
@@ -242,7 +218,7 @@ async def _scripted_run(tmp_path: Path, model: ScriptedModel) -> list[Any]:
 
 @pytest.mark.anyio
 async def test_replan_round_sees_the_previous_plan(tmp_path: Path) -> None:
-    model = ScriptedModel(
+    model = FakeModel(
         '1. get_email_address("Zed")\nThought: Done.\n2. join()<END_OF_PLAN>',
         "Thought: The contact is missing; try again.\nAction: Replan",
         '1. get_phone_number("Zed")\n2. join()<END_OF_PLAN>',
@@ -261,7 +237,7 @@ async def test_replan_round_sees_the_previous_plan(tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_finish_summary_is_the_pdf_summary(tmp_path: Path) -> None:
-    model = ScriptedModel(
+    model = FakeModel(
         '1. open_and_get_file_path("Demo")\n2. summarize_pdf("$1")\n3. join()<END_OF_PLAN>',
         "It is about the demo.",  # the summary of the PDF text
         "Action: Finish(Summary)",
@@ -274,7 +250,7 @@ async def test_finish_summary_is_the_pdf_summary(tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_stopped_plan_becomes_the_joiners_observation(tmp_path: Path) -> None:
-    model = ScriptedModel(
+    model = FakeModel(
         '1. get_contact_info("Sid")\n2. join()<END_OF_PLAN>',
         "Thought: Cannot fix.\nAction: Replan",
         "1. join()<END_OF_PLAN>",
@@ -288,7 +264,7 @@ async def test_stopped_plan_becomes_the_joiners_observation(tmp_path: Path) -> N
 
 @pytest.mark.anyio
 async def test_toolrag_hook_narrows_the_first_prompt_only(tmp_path: Path) -> None:
-    model = ScriptedModel(
+    model = FakeModel(
         '1. get_email_address("Zed")\n2. join()<END_OF_PLAN>',
         "Action: Replan",
         "1. join()<END_OF_PLAN>",
@@ -296,14 +272,19 @@ async def test_toolrag_hook_narrows_the_first_prompt_only(tmp_path: Path) -> Non
     )
     chosen = TOOLS.select(tools=["get_email_address"])
 
-    async def chooser(query: str, enabled: ToolSet) -> ToolChoice:
-        assert query == "Mail Zed" and enabled == TOOLS
-        return ToolChoice(chosen, "Question: example\n1. join()<END_OF_PLAN>\n###\n")
+    class FixedChoice:
+        """Stands in for ToolRAG's choice: the loop must take it for round one and only there."""
 
-    kit = ModelKit(model, get_chat_format("chatml"), ())
-    manager = RunManager(
-        RunStore(tmp_path / "r.sqlite"), FakeWorker(), RunConfig(use_grammar=False), model=lambda: kit, chooser=chooser
-    )
+        async def achoose(self, query: str, enabled: ToolSet, **_: Any) -> tuple[ToolChoice, None]:
+            assert query == "Mail Zed" and enabled == TOOLS
+            return ToolChoice(chosen, "Question: example\n1. join()<END_OF_PLAN>\n###\n"), None
+
+    async def toolrag() -> Any:
+        return FixedChoice()
+
+    loaded = model.loaded()
+    config = RunConfig(use_grammar=False)
+    manager = RunManager(RunStore(tmp_path / "r.sqlite"), FakeWorker(), config, model=lambda: loaded, toolrag=toolrag)
     run_id = manager.start(RunRequest(query="Mail Zed", tools=TOOLS, now=datetime.now(UTC)))
     events = [event async for event in manager.subscribe(run_id)]
     await manager.aclose()

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from harness import LiveServer, live_server, wait_for
-from tinyagent.api.agent import protocol as p
-from tinyagent.api.agent import serving
+from tinyagent.api.plan import protocol as p
+from tinyagent.api.plan import serving
 from tinyagent.planning.planner import ToolChoice
+from tinyagent.planning.prepare import plan_request
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import TOOL_NAMES, get_tool
 
@@ -113,7 +114,7 @@ def test_stream_sends_tasks_then_the_plan(http: httpx.Client) -> None:
     streamed = [data for name, data in events if name == "task"]
     assert streamed == final["tasks"]
     for task in streamed:
-        p.TaskOut.model_validate(task)
+        p.PlanTask.model_validate(task)
 
 
 def test_stream_errors_before_the_first_byte_are_statuses(http: httpx.Client) -> None:
@@ -215,20 +216,23 @@ def test_unknown_model_is_404(http: httpx.Client) -> None:
 def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> None:
     settings = Settings(planner_instructions="Be brief.", plan_grammar=False)
     body = p.PlanBody(query="hi", timezone="Asia/Tokyo", instructions="Use French.")
-    req = serving.plan_request(body, settings, ToolChoice(serving.selected_tools(settings, body)))
+    options = serving.plan_options(body, settings, serving.selected_tools(settings, body))
+    req = plan_request(options, ToolChoice(options.tools))
     assert req.now.utcoffset() == timedelta(hours=9)
     assert req.user_instructions == ("Be brief.", "Use French.")
     assert req.use_grammar is False and len(req.tools) == 16
-    forced = serving.plan_request(p.PlanBody(query="hi", grammar=True), settings, ToolChoice(req.tools))
+    forced = plan_request(
+        serving.plan_options(p.PlanBody(query="hi", grammar=True), settings, req.tools), ToolChoice(req.tools)
+    )
     assert forced.use_grammar is True
     assert forced.now.utcoffset() is not None  # the server's local zone, never a naive time
 
 
 def test_enabled_apps_setting_limits_tools() -> None:
     settings = Settings(enabled_apps=["sms", "contacts"])
-    assert serving.enabled_tools(settings).names == ("get_phone_number", "get_email_address", "send_sms")
-    assert serving.tool_list(serving.enabled_tools(settings)).apps == ["contacts", "sms"]
-    assert len(serving.enabled_tools(Settings(enabled_apps=[]))) == 0  # none enabled means none
+    assert settings.enabled_tools().names == ("get_phone_number", "get_email_address", "send_sms")
+    assert serving.tool_list(settings.enabled_tools()).apps == ["contacts", "sms"]
+    assert len(Settings(enabled_apps=[]).enabled_tools()) == 0  # none enabled means none
 
 
 # --- ToolRAG -----------------------------------------------------------------------------------------

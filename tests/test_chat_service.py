@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from fake_model import FakeModel, Reply
 from gguf_factory import CHAT_TEMPLATE, load_tiny_backend
 from tinyagent.chat.formats import ModelTemplate, get_chat_format
 from tinyagent.chat.grammars import (
@@ -44,12 +45,10 @@ from tinyagent.chat.types import (
 from tinyagent.errors import InvalidRequest
 from tinyagent.inference.llama_backend import LlamaBackend
 from tinyagent.inference.types import (
-    Finished,
     FinishReason,
     GenerationEvent,
     GenerationParams,
     ModelInfo,
-    TextDelta,
     Usage,
 )
 
@@ -90,45 +89,20 @@ def _request(tool_choice: ToolChoice = "auto", *, max_tokens: int = 100, seed: i
     return ChatRequest(MESSAGES, params, tools=kwargs.pop("tools", TOOLS), tool_choice=tool_choice, **kwargs)
 
 
-# --- scripted generator ----------------------------------------------------------------------------
+# --- the shared scripted model ------------------------------------------------------------------------
 
 
-@dataclass
-class Reply:
-    chunks: tuple[str, ...]
-    finish: FinishReason = "stop"
-    tokens: int = 5
+def reply(chunks: tuple[str, ...], finish: FinishReason = "stop", tokens: int = 5) -> Reply:
+    """This file's default: 5 completion tokens and 1 cached, whatever the text."""
+    return Reply(chunks, finish, tokens=tokens, cached=1)
 
 
-@dataclass
-class Scripted:
-    """A TextGenerator that plays back replies and records what it was asked."""
-
-    replies: list[Reply]
-    calls: list[tuple[str, GenerationParams]] = field(default_factory=list)
-    closed: int = 0
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="scripted", context_length=4096, source="test")
-
-    async def count_tokens(self, text: str) -> int:
-        return len(text)
-
-    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
-        self.calls.append((prompt, params))
-        reply = self.replies.pop(0)
-        try:
-            for chunk in reply.chunks:
-                yield TextDelta(chunk)
-            usage = Usage(prompt_tokens=len(prompt), completion_tokens=reply.tokens, cached_tokens=1)
-            yield Finished(reply.finish, usage, {"total_s": 1.0, "tokens_per_s": float(len(self.calls))})
-        finally:
-            self.closed += 1
-
-
-def _service(*replies: Reply, fmt: str = "chatml") -> tuple[ChatService, Scripted]:
-    generator = Scripted(list(replies))
+def _service(*replies: Reply, fmt: str = "chatml") -> tuple[ChatService, FakeModel]:
+    """The n-th generation reports total_s 1.0 and tokens_per_s n, so sums and last values show."""
+    timed = [
+        dataclasses.replace(r, timings={"total_s": 1.0, "tokens_per_s": float(n)}) for n, r in enumerate(replies, 1)
+    ]
+    generator = FakeModel(*timed, count_tokens=len)
     return ChatService(generator, get_chat_format(fmt), stop=("<PROFILE>",)), generator
 
 
@@ -149,9 +123,9 @@ BLOCKS = (
 
 
 async def test_auto_choosing_a_tool_regenerates_calls_from_the_original_prompt() -> None:
-    service, gen = _service(Reply(("<", "tool"), "length", tokens=2), Reply((BLOCKS[:30], BLOCKS[30:]), tokens=40))
+    service, gen = _service(reply(("<", "tool"), "length", tokens=2), reply((BLOCKS[:30], BLOCKS[30:]), tokens=40))
     result = await collect(service.stream(_request(stop=("x",))))
-    (probe_prompt, probe), (prompt, params) = gen.calls
+    (probe_prompt, probe), (prompt, params) = gen.history
     assert probe.grammar == auto_choice_grammar() and probe.max_tokens == 4 and probe.stop == ()
     assert prompt == probe_prompt and "# Tools" in prompt
     assert params.grammar == tool_call_grammar(TOOLS, parallel=True)
@@ -167,13 +141,13 @@ async def test_auto_choosing_a_tool_regenerates_calls_from_the_original_prompt()
 
 
 async def test_auto_text_continues_from_the_probe() -> None:
-    service, gen = _service(Reply(("\nHel", "lo"), "length", tokens=2), Reply((" world",), tokens=3))
+    service, gen = _service(reply(("\nHel", "lo"), "length", tokens=2), reply((" world",), tokens=3))
     events = await _events(service, _request(stop=("STOP",)))
     assert [e.text for e in events if isinstance(e, ContentDelta)] == [
         "Hello",
         " world",
     ]  # leading blank trimmed
-    (probe_prompt, _), (prompt, params) = gen.calls
+    (probe_prompt, _), (prompt, params) = gen.history
     assert prompt == probe_prompt + "\nHello"
     assert params.grammar is None and params.max_tokens == 98
     assert set(params.stop) == {"<|im_end|>", "<|im_start|>", "<PROFILE>", "STOP"}
@@ -182,20 +156,20 @@ async def test_auto_text_continues_from_the_probe() -> None:
 
 
 async def test_auto_probe_that_ends_the_reply_needs_no_second_phase() -> None:
-    service, gen = _service(Reply(("Hi",), "stop", tokens=2))
+    service, gen = _service(reply(("Hi",), "stop", tokens=2))
     result = await service.complete(_request())
-    assert (result.content, result.finish_reason, len(gen.calls)) == ("Hi", "stop", 1)
+    assert (result.content, result.finish_reason, len(gen.history)) == ("Hi", "stop", 1)
 
 
 async def test_auto_applies_stops_to_the_probe_text() -> None:
-    service, gen = _service(Reply(("ab", "STOPcd"), "length", tokens=4))
+    service, gen = _service(reply(("ab", "STOPcd"), "length", tokens=4))
     result = await service.complete(_request(stop=("STOP",)))
-    assert (result.content, result.finish_reason, len(gen.calls)) == ("ab", "stop", 1)
+    assert (result.content, result.finish_reason, len(gen.history)) == ("ab", "stop", 1)
 
 
 async def test_auto_finds_a_stop_straddling_probe_and_continuation() -> None:
     service, gen = _service(
-        Reply(("Hel", "lo\nUs"), "length", tokens=2), Reply(("er: more", " text"), tokens=9), fmt="gemma-base"
+        reply(("Hel", "lo\nUs"), "length", tokens=2), reply(("er: more", " text"), tokens=9), fmt="gemma-base"
     )
     events = await _events(service, _request())
     assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == "Hello"
@@ -206,32 +180,32 @@ async def test_auto_finds_a_stop_straddling_probe_and_continuation() -> None:
 
 
 async def test_auto_held_back_text_is_shown_when_no_stop_follows() -> None:
-    service, _ = _service(Reply(("ok\nUs",), "stop", tokens=2), fmt="gemma-base")
+    service, _ = _service(reply(("ok\nUs",), "stop", tokens=2), fmt="gemma-base")
     assert (await service.complete(_request())).content == "ok\nUs"
-    service, _ = _service(Reply(("ok\nU",), "length", tokens=2), Reply(("s",), tokens=1), fmt="gemma-base")
+    service, _ = _service(reply(("ok\nU",), "length", tokens=2), reply(("s",), tokens=1), fmt="gemma-base")
     assert (await service.complete(_request())).content == "ok\nUs"
 
 
 async def test_auto_probe_using_the_whole_budget_is_cut_off() -> None:
-    service, gen = _service(Reply(("<tool",), "length", tokens=3))
+    service, gen = _service(reply(("<tool",), "length", tokens=3))
     result = await service.complete(_request(max_tokens=3))
-    assert (result.finish_reason, result.tool_calls, len(gen.calls)) == ("length", (), 1)
-    assert gen.calls[0][1].max_tokens == 3
+    assert (result.finish_reason, result.tool_calls, len(gen.history)) == ("length", (), 1)
+    assert gen.history[0][1].max_tokens == 3
 
 
 async def test_auto_text_with_a_response_format_restarts_under_its_grammar() -> None:
-    service, gen = _service(Reply(("Hi",), "length", tokens=1), Reply(('{"a": 1}',), tokens=6))
+    service, gen = _service(reply(("Hi",), "length", tokens=1), reply(('{"a": 1}',), tokens=6))
     result = await service.complete(_request(response_format=JsonObjectFormat()))
     assert result.content == '{"a": 1}'
-    (probe_prompt, _), (prompt, params) = gen.calls
+    (probe_prompt, _), (prompt, params) = gen.history
     assert prompt == probe_prompt and params.grammar == json_object_grammar()
     assert result.usage.completion_tokens == 7
 
 
 async def test_named_tool_generates_only_the_arguments() -> None:
-    service, gen = _service(Reply(('{"to": ', '"sid"} '), tokens=6))
+    service, gen = _service(reply(('{"to": ', '"sid"} '), tokens=6))
     events = await _events(service, _request(NamedTool("send_email"), stop=("}",)))
-    prompt, params = gen.calls[0]
+    prompt, params = gen.history[0]
     assert prompt.endswith("<|im_start|>assistant\n" + call_prefix("send_email"))
     assert params.grammar == tool_arguments_grammar(EMAIL) and params.stop == ()
     deltas = [e for e in events if isinstance(e, ToolCallDelta)]
@@ -242,34 +216,34 @@ async def test_named_tool_generates_only_the_arguments() -> None:
 
 
 async def test_required_without_parallel_calls_allows_one_call() -> None:
-    service, gen = _service(Reply((BLOCKS.split("\n<tool_call>")[0],)))
+    service, gen = _service(reply((BLOCKS.split("\n<tool_call>")[0],)))
     result = await service.complete(_request("required", parallel_tool_calls=False))
-    assert gen.calls[0][1].grammar == tool_call_grammar(TOOLS, parallel=False)
+    assert gen.history[0][1].grammar == tool_call_grammar(TOOLS, parallel=False)
     assert len(result.tool_calls) == 1 and result.finish_reason == "tool_calls"
 
 
 async def test_a_repeated_call_ends_generation() -> None:
     first = BLOCKS.split("\n<tool_call>")[0]
-    service, gen = _service(Reply((first, "\n", first, "\n", first, "\n"), "length", tokens=100))
+    service, gen = _service(reply((first, "\n", first, "\n", first, "\n"), "length", tokens=100))
     result = await service.complete(_request("required"))
     assert [c.name for c in result.tool_calls] == ["get_weather"]
     assert result.finish_reason == "tool_calls" and gen.closed == 1
     # Stopped before the backend's Finished: usage is counted from the text (len() here).
-    prompt = gen.calls[0][0]
+    prompt = gen.history[0][0]
     assert result.usage == Usage(prompt_tokens=len(prompt), completion_tokens=len(first + "\n" + first))
 
 
 async def test_tool_call_cut_off_reports_length() -> None:
-    service, _ = _service(Reply((BLOCKS[:60],), "length"))
+    service, _ = _service(reply((BLOCKS[:60],), "length"))
     result = await service.complete(_request("required"))
     assert result.finish_reason == "length"
     assert [c.name for c in result.tool_calls] == ["get_weather"]
 
 
 async def test_none_is_plain_generation_without_tools() -> None:
-    service, gen = _service(Reply(("Sunny.",)))
+    service, gen = _service(reply(("Sunny.",)))
     result = await service.complete(_request("none", response_format=JsonSchemaFormat({"type": "object"})))
-    prompt, params = gen.calls[0]
+    prompt, params = gen.history[0]
     assert "# Tools" not in prompt and params.grammar is not None and "{" in params.grammar
     assert (result.content, result.tool_calls, result.finish_reason) == ("Sunny.", (), "stop")
 
@@ -288,11 +262,11 @@ def test_invalid_requests_fail_before_streaming(request_: ChatRequest, param: st
     service, gen = _service()
     with pytest.raises(InvalidRequest) as err:
         service.stream(request_)  # raises on the call, not on the first event
-    assert err.value.param == param and gen.calls == []
+    assert err.value.param == param and gen.history == []
 
 
 async def test_closing_the_stream_closes_the_generation() -> None:
-    service, gen = _service(Reply(("a", "b", "c")))
+    service, gen = _service(reply(("a", "b", "c")))
     stream = service.stream(_request("none"))
     assert await anext(stream) == ContentDelta("a")
     await stream.aclose()

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from fake_model import FakeModel, Reply
 from gguf_factory import load_tiny_backend
 from tinyagent.chat.formats import ChatMLFormatter, get_chat_format
 from tinyagent.errors import ContextLengthExceeded
 from tinyagent.inference.llama_backend import LlamaBackend
-from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, ModelInfo, TextDelta, Usage
 from tinyagent.models.profiles import TINYAGENT
 from tinyagent.planning.planner import (
     DEFAULT_PLAN_TOKENS,
@@ -45,49 +44,21 @@ async def collect(planner: Planner, req: PlanRequest) -> list[PlanEvent]:
     return [event async for event in planner.stream(req)]
 
 
-# --- a scripted generator ----------------------------------------------------------------------------
+# --- the shared scripted model ------------------------------------------------------------------------
 
 
-@dataclass
-class Scripted:
-    """Yields the given chunks, then Finished; records what it was asked and whether it was closed."""
-
-    chunks: tuple[str, ...]
-    context_length: int = 4096
-    error: Exception | None = None
-    params: list[GenerationParams] = field(default_factory=list)
-    prompts: list[str] = field(default_factory=list)
-    consumed: int = 0
-    closed: bool = False
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="scripted", context_length=self.context_length, source="test")
-
-    async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
-        self.prompts.append(prompt)
-        self.params.append(params)
-        try:
-            if self.error is not None:
-                raise self.error
-            for chunk in self.chunks:
-                self.consumed += 1
-                yield TextDelta(chunk)
-            yield Finished("stop", Usage(100, len(self.chunks)), {"prompt_s": 0.5})
-        finally:
-            self.closed = True
-
-    async def count_tokens(self, text: str) -> int:
-        return len(text.split()) + 1  # +1: a BOS, as llama's tokenizer adds
-
-
-def scripted_planner(*chunks: str, **kwargs: object) -> tuple[Planner, Scripted]:
-    gen = Scripted(chunks, **kwargs)  # type: ignore[arg-type]
-    return Planner(gen, ChatMLFormatter(), stop=("<|im_end|>",)), gen
+def scripted_planner(
+    *chunks: str, context_length: int = 4096, error: Exception | None = None
+) -> tuple[Planner, FakeModel]:
+    """A planner on a FakeModel that streams ``chunks`` once (ending with the backend's own usage)."""
+    model = FakeModel(
+        Reply(chunks, error=error, tokens=len(chunks), timings={"prompt_s": 0.5}), context_length=context_length
+    )
+    return Planner(model, ChatMLFormatter(), stop=("<|im_end|>",)), model
 
 
 def test_prompt_is_rendered_by_the_chat_format_alpaca_golden() -> None:
-    planner = Planner(Scripted(()), get_chat_format("alpaca"), stop=TINYAGENT.stop)
+    planner = Planner(FakeModel(), get_chat_format("alpaca"), stop=TINYAGENT.stop)
     req = PlanRequest("Text Sid hi", SMALL, NOW)
     rendered = planner.render(req)
     system = build_system_prompt(SMALL, NOW)
@@ -99,7 +70,7 @@ def test_prompt_is_rendered_by_the_chat_format_alpaca_golden() -> None:
 
 
 def test_prompt_chatml_instructions_and_examples_block() -> None:
-    planner = Planner(Scripted(()), ChatMLFormatter())
+    planner = Planner(FakeModel(), ChatMLFormatter())
     block = 'Question: Call Sid.\n1. get_phone_number("Sid")\n2. join()<END_OF_PLAN>\n###\n'
     req = PlanRequest("q", SMALL, NOW, user_instructions=("Be brief.", "Use French."), examples=block)
     rendered = planner.render(req)
@@ -116,6 +87,7 @@ def test_prompt_chatml_instructions_and_examples_block() -> None:
 def test_sampling_defaults_greedy_grammar_and_budget() -> None:
     planner, gen = scripted_planner("1. join()")
     run(planner.plan(PlanRequest("q", SMALL, NOW)))
+    gen.enqueue("1. join()")
     run(planner.plan(PlanRequest("q", SMALL, NOW, seed=7, use_grammar=False, max_tokens=33)))
     greedy, seeded = gen.params
     assert greedy.temperature == 0.0 and greedy.seed is None

@@ -10,16 +10,16 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
 from tinyagent.api import health, toolrag
-from tinyagent.api.agent import router as agent_router
-from tinyagent.api.agent import run_router
 from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
+from tinyagent.api.plan import router as plan_router
+from tinyagent.api.runs import router as runs_router
 from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
 from tinyagent.embeddings import Embedder
 from tinyagent.metrics import Metrics
 from tinyagent.models.resolve import ResolvedModel
-from tinyagent.runs.service import build_agent, toolrag_chooser
+from tinyagent.runs.service import build_agent
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings, is_loopback
 
@@ -48,8 +48,7 @@ def create_app(
         )
         app.state.runtime = runtime
         runtime.start(resolved, on_fatal)
-        chooser = toolrag_chooser(runtime) if settings.toolrag else None
-        agent = build_agent(runtime, chooser=chooser, on_event=app.state.metrics.record_run_event)
+        agent = build_agent(runtime, on_event=app.state.metrics.record_run_event)
         app.state.agent = agent
         try:
             yield
@@ -63,8 +62,8 @@ def create_app(
     app.include_router(openai_router.router)
     app.include_router(openai_router.extras)
     app.include_router(toolrag.router)
-    app.include_router(agent_router.router)
-    app.include_router(run_router.router)
+    app.include_router(plan_router.router)
+    app.include_router(runs_router.router)
     # One registry per app, so several apps can share a process; not in the spec (not an API route).
     app.state.metrics = Metrics()
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

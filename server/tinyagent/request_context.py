@@ -42,5 +42,5 @@ class RequestIdFilter(logging.Filter):
     """Adds ``record.request_id`` (``-`` outside a request) so every format can show it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        record.request_id = current_request_id()
         return True

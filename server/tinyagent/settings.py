@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tinyagent.tools.registry import APPS
+from tinyagent.tools.registry import APPS, ToolSet
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -208,6 +208,10 @@ class Settings(BaseSettings):
                 "(--api-key or TINYAGENT_API_KEY) first"
             )
         return self
+
+    def enabled_tools(self) -> ToolSet:
+        """The tools of the enabled apps: all that /tools lists and /plan, /run and the CLIs may use."""
+        return ToolSet.for_apps(self.enabled_apps)  # [] = no tools: join-only plans
 
     def host_allow_list(self) -> frozenset[str]:
         names = set(LOOPBACK_NAMES) | {h.lower() for h in self.allowed_hosts}

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tinyagent.runtime import LoadedModel, Runtime
+from tinyagent.models.loaded import LoadedModel
+from tinyagent.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

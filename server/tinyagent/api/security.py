@@ -11,17 +11,18 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tinyagent.api.errors import error_body
-from tinyagent.errors import PayloadTooLarge
+from tinyagent.api.errors import service_error_body
+from tinyagent.errors import Forbidden, PayloadTooLarge, ServiceError, Unauthorized
 
 PUBLIC_PATHS = frozenset({"/health"})
 
 
-async def send_error(send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
-    payload = json.dumps(body).encode()
+async def send_error(send: Send, exc: ServiceError) -> None:
+    """The app's own envelope and headers for ``exc``, sent before the request reaches the app."""
+    payload = json.dumps(service_error_body(exc)).encode()
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw_headers += [(k.encode(), v.encode()) for k, v in {"x-should-retry": "false", **(headers or {})}.items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    raw_headers += [(k.encode(), v.encode()) for k, v in exc.headers().items()]
+    await send({"type": "http.response.start", "status": exc.status_code, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -52,7 +53,7 @@ class HostGuard:
             host = _header(scope, b"host")
             if host is None or host_name(host) not in self.allowed:
                 message = f"Host header {host!r} is not allowed; add it with --allowed-hosts if it is yours."
-                await send_error(send, 403, error_body(message, "permission_error", None, "host_not_allowed"))
+                await send_error(send, Forbidden(message, code="host_not_allowed"))
                 return
         await self.app(scope, receive, send)
 
@@ -70,7 +71,7 @@ class BodyLimit:
             return
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(send)
+            await send_error(send, PayloadTooLarge(self._message()))
             return
         received = 0
 
@@ -88,10 +89,6 @@ class BodyLimit:
     def _message(self) -> str:
         return f"Request body is larger than the limit of {self.max_bytes} bytes."
 
-    async def _reject(self, send: Send) -> None:
-        body = error_body(self._message(), "invalid_request_error", None, "payload_too_large")
-        await send_error(send, 413, body)
-
 
 class ApiKeyGuard:
     """Bearer-key check with a constant-time compare; /health stays public for probes."""
@@ -105,7 +102,6 @@ class ApiKeyGuard:
             given = (_header(scope, b"authorization") or "").encode("latin-1")
             if not hmac.compare_digest(given, self.expected):
                 message = "Missing or invalid API key: send 'Authorization: Bearer <key>'."
-                body = error_body(message, "authentication_error", None, "invalid_api_key")
-                await send_error(send, 401, body, {"www-authenticate": "Bearer"})
+                await send_error(send, Unauthorized(message))
                 return
         await self.app(scope, receive, send)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -64,10 +65,24 @@ def openai_stream(items: AsyncIterator[BaseModel | dict[str, Any]]) -> EventSour
     return EventSourceResponse(_openai_frames(items), ping=PING_SECONDS, headers={"x-accel-buffering": "no"})
 
 
-async def _named_frames(items: AsyncIterator[tuple[str, BaseModel]]) -> AsyncIterator[ServerSentEvent]:
+@dataclass(frozen=True)
+class NamedEvent:
+    """One event of our own routes: ``event: name``, ``data: json``, and ``id:`` when the client may
+    resume after it (run events carry their seq)."""
+
+    name: str
+    data: BaseModel | dict[str, Any]
+    id: str | None = None
+
+    def frame(self) -> ServerSentEvent:
+        data = self.data.model_dump_json() if isinstance(self.data, BaseModel) else json.dumps(self.data)
+        return ServerSentEvent(data=data, event=self.name, id=self.id)
+
+
+async def _named_frames(items: AsyncIterator[NamedEvent]) -> AsyncIterator[ServerSentEvent]:
     try:
-        async for name, payload in items:
-            yield ServerSentEvent(data=payload.model_dump_json(), event=name)
+        async for event in items:
+            yield event.frame()
     except ServiceError as exc:
         yield ServerSentEvent(data=json.dumps(service_error_body(exc)), event="error")
     except Exception:
@@ -76,7 +91,7 @@ async def _named_frames(items: AsyncIterator[tuple[str, BaseModel]]) -> AsyncIte
         yield ServerSentEvent(data=json.dumps(body), event="error")
 
 
-def named_event_stream(items: AsyncIterator[tuple[str, BaseModel]]) -> EventSourceResponse:
+def named_event_stream(items: AsyncIterator[NamedEvent]) -> EventSourceResponse:
     """A stream of named events (``event: task`` + JSON ``data``) for our own, non-OpenAI routes.
 
     Errors after the first byte become an ``error`` event carrying the OpenAI error envelope; there

@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from tinyagent.api.agent import serving
 from tinyagent.api.deps import RuntimeDep
-from tinyagent.api.openai.protocol import ErrorResponse
+from tinyagent.api.errors import error_responses
 
-router = APIRouter(tags=["agent"], responses={c: {"model": ErrorResponse} for c in (400, 401, 403, 413, 503)})
+router = APIRouter(tags=["agent"], responses=error_responses(400, 401, 403, 413, 503))
 
 
 class ToolRAGRequest(BaseModel):
@@ -41,7 +40,7 @@ class ToolRAGResponse(BaseModel):
 
 @router.post("/toolrag")
 async def toolrag(body: ToolRAGRequest, runtime: RuntimeDep) -> ToolRAGResponse:
-    enabled = serving.enabled_tools(runtime.settings).select(apps=body.apps, tools=body.tools)
+    enabled = runtime.settings.enabled_tools().select(apps=body.apps, tools=body.tools)
     rag = await runtime.toolrag()
     top_k = runtime.settings.toolrag_top_k if body.top_k is None else body.top_k
     result = await rag.aretrieve(body.query, enabled, top_k=top_k)

@@ -15,7 +15,8 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,15 +25,12 @@ from tinyagent.errors import ModelLoadError, ServiceError
 from tinyagent.eval.data import Dataset, dev_set_path, load_dataset, load_predictions
 from tinyagent.eval.runner import (
     DEFAULT_NOW,
-    GenerationOptions,
     QueryResult,
-    Selection,
     generate_one,
     report,
     score_predictions,
 )
 from tinyagent.plans.grammar import PlanGrammarOptions
-from tinyagent.tools.registry import APPS, ToolSet
 
 if TYPE_CHECKING:
     from tinyagent.settings import Settings
@@ -192,52 +190,36 @@ def _settings(args: argparse.Namespace) -> Settings:
 async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[list[QueryResult], str]:
     from tqdm import tqdm
 
-    from tinyagent.runtime import load_model
+    from tinyagent.embeddings import Embedder
+    from tinyagent.models.loaded import load_model
+    from tinyagent.planning.prepare import PlanOptions, PreparedPlan, prepare_plan
+    from tinyagent.toolrag.select import LazyToolRAG
 
     settings = _settings(args)
-    tools = ToolSet.for_apps(settings.enabled_apps or APPS)
-    grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
+    base = PlanOptions.from_settings(
+        settings, "", settings.enabled_tools(), args.now, grammar=args.grammar, toolrag=args.toolrag, guided=args.guided
+    )
     # 0 = no cap of our own: the planner then bounds the plan by the grammar and the context.
-    options = GenerationOptions(args.now, args.grammar, args.seed, args.max_tokens or None, grammar)
+    grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
+    base = replace(base, seed=args.seed, max_tokens=args.max_tokens or None, grammar_options=grammar)
     model = await load_model(settings, None)
-    if args.guided is None:
+    if args.guided is None:  # for the report: what the preparation will choose
         args.guided = model.profile.plan_style == "guided"
-    select = _selector(settings, tools, toolrag=args.toolrag, guided=args.guided)
+    toolrag = LazyToolRAG(settings, Embedder(settings.embedding_model))
+
+    def prepare(query: str) -> Awaitable[PreparedPlan]:
+        return prepare_plan(model, replace(base, query=query), toolrag)
+
     try:
-        planner = model.planner()
         results: list[QueryResult] = []
         with tqdm(total=len(dataset.examples), desc="planning", unit="query", disable=args.no_progress) as bar:
             for example in dataset.examples:
-                results.append(await generate_one(example, planner.plan, select(example.query), options))
+                results.append(await generate_one(example, prepare))
                 bar.update(1)
                 bar.set_postfix(success=f"{sum(r.score.success for r in results)}/{len(results)}")
         return results, model.service.info.id
     finally:
-        await model.service.backend.aclose()
-
-
-def _selector(settings: Settings, tools: ToolSet, *, toolrag: bool, guided: bool) -> Callable[[str], Selection]:
-    """ToolRAG's tools and examples (or a guided plan's skeleton) per query, as the server would choose them."""
-    from tinyagent.embeddings import Embedder
-    from tinyagent.toolrag.select import ToolRAG
-
-    if not (toolrag or guided):
-        return lambda _query: Selection(tools)
-
-    rag = ToolRAG.create(
-        Embedder(settings.embedding_model),
-        data_dir=settings.data_dir,
-        mode=settings.toolrag_mode,
-        classifier_model=settings.toolrag_classifier,
-        offline=settings.offline,
-        threshold=settings.toolrag_threshold,
-    )
-
-    def select(query: str) -> Selection:
-        choice, _ = rag.choose(query, tools, toolrag=toolrag, guided=guided, top_k=settings.toolrag_top_k)
-        return Selection(choice.tools, choice.examples, choice.guide)
-
-    return select
+        await model.aclose()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,10 @@ from tinyagent.errors import ModelLoadError, ServiceError
 from tinyagent.plans.parser import PlanError
 from tinyagent.plans.plan import Task, render_args
 from tinyagent.timezones import user_zone
-from tinyagent.tools.registry import APPS, TOOL_NAMES, ToolSet
+from tinyagent.tools.registry import APPS, TOOL_NAMES
 
 if TYPE_CHECKING:
+    from tinyagent.api.plan.protocol import ToolRAGChoice
     from tinyagent.planning.planner import PlanFinished
     from tinyagent.settings import Settings
 
@@ -41,6 +43,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--apps", nargs="+", choices=APPS, metavar="APP", help="Plan with these apps' tools only.")
     parser.add_argument("--no-grammar", action="store_true", help="Sample freely instead of under the plan grammar.")
+    parser.add_argument(
+        "--guided",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Fill a plan skeleton from the example bank (default: the model profile's plan style).",
+    )
     parser.add_argument("--timezone", help="IANA zone for the prompt's date (default: local).")
     parser.add_argument("--instructions", help="Custom instructions added to the planner prompt.")
     parser.add_argument("--seed", type=int, help="Sample with this seed instead of greedily.")
@@ -67,7 +75,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
     try:
         settings = settings_from_args(args)
-        finished, model_id = asyncio.run(_plan(settings, args))
+        finished, model_id, choice = asyncio.run(_plan(settings, args))
     except ValidationError as exc:
         print(f"tinyagent plan: invalid settings:\n{exc}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
@@ -78,45 +86,48 @@ def run_plan(args: argparse.Namespace) -> int:
         print(f"tinyagent plan: {exc.message}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(_json_body(finished, args.query, model_id), indent=2, ensure_ascii=False))  # noqa: T201
+        print(json.dumps(_json_body(finished, args.query, model_id, choice), indent=2, ensure_ascii=False))  # noqa: T201
     else:
         for line in render_report(finished, model_id):
             print(line)  # noqa: T201 - CLI output
     return 0 if finished.valid else EXIT_INVALID_PLAN
 
 
-async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinished, str]:
-    from tinyagent.planning.planner import PlanRequest
-    from tinyagent.runtime import load_model
+async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinished, str, ToolRAGChoice | None]:
+    from tinyagent.api.plan.serving import toolrag_report
+    from tinyagent.embeddings import Embedder
+    from tinyagent.models.loaded import load_model
+    from tinyagent.planning.prepare import PlanOptions, prepare_plan
+    from tinyagent.toolrag.select import LazyToolRAG
 
-    tools = ToolSet.for_apps(settings.enabled_apps)
+    tools = settings.enabled_tools()
     if args.tools is not None or args.apps is not None:
         tools = tools.select(apps=args.apps, tools=args.tools)
     now = datetime.now(user_zone(args.timezone))
+    options = PlanOptions.from_settings(
+        settings,
+        args.query,
+        tools,
+        now,
+        instructions=args.instructions,
+        grammar=False if args.no_grammar else None,
+        guided=args.guided,
+    )
+    options = replace(options, seed=args.seed, max_tokens=args.max_tokens)
     model = await load_model(settings, None)
     try:
-        planner = model.planner()
-        texts = (settings.planner_instructions, args.instructions)
-        instructions = tuple(t for t in texts if t and t.strip())
-        req = PlanRequest(
-            args.query,
-            tools,
-            now,
-            user_instructions=instructions,
-            use_grammar=settings.plan_grammar and not args.no_grammar,
-            seed=args.seed,
-            max_tokens=args.max_tokens,
-        )
-        return await planner.plan(req), model.service.info.id
+        prepared = await prepare_plan(model, options, LazyToolRAG(settings, Embedder(settings.embedding_model)))
+        finished = await prepared.planner.plan(prepared.request)
+        return finished, model.service.info.id, toolrag_report(prepared)
     finally:
-        await model.service.backend.aclose()
+        await model.aclose()
 
 
-def _json_body(finished: PlanFinished, query: str, model_id: str) -> dict[str, Any]:
+def _json_body(finished: PlanFinished, query: str, model_id: str, choice: ToolRAGChoice | None) -> dict[str, Any]:
     # The API's own serialisation, so `--json` and POST /plan never drift apart.
-    from tinyagent.api.agent.serving import finished_response
+    from tinyagent.api.plan.serving import finished_response
 
-    return finished_response(finished, query, model_id).model_dump(mode="json")
+    return finished_response(finished, query, model_id, choice).model_dump(mode="json")
 
 
 # --- the tree ------------------------------------------------------------------------------------

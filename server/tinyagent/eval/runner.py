@@ -1,55 +1,32 @@
 """Run an evaluation: plan every query (or take a predictions file), score, tabulate, serialise.
 
-Generation goes through the same ``Planner`` the server uses, one query at a time (the machine's
-cores are the bottleneck, and sequential prompts share the system-prompt prefix in llama.cpp's
-KV cache). ``now`` is fixed so the prompt -- and with greedy decoding the output -- is
-reproducible.
+Generation goes through the same preparation and ``Planner`` the server uses
+(``planning.prepare``), one query at a time (the machine's cores are the bottleneck, and
+sequential prompts share the system-prompt prefix in llama.cpp's KV cache). ``now`` is fixed so
+the prompt -- and with greedy decoding the output -- is reproducible.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from tinyagent.errors import ServiceError
 from tinyagent.eval.data import Dataset, Example, normalize_query
 from tinyagent.eval.metric import PlanScore, Summary, ToolResult, per_tool, score_plan, summarize
-from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.planning.planner import PlanFinished
+from tinyagent.planning.prepare import PreparedPlan
 from tinyagent.plans.parser import parse_plan
 from tinyagent.tools.registry import ToolSet
-
-if TYPE_CHECKING:
-    from tinyagent.planning.planner import PlanFinished, PlanRequest
-    from tinyagent.plans.skeleton import PlanGuide
 
 # A Monday morning: the dev set's relative dates ("tomorrow", "Friday") were written against it.
 DEFAULT_NOW = datetime(2025, 6, 16, 9, 0, 0)
 
-
-class PlanFn(Protocol):
-    async def __call__(self, req: PlanRequest) -> PlanFinished: ...
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What the planner saw for one query: tools and, with ToolRAG, the rendered examples."""
-
-    tools: ToolSet
-    examples: str | None = None
-    guide: PlanGuide | None = None  # guided planning: the skeleton the model fills
-
-
-@dataclass(frozen=True)
-class GenerationOptions:
-    now: datetime = DEFAULT_NOW
-    use_grammar: bool = True
-    seed: int | None = None
-    max_tokens: int | None = None
-    # Grammar bounds (plan lines, string lengths); None = the planner's defaults.
-    grammar_options: PlanGrammarOptions | None = None
+# query -> the planner and its request, as the server would prepare them (``planning.prepare``).
+PrepareFn = Callable[[str], Awaitable[PreparedPlan]]
 
 
 @dataclass(frozen=True)
@@ -105,7 +82,7 @@ def score_predictions(
     return [score_one(ex, predictions.get(normalize_query(ex.query))) for ex in progress(dataset.examples)]
 
 
-def _finished_result(example: Example, finished: PlanFinished, selection: Selection) -> QueryResult:
+def _finished_result(example: Example, finished: PlanFinished, offered: ToolSet) -> QueryResult:
     outcome = finished.outcome
     return QueryResult(
         id=example.id,
@@ -117,34 +94,24 @@ def _finished_result(example: Example, finished: PlanFinished, selection: Select
         score=score_plan(finished.raw, example.plan),
         timings=dict(finished.timings),
         completion_tokens=finished.usage.completion_tokens,
-        tools_offered=selection.tools.names,
+        tools_offered=offered.names,
         finish_reason=finished.finish_reason,
     )
 
 
-async def generate_one(example: Example, plan: PlanFn, selection: Selection, options: GenerationOptions) -> QueryResult:
-    from tinyagent.planning.planner import PlanRequest
-
-    req = PlanRequest(
-        example.query,
-        selection.tools,
-        options.now,
-        examples=selection.examples,
-        use_grammar=options.use_grammar,
-        max_tokens=options.max_tokens,
-        seed=options.seed,
-        grammar_options=options.grammar_options,
-        guide=selection.guide,
-    )
+async def generate_one(example: Example, prepare: PrepareFn) -> QueryResult:
+    prepared: PreparedPlan | None = None
     try:
-        finished = await plan(req)
+        prepared = await prepare(example.query)
+        finished = await prepared.planner.plan(prepared.request)
     except ServiceError as exc:  # e.g. the prompt does not fit: a failed query, not a failed run
         failed = score_one(example, "")
+        offered = prepared.request.tools.names if prepared is not None else None
         return QueryResult(
             example.id, example.query, example.plan, None, (), (f"planner error: {exc.message}",),
-            failed.score, tools_offered=selection.tools.names,
+            failed.score, tools_offered=offered,
         )  # fmt: skip
-    return _finished_result(example, finished, selection)
+    return _finished_result(example, finished, prepared.request.tools)
 
 
 # --- tables ---------------------------------------------------------------------------------------

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from tinyagent.errors import ContextLengthExceeded, ServiceError
+from tinyagent.models.loaded import LoadedModel
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed, ToolChoice
+from tinyagent.planning.prepare import PlanOptions, PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.parser import PlanOutcome
 from tinyagent.plans.plan import Task
 from tinyagent.plans.prompts import build_system_prompt
@@ -44,7 +46,7 @@ from tinyagent.runs.joiner import (
     replan_context,
     scratchpad,
 )
-from tinyagent.runs.summarize import ModelKit, summarize_text
+from tinyagent.runs.summarize import summarize_text
 from tinyagent.tools.registry import ToolSet, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
@@ -69,10 +71,6 @@ class RunContext(Protocol):
     async def approval(self, round: int, task_id: int, timeout: float) -> bool | None:
         """True/False once decided, None if nobody decided within ``timeout``."""
         ...
-
-
-# The ToolRAG hook: (query, enabled tools) -> the first round's tools, examples and guide.
-ToolChooser = Callable[[str, ToolSet], Awaitable[ToolChoice]]
 
 
 class RunFailed(Exception):
@@ -102,11 +100,16 @@ class RunRequest:
     plan: PlanOutcome | None = None  # a given, already validated plan: no planner
     plan_text: str | None = None
     approval: ApprovalPolicy = "never"
-    user_instructions: tuple[str, ...] = ()
-    examples: str | None = None  # from the ToolRAG hook, for the first round
     # False: no joiner model call; the answer is the last task's observation (given plans only).
     joiner: bool = True
-    toolrag: bool = True  # use the ToolRAG hook (if the server has one) for the first round
+    # A query run: how to plan it (instructions, grammar, ToolRAG, guided), built by
+    # PlanOptions.from_settings from the same query, tools and clock; None: plain defaults.
+    planning: PlanOptions | None = None
+
+    def plan_options(self, config: RunConfig) -> PlanOptions:
+        if self.planning is not None:
+            return self.planning
+        return PlanOptions(self.query or "", self.tools, self.now, grammar=config.use_grammar)
 
 
 class ReplanPlanner(Planner):
@@ -138,23 +141,21 @@ class RunLoop:
         request: RunRequest,
         config: RunConfig,
         tools: ToolCaller,
-        model: ModelKit | None,
+        model: LoadedModel | None,
         *,
-        chooser: ToolChooser | None = None,
+        toolrag: ToolRAGSource | None = None,
     ) -> None:
         self.run, self.req, self.config, self.worker, self.model = run, request, config, tools, model
-        self.chooser = chooser
+        self.toolrag = toolrag
+        self.options = request.plan_options(config)
         self.rounds: list[RoundRecord] = []
         self.summary: str | None = None
         self.task_count = 0
         self.timings: dict[str, float] = {}
-        self.first = ToolChoice(request.tools, request.examples)
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
         rounds = 1 if self.req.plan is not None else 1 + self.config.max_replans
-        if self.req.plan is None:
-            self.first = await self._choose()
         for number in range(1, rounds + 1):
             record = await self._round(number)
             self.rounds.append(record)
@@ -205,41 +206,28 @@ class RunLoop:
         )
         executor.add(task)
 
-    async def _choose(self) -> ToolChoice:
-        """The first round's prompt tools and examples: the ToolRAG hook's choice, or all of them."""
-        if self.chooser is None or not self.req.toolrag or not self.req.query:
-            return self.first
+    async def _prepare(self, model: LoadedModel, number: int) -> PreparedPlan:
+        """Round one through the shared preparation (ToolRAG, guided); a replan with upstream's replan
+        prompt, every enabled tool (a missing tool may be why round one failed) and the rounds so far."""
+        if number > 1:
+            # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
+            query = f"{self.options.query}\n{replan_context(self.rounds, self.req.tools)}\n"
+            request = plan_request(self.options, ToolChoice(self.req.tools), query=query)
+            return PreparedPlan(planner_for(model, ReplanPlanner), request)
         try:
-            return await self.chooser(self.req.query, self.req.tools)
+            return await prepare_plan(model, self.options, self.toolrag)
         except Exception:  # a selection bug must not cost the run: plan with every enabled tool
             log.exception("tool selection failed; planning with all enabled tools")
-            return self.first
+            return await prepare_plan(model, replace(self.options, toolrag=False, guided=False), None)
 
     async def _plan(self, number: int, executor: Executor) -> str | None:
         """Feed the planner's tasks to ``executor`` as they are parsed; a stopped plan's error text."""
         if self.model is None:
             raise RunFailed("model_not_ready", "The model is not loaded; a query needs it to plan.")
-        first = number == 1
-        planner_cls = Planner if first else ReplanPlanner
-        planner = planner_cls(self.model.generator, self.model.formatter, stop=self.model.stop)
-        query = self.req.query or ""
-        if not first:
-            # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
-            query = f"{query}\n{replan_context(self.rounds, self.req.tools)}\n"
-        # Replanning sees every enabled tool (as upstream): a missing tool may be why round 1 failed.
-        tools = self.first.tools if first else self.req.tools
-        req = PlanRequest(
-            query=query,
-            tools=tools,
-            now=self.req.now,
-            user_instructions=self.req.user_instructions,
-            examples=self.first.examples if first else None,
-            use_grammar=self.config.use_grammar,
-            guide=self.first.guide if first else None,
-        )
+        prepared = await self._prepare(self.model, number)
         finished: PlanFinished | None = None
         started = time.perf_counter()
-        async with aclosing(planner.stream(req)) as events:
+        async with aclosing(prepared.planner.stream(prepared.request)) as events:
             async for event in events:
                 if isinstance(event, PlanToken) and self.config.plan_tokens:
                     self.run.emit(PlanTokenEvent, round=number, text=event.text)
@@ -326,7 +314,7 @@ class RunLoop:
         if self.model is None or (self.req.plan is not None and not self.req.joiner):
             return None
         joiner = Joiner(
-            self.model.generator, self.model.formatter, stop=self.model.stop, use_grammar=self.config.use_grammar
+            self.model.service, self.model.formatter, stop=self.model.stop, use_grammar=self.config.use_grammar
         )
         number = len(self.rounds)
         pad = scratchpad(self.rounds, self.req.tools)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tinyagent.errors import ModelNotReady, NotFound, ServiceError
+from tinyagent.models.loaded import LoadedModel
+from tinyagent.planning.prepare import ToolRAGSource
 from tinyagent.runs.events import (
     ApprovalRequired,
     ErrorEvent,
@@ -27,9 +29,8 @@ from tinyagent.runs.events import (
     RunStarted,
     RunStatus,
 )
-from tinyagent.runs.loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller, ToolChooser
+from tinyagent.runs.loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller
 from tinyagent.runs.store import RunRow, RunStore, StoreUnavailable, TaskRow
-from tinyagent.runs.summarize import ModelKit
 
 log = logging.getLogger(__name__)
 
@@ -121,16 +122,18 @@ class RunManager:
         worker: ToolCaller,
         config: RunConfig,
         *,
-        model: Callable[[], ModelKit | None],
-        chooser: ToolChooser | None = None,
+        model: Callable[[], LoadedModel | None],
+        toolrag: ToolRAGSource | None = None,
         on_event: EventHook | None = None,
     ) -> None:
+        """``model``: the loaded model, or None while it loads; ``toolrag``: where round one's ToolRAG
+        comes from (None: plan with every enabled tool); ``on_event`` sees every stored event once."""
         self.store = store
         self._on_event = on_event
         self.config = config
         self._worker = worker
         self._model = model
-        self._chooser = chooser
+        self._toolrag = toolrag
         self._live: dict[str, Run] = {}
 
     def recover(self) -> list[str]:
@@ -163,7 +166,7 @@ class RunManager:
             approval=request.approval,
         )
         self._live[run_id] = run
-        loop = RunLoop(run, request, self.config, self._worker, model, chooser=self._chooser)
+        loop = RunLoop(run, request, self.config, self._worker, model, toolrag=self._toolrag)
         run.task = asyncio.create_task(self._drive(run, loop), name=run_id)
         return run_id
 

@@ -9,26 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyagent.errors import ServiceError
-from tinyagent.planning.planner import ToolChoice
 from tinyagent.runs.events import ApprovalPolicy
-from tinyagent.runs.loop import RunConfig, ToolChooser
+from tinyagent.runs.loop import RunConfig
 from tinyagent.runs.manager import EventHook, RunManager
 from tinyagent.runs.store import RunStore
-from tinyagent.runs.summarize import ModelKit
-from tinyagent.runtime import LoadedModel, Runtime
+from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
-from tinyagent.tools.registry import ArgType, Effect, Param, ToolSet, ToolSpec
+from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.client import WorkerClient
 
 
 @dataclass
 class AgentService:
-    """What the /run routes use: the manager plus the request-level defaults from Settings."""
+    """What the /run routes use: the manager, the tools runs may use, and the settings' defaults."""
 
     manager: RunManager
     worker: WorkerClient
     settings: Settings
-    extra_tools: tuple[ToolSpec, ...] = ()  # test hooks (hidden sandbox tools); never from settings
+    tools: ToolSet  # the enabled tools; a request may narrow them, never widen them
 
     @property
     def default_approval(self) -> ApprovalPolicy:
@@ -41,10 +39,6 @@ class AgentService:
     @property
     def sync_run_timeout_s(self) -> float:
         return self.settings.sync_run_timeout_s
-
-    def enabled_tools(self) -> ToolSet:
-        base = ToolSet.for_apps(self.settings.enabled_apps)  # [] = no tools: join-only plans
-        return ToolSet((*base.tools, *self.extra_tools)) if self.extra_tools else base
 
     async def aclose(self) -> None:
         await self.manager.aclose()
@@ -73,12 +67,6 @@ def worker_for(settings: Settings, *, env: Mapping[str, str] | None = None, hidd
     return WorkerClient.for_backend(backend, data_dir=settings.data_dir, env=env, allow_hidden_tools=hidden)
 
 
-def model_kit(loaded: LoadedModel | None) -> ModelKit | None:
-    if loaded is None:
-        return None
-    return ModelKit(loaded.service, loaded.formatter, tuple(loaded.profile.stop))
-
-
 def runs_db_path(settings: Settings) -> Path:
     return settings.runs_db if settings.runs_db is not None else Path(settings.data_dir) / "runs.sqlite"
 
@@ -87,14 +75,13 @@ def build_agent(
     runtime: Runtime,
     *,
     worker: WorkerClient | None = None,
-    chooser: ToolChooser | None = None,
+    tools: ToolSet | None = None,
     on_event: EventHook | None = None,
-    extra_tools: tuple[ToolSpec, ...] = (),
 ) -> AgentService:
     """The agent runs' parts for ``runtime``; marks runs a previous process left in flight as interrupted.
 
-    ``chooser`` is the ToolRAG hook (None: plan with every enabled tool and the default examples; see
-    ``toolrag_chooser``); ``on_event`` sees every run event once stored (metrics).
+    ``tools``: what runs may use (default: the settings' enabled tools); ``on_event`` sees every run
+    event once stored (metrics). Round one of a query run plans through ``runtime.toolrag``.
     """
     settings = runtime.settings
     worker = worker or worker_for(settings)
@@ -102,38 +89,12 @@ def build_agent(
         RunStore(runs_db_path(settings)),
         worker,
         run_config(settings),
-        model=lambda: model_kit(runtime.loaded),
-        chooser=chooser,
+        model=lambda: runtime.loaded,
+        toolrag=runtime.toolrag,
         on_event=on_event,
     )
     manager.recover()
-    return AgentService(manager, worker, settings, extra_tools)
-
-
-def toolrag_chooser(runtime: Runtime) -> ToolChooser:
-    """The ToolRAG hook for ``build_agent(chooser=...)``: ToolRAG's tools and examples for round one,
-    and for a ``guided`` model profile the plan skeleton to fill."""
-
-    async def choose(query: str, enabled: ToolSet) -> ToolChoice:
-        rag = await runtime.toolrag()
-        loaded = runtime.loaded
-        guided = loaded is not None and loaded.profile.plan_style == "guided"
-        choice, _ = await rag.achoose(query, enabled, toolrag=True, guided=guided, top_k=runtime.settings.toolrag_top_k)
-        return choice
-
-    return choose
-
-
-def sandbox_debug_tools() -> tuple[ToolSpec, ...]:
-    """Registry entries for the sandbox's hidden test tools (``TINYAGENT_SANDBOX_DEBUG=1``), so plans
-    in tests and benchmarks can name them; pair with ``WorkerClient(allow_hidden_tools=True)``."""
-    seconds = (Param("seconds", ArgType.STR),)  # a string: plan arguments have no floats
-    message = (Param("message", ArgType.STR),)
-    shapes = (("_debug_sleep", seconds), ("_debug_crash", ()), ("_debug_freeze", ()), ("_debug_raise", message))
-    return tuple(
-        ToolSpec(name, 100 + i, "files", Effect.NONE, params, (f"Sandbox test hook {name}.",))
-        for i, (name, params) in enumerate(shapes)
-    )
+    return AgentService(manager, worker, settings, tools if tools is not None else settings.enabled_tools())
 
 
 class AgentUnavailable(ServiceError):

@@ -7,12 +7,9 @@ tokenizer says it still does not fit, shortened proportionally until it does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from tinyagent.chat.formats import ChatFormatter
 from tinyagent.chat.types import ChatMessage
-from tinyagent.inference.types import GenerationParams, TextDelta, TextGenerator
+from tinyagent.inference.types import GenerationParams, TextDelta
+from tinyagent.models.loaded import LoadedModel
 
 SUMMARY_MAX_TOKENS = 200
 PROMPT_MARGIN_TOKENS = 64
@@ -25,27 +22,18 @@ SYSTEM = (
 )
 
 
-@dataclass(frozen=True)
-class ModelKit:
-    """What a run needs of the loaded model: the queued generator, its chat format and stops."""
-
-    generator: TextGenerator
-    formatter: ChatFormatter
-    stop: Sequence[str] = ()
-
-
-def _prompt(model: ModelKit, document: str) -> tuple[str, tuple[str, ...]]:
+def _prompt(model: LoadedModel, document: str) -> tuple[str, tuple[str, ...]]:
     messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=f"Document:\n{document}")]
     rendered = model.formatter.render(messages)
     return rendered.prompt, tuple(dict.fromkeys((*rendered.stop, *model.stop)))
 
 
-async def _fitting_prompt(model: ModelKit, text: str) -> tuple[str, tuple[str, ...]]:
-    budget = model.generator.info.context_length - SUMMARY_MAX_TOKENS - PROMPT_MARGIN_TOKENS
+async def _fitting_prompt(model: LoadedModel, text: str) -> tuple[str, tuple[str, ...]]:
+    budget = model.service.info.context_length - SUMMARY_MAX_TOKENS - PROMPT_MARGIN_TOKENS
     document = " ".join(text.split())[: max(budget, 1) * CHARS_PER_TOKEN]
     prompt, stops = _prompt(model, document)
     for _ in range(6):
-        used = await model.generator.count_tokens(prompt)
+        used = await model.service.count_tokens(prompt)
         if used <= budget or not document:
             break
         document = document[: int(len(document) * budget / used * 0.9)]
@@ -53,14 +41,14 @@ async def _fitting_prompt(model: ModelKit, text: str) -> tuple[str, tuple[str, .
     return prompt, stops
 
 
-async def summarize_text(model: ModelKit | None, text: str) -> str:
+async def summarize_text(model: LoadedModel | None, text: str) -> str:
     """A short summary of ``text`` by the model; without a model, the beginning of the text."""
     if model is None:
         return " ".join(text.split())[:NO_MODEL_CHARS]
     prompt, stops = await _fitting_prompt(model, text)
     params = GenerationParams(max_tokens=SUMMARY_MAX_TOKENS, temperature=0.0, stop=stops)
     parts: list[str] = []
-    events = model.generator.generate(prompt, params)
+    events = model.service.generate(prompt, params)
     try:
         async for event in events:
             if isinstance(event, TextDelta):

@@ -29,6 +29,7 @@ import numpy as np
 from tinyagent.planning.planner import ToolChoice
 from tinyagent.plans.prompts import examples_block
 from tinyagent.plans.skeleton import PlanGuide
+from tinyagent.settings import Settings
 from tinyagent.toolrag.bank import ExampleBank, load_bank
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
@@ -229,6 +230,18 @@ class ToolRAG:
             return cls(ClassifierSelector(classifier, index, threshold=t))
         return cls(EmbeddingSelector(index, threshold=EMBEDDING_THRESHOLD if threshold is None else threshold))
 
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: TextEmbedder) -> ToolRAG:
+        """The ToolRAG the server's settings describe (index cached under the data dir). Blocking."""
+        return cls.create(
+            embedder,
+            data_dir=settings.data_dir,
+            mode=settings.toolrag_mode,
+            classifier_model=settings.toolrag_classifier,
+            offline=settings.offline,
+            threshold=settings.toolrag_threshold,
+        )
+
     def retrieve(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> ToolRAGResult:
         start = time.perf_counter()
         selection = self.selector.select(query, enabled, top_k=top_k)
@@ -244,3 +257,22 @@ class ToolRAG:
     async def aretrieve(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> ToolRAGResult:
         """``retrieve`` off the event loop (embedding is CPU work of a few milliseconds)."""
         return await asyncio.to_thread(self.retrieve, query, enabled, top_k=top_k)
+
+
+class LazyToolRAG:
+    """``await source()``: the settings' ToolRAG, built once on first use, off the event loop.
+
+    Building embeds or loads the example bank and trains the probe (seconds the first time), so it
+    waits for the first request that needs it; every caller then shares the one instance.
+    """
+
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
+        self._settings, self._embedder = settings, embedder
+        self._built: ToolRAG | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> ToolRAG:
+        async with self._lock:
+            if self._built is None:
+                self._built = await asyncio.to_thread(ToolRAG.from_settings, self._settings, self._embedder)
+            return self._built

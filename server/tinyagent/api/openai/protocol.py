@@ -296,14 +296,3 @@ class ModelList(BaseModel):
 class TokenizeResponse(BaseModel):
     tokens: list[int]
     count: int
-
-
-class ErrorBody(BaseModel):
-    message: str
-    type: str
-    param: str | None = None
-    code: str | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody

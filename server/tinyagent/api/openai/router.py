@@ -9,36 +9,20 @@ from fastapi import APIRouter, Request
 
 from tinyagent.api.cancellation import cancel_on_disconnect
 from tinyagent.api.deps import ModelDep, RuntimeDep
+from tinyagent.api.errors import error_responses
 from tinyagent.api.openai import protocol as p
 from tinyagent.api.openai.convert import to_chat_request
 from tinyagent.api.openai.serving_chat import complete_chat, stream_chat
-from tinyagent.api.openai.serving_other import (
-    complete_text,
-    completion_params,
-    embed,
-    prompt_text,
-    stream_text,
-)
+from tinyagent.api.openai.serving_completions import complete_text, completion_params, prompt_text, stream_text
+from tinyagent.api.openai.serving_embeddings import embed
 from tinyagent.api.sse import openai_stream, primed
-from tinyagent.errors import NotFound
-from tinyagent.runtime import LoadedModel
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": p.ErrorResponse} for code in (400, 401, 403, 404, 413, 503)}
+ERRORS = error_responses(400, 401, 403, 404, 413, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE chunks when stream=true"}
 }
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
-
-
-def check_model(model: LoadedModel, requested: str | None) -> None:
-    if requested is not None and requested not in model.aliases:
-        served = model.service.info.id
-        raise NotFound(
-            f"The model '{requested}' is not served here; this server serves '{served}'.",
-            param="model",
-            code="model_not_found",
-        )
 
 
 @router.get("/models")
@@ -61,7 +45,7 @@ async def list_models(runtime: RuntimeDep) -> p.ModelList:
 async def chat_completions(
     body: p.ChatCompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request
 ) -> Any:
-    check_model(model, body.model)
+    model.check_name(body.model)
     info = model.service.info
     chat_request = to_chat_request(body, context_length=info.context_length, limit=runtime.settings.max_tokens_limit)
     events = model.chat.stream(chat_request)
@@ -74,7 +58,7 @@ async def chat_completions(
 
 @router.post("/completions", response_model=p.Completion, responses=STREAM)
 async def completions(body: p.CompletionRequest, model: ModelDep, runtime: RuntimeDep, request: Request) -> Any:
-    check_model(model, body.model)
+    model.check_name(body.model)
     params = completion_params(body, model.service, runtime.settings.max_tokens_limit)
     prompt = prompt_text(body)
     if body.stream:

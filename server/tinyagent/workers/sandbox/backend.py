@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from tinyagent.tools.registry import TOOL_NAMES
+from tinyagent.tools.registry import TOOL_NAMES, ArgType, Effect, Param, ToolSpec
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox import calendar, contacts, files, mail, maps, notes, reminders, sms
 from tinyagent.workers.sandbox.world import World
@@ -70,6 +70,18 @@ _DEBUG_HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "_debug_raise": _debug_raise,
     }
 )
+
+
+def debug_tool_specs() -> tuple[ToolSpec, ...]:
+    """Registry entries for the hooks above, so plans in tests and benchmarks can name them; give them
+    to the agent as its tools (with the registry's) and pair with ``WorkerClient(allow_hidden_tools=True)``."""
+    seconds = (Param("seconds", ArgType.STR),)  # a string: plan arguments have no floats
+    message = (Param("message", ArgType.STR),)
+    shapes = (("_debug_sleep", seconds), ("_debug_crash", ()), ("_debug_freeze", ()), ("_debug_raise", message))
+    return tuple(
+        ToolSpec(name, 100 + i, "files", Effect.NONE, params, (f"Sandbox test hook {name}.",))
+        for i, (name, params) in enumerate(shapes)
+    )
 
 
 class SandboxBackend:

@@ -36,6 +36,11 @@ class RunBody(BaseModel):
     toolrag: bool | None = Field(
         None, description="Pick the planner's tools and examples with ToolRAG (default: the server's toolrag setting)."
     )
+    guided: bool | None = Field(
+        None,
+        description="Fill a plan skeleton chosen from the example bank instead of writing the whole plan "
+        "(default: on for models whose profile plans that way: the small embedded ones). As on /plan.",
+    )
     joiner: bool = Field(
         True,
         description="With 'plan': false skips the model entirely; the answer is the last task's result. "
@@ -54,7 +59,7 @@ class DecisionBody(BaseModel):
     task_id: int | None = Field(None, description="The task to decide; default: the earliest one waiting.")
 
 
-class TaskOut(BaseModel):
+class RunTask(BaseModel):
     id: int
     round: int
     tool: str
@@ -79,7 +84,7 @@ class RunOut(BaseModel):
     error: str | None
     approval: str
     pending_approvals: list[int] = Field(description="Ids of tasks waiting for approve/deny.")
-    tasks: list[TaskOut]
+    tasks: list[RunTask]
     created: float
     updated: float
     timings: dict[str, float]

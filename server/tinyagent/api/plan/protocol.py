@@ -60,7 +60,7 @@ class PlanBody(BaseModel):
 ArgJson = Any  # str | int | bool | None | list[ArgJson]: JSON of a plan argument
 
 
-class TaskOut(BaseModel):
+class PlanTask(BaseModel):
     id: int
     tool: str
     args: list[ArgJson]
@@ -76,7 +76,7 @@ class PlanErrorOut(BaseModel):
     severity: Literal["error", "warning"]
 
 
-class UsageOut(BaseModel):
+class PlanUsage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -96,12 +96,12 @@ class PlanResponse(BaseModel):
     plan_id: str
     object: Literal["plan"] = "plan"
     query: str | None
-    tasks: list[TaskOut] = Field(
+    tasks: list[PlanTask] = Field(
         description="Tasks in plan order (for an invalid plan: those accepted before the first error)."
     )
     raw: str = Field(description="The plan text as generated or given.")
     model: str | None = Field(description="The model that wrote the plan; null for a given plan.")
-    usage: UsageOut | None
+    usage: PlanUsage | None
     timings: dict[str, float]
     errors: list[PlanErrorOut] = Field(description="Errors (the plan must not run) and warnings (it may).")
     valid: bool = Field(description="True when the plan has no errors and can run.")

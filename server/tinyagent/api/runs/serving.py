@@ -1,4 +1,5 @@
-"""Between the run routes and the core: request -> RunRequest, run state -> wire shapes."""
+"""Between the run routes and the core: body -> RunRequest (planning through ``planning.prepare``, as
+/plan does), run state -> wire shapes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tinyagent.api.agent import run_protocol as p
+from tinyagent.api.runs import protocol as p
 from tinyagent.errors import InvalidRequest, ServiceError
+from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
 from tinyagent.runs.loop import RunRequest
 from tinyagent.runs.manager import RunState
@@ -41,7 +43,7 @@ def _check(body: p.RunBody) -> None:
 
 def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
     _check(body)
-    tools = agent.enabled_tools().select(apps=body.apps, tools=body.tools)
+    tools = agent.tools.select(apps=body.apps, tools=body.tools)
     zone = user_zone(body.timezone)
     outcome = None
     if body.plan is not None:
@@ -56,19 +58,28 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
                 f"The plan has {len(outcome.plan.actions)} tasks; a run may have at most {cap} (max_tasks_per_run)."
             )
             raise InvalidRequest(message, param="plan")
-    texts = (agent.settings.planner_instructions, body.instructions)
-    instructions = tuple(text for text in texts if text and text.strip())
+    now = datetime.now(zone)
+    planning = None
+    if outcome is None and body.query is not None:
+        planning = PlanOptions.from_settings(
+            agent.settings,
+            body.query,
+            tools,
+            now,
+            instructions=body.instructions,
+            toolrag=body.toolrag,
+            guided=body.guided,
+        )
     return RunRequest(
         query=body.query,
         tools=tools,
-        now=datetime.now(zone),
+        now=now,
         timezone=body.timezone or local_zone_name(),
         plan=outcome,
         plan_text=body.plan,
         approval=body.approval or agent.default_approval,
-        user_instructions=instructions,
         joiner=body.joiner,
-        toolrag=body.toolrag if body.toolrag is not None else agent.settings.toolrag,
+        planning=planning,
     )
 
 
@@ -89,7 +100,7 @@ def _text(state: RunState, sync_timeout: float | None) -> str:
 def run_out(state: RunState, sync_timeout: float | None) -> p.RunOut:
     run = state.run
     tasks = [
-        p.TaskOut(
+        p.RunTask(
             id=t.task_id,
             round=t.round,
             tool=t.tool,

@@ -1,36 +1,31 @@
-"""Between the agent routes and the core: request -> PlanRequest, planner events -> wire shapes.
+"""Between the /plan and /tools routes and the core: body -> PlanOptions, planner events -> wire shapes.
 
-Settings used here: ``enabled_apps`` (the tools at all), ``planner_instructions`` (before the
-request's own), ``plan_grammar`` (the default of the request's ``grammar``), ``chat_format``.
+What a plan is made of (tools, examples, skeleton, instructions, grammar) is decided by
+``planning.prepare``, the path /run, ``tinyagent plan`` and ``tinyagent eval`` share.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from tinyagent.api.agent import protocol as p
+from tinyagent.api.plan import protocol as p
+from tinyagent.api.sse import NamedEvent
 from tinyagent.errors import InvalidRequest
-from tinyagent.planning.planner import PlanEvent, PlanFinished, PlanRequest, TaskParsed, ToolChoice
+from tinyagent.planning.planner import PlanEvent, PlanFinished, TaskParsed
+from tinyagent.planning.prepare import PlanOptions, PreparedPlan
 from tinyagent.plans.parser import PlanOutcome, parse_plan
 from tinyagent.plans.plan import ArgValue, Task
-from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
 from tinyagent.timezones import user_zone
 from tinyagent.tools.registry import ToolSet, ToolSpec
 
-# (event name, payload) pairs: what the SSE layer frames.
-NamedEvent = tuple[str, p.TaskOut | p.PlanResponse]
-
-
-def enabled_tools(settings: Settings) -> ToolSet:
-    return ToolSet.for_apps(settings.enabled_apps)
-
 
 def selected_tools(settings: Settings, body: p.PlanBody) -> ToolSet:
-    return enabled_tools(settings).select(apps=body.apps, tools=body.tools)
+    return settings.enabled_tools().select(apps=body.apps, tools=body.tools)
 
 
 def check_body(body: p.PlanBody) -> None:
@@ -45,48 +40,32 @@ def check_body(body: p.PlanBody) -> None:
         raise InvalidRequest("'query' must not be blank.", param="query")
 
 
-async def toolrag_choice(
-    runtime: Runtime, body: p.PlanBody, tools: ToolSet, *, guided: bool = False
-) -> tuple[ToolChoice, p.ToolRAGChoice | None]:
-    """The prompt's tools and examples (ToolRAG's, when it is on for this request) or, for a ``guided``
-    plan (see ``guided_for``), the skeleton to fill and its examples; and what to report of the choice."""
-    use = body.toolrag if body.toolrag is not None else runtime.settings.toolrag
-    if body.query is None or len(tools) == 0 or not (use or guided):
-        return ToolChoice(tools), None
-    rag = await runtime.toolrag()
-    choice, result = await rag.achoose(
-        body.query, tools, toolrag=use, guided=guided, top_k=runtime.settings.toolrag_top_k
-    )
-    if choice.guide is not None:
-        skeleton = [line.tool for line in choice.guide.skeleton.lines]
-        shots = [q for q, _ in choice.guide.shots]
-        return choice, p.ToolRAGChoice(tools=list(tools.names), examples=shots, skeleton=skeleton)
-    if result is None:
-        return choice, None
-    return choice, p.ToolRAGChoice(tools=list(choice.tools.names), examples=[q for q, _, _ in result.examples])
-
-
-def guided_for(body: p.PlanBody, plan_style: str) -> bool:
-    return body.guided if body.guided is not None else plan_style == "guided"
-
-
-def plan_request(body: p.PlanBody, settings: Settings, choice: ToolChoice) -> PlanRequest:
+def plan_options(body: p.PlanBody, settings: Settings, tools: ToolSet) -> PlanOptions:
     assert body.query is not None
-    texts = (settings.planner_instructions, body.instructions)
-    instructions = tuple(text for text in texts if text and text.strip())
-    grammar = body.grammar if body.grammar is not None else settings.plan_grammar
-    return PlanRequest(
-        query=body.query,
-        tools=choice.tools,
-        now=datetime.now(user_zone(body.timezone)),
-        user_instructions=instructions,
-        use_grammar=grammar,
-        examples=choice.examples,
-        guide=choice.guide,
-        max_tokens=body.max_tokens,
-        seed=body.seed,
-        temperature=body.temperature,
+    options = PlanOptions.from_settings(
+        settings,
+        body.query,
+        tools,
+        datetime.now(user_zone(body.timezone)),
+        instructions=body.instructions,
+        grammar=body.grammar,
+        toolrag=body.toolrag,
+        guided=body.guided,
     )
+    return dataclasses.replace(options, max_tokens=body.max_tokens, seed=body.seed, temperature=body.temperature)
+
+
+def toolrag_report(prepared: PreparedPlan) -> p.ToolRAGChoice | None:
+    """What to tell the client of the choice: a guided plan's skeleton and examples, or ToolRAG's pick."""
+    req = prepared.request
+    if req.guide is not None:
+        skeleton = [line.tool for line in req.guide.skeleton.lines]
+        shots = [q for q, _ in req.guide.shots]
+        return p.ToolRAGChoice(tools=list(req.tools.names), examples=shots, skeleton=skeleton)
+    if prepared.retrieved is None:
+        return None
+    examples = [q for q, _, _ in prepared.retrieved.examples]
+    return p.ToolRAGChoice(tools=list(req.tools.names), examples=examples)
 
 
 # --- core -> wire ------------------------------------------------------------------------------------
@@ -96,8 +75,8 @@ def _arg_json(value: ArgValue) -> Any:
     return [_arg_json(item) for item in value] if isinstance(value, tuple) else value
 
 
-def task_out(task: Task) -> p.TaskOut:
-    return p.TaskOut(
+def task_out(task: Task) -> p.PlanTask:
+    return p.PlanTask(
         id=task.id,
         tool=task.tool,
         args=[_arg_json(arg) for arg in task.args],
@@ -121,7 +100,7 @@ def plan_response(
     usage = None
     if finished is not None:
         u = finished.usage
-        usage = p.UsageOut(
+        usage = p.PlanUsage(
             prompt_tokens=u.prompt_tokens, completion_tokens=u.completion_tokens, total_tokens=u.total_tokens
         )
     return p.PlanResponse(
@@ -155,15 +134,15 @@ async def plan_events(
     """Planner events as SSE events: ``task`` per completed line, then ``plan``."""
     async for event in events:
         if isinstance(event, TaskParsed):
-            yield "task", task_out(event.task)
+            yield NamedEvent("task", task_out(event.task))
         elif isinstance(event, PlanFinished):
-            yield "plan", finished_response(event, query, model, choice)
+            yield NamedEvent("plan", finished_response(event, query, model, choice))
 
 
 async def given_plan_events(response: p.PlanResponse) -> AsyncIterator[NamedEvent]:
     for task in response.tasks:
-        yield "task", task
-    yield "plan", response
+        yield NamedEvent("task", task)
+    yield NamedEvent("plan", response)
 
 
 def tool_out(spec: ToolSpec) -> p.ToolOut:

@@ -6,16 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from tinyagent.api.agent import protocol as p
-from tinyagent.api.agent import serving as s
 from tinyagent.api.cancellation import cancel_on_disconnect
 from tinyagent.api.deps import RuntimeDep
-from tinyagent.api.openai.protocol import ErrorResponse
-from tinyagent.api.openai.router import check_model
+from tinyagent.api.errors import error_responses
+from tinyagent.api.plan import protocol as p
+from tinyagent.api.plan import serving as s
 from tinyagent.api.sse import named_event_stream, primed
+from tinyagent.planning.prepare import prepare_plan
 from tinyagent.timezones import user_zone
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 503)}
+ERRORS = error_responses(400, 401, 403, 404, 413, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},
@@ -29,7 +29,7 @@ router = APIRouter(tags=["agent"], responses=ERRORS)
 @router.get("/tools")
 async def list_tools(runtime: RuntimeDep) -> p.ToolList:
     """The enabled tools, in planner order, with their planner description and argument schema."""
-    return s.tool_list(s.enabled_tools(runtime.settings))
+    return s.tool_list(runtime.settings.enabled_tools())
 
 
 @router.post("/plan", response_model=p.PlanResponse, responses=STREAM)
@@ -52,12 +52,10 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
         checked = s.validate_text(body.plan, tools, body.query)
         return named_event_stream(s.given_plan_events(checked)) if body.stream else checked
     model = runtime.require_model()
-    check_model(model, body.model)
+    model.check_name(body.model)
     assert body.query is not None
-    planner = model.planner()
-    guided = s.guided_for(body, model.profile.plan_style)
-    tool_choice, choice = await s.toolrag_choice(runtime, body, tools, guided=guided)
-    req = s.plan_request(body, runtime.settings, tool_choice)
+    prepared = await prepare_plan(model, s.plan_options(body, runtime.settings, tools), runtime.toolrag)
+    planner, req, choice = prepared.planner, prepared.request, s.toolrag_report(prepared)
     model_id = model.service.info.id
     if body.stream:
         events = await cancel_on_disconnect(request, primed(planner.stream(req)))

@@ -1,36 +1,29 @@
 """Run routes: start a run (SSE or one flat JSON), follow it, approve/deny, cancel, list.
 
-Thin: requests become ``RunRequest``s (``run_serving.py``), the ``RunManager`` does the work, and
-run events become SSE frames here (``id: seq``, ``event: type``, ``data: json``) so a client that
-lost its connection resumes with ``Last-Event-ID`` and misses nothing.
+Thin: requests become ``RunRequest``s (``serving.py``), the ``RunManager`` does the work, and run
+events become named SSE events (``id: seq``, ``event: type``, ``data: json``, framed by ``api/sse.py``)
+so a client that lost its connection resumes with ``Last-Event-ID`` and misses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
-from tinyagent.api.agent import run_protocol as p
-from tinyagent.api.agent import run_serving as s
 from tinyagent.api.cancellation import ClientDisconnected, cancel_on_disconnect
-from tinyagent.api.errors import error_body, service_error_body
-from tinyagent.api.openai.protocol import ErrorResponse
-from tinyagent.api.sse import PING_SECONDS
-from tinyagent.errors import InvalidRequest, ServiceError
-from tinyagent.runs.events import RunEvent, RunFinished
+from tinyagent.api.errors import error_responses
+from tinyagent.api.runs import protocol as p
+from tinyagent.api.runs import serving as s
+from tinyagent.api.sse import NamedEvent, named_event_stream
+from tinyagent.errors import InvalidRequest
+from tinyagent.runs.events import RunFinished
 from tinyagent.runs.service import AgentService, AgentUnavailable
 
-log = logging.getLogger(__name__)
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 503)
-}
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},
@@ -51,25 +44,14 @@ def get_agent(request: Request) -> AgentService:
 AgentDep = Annotated[AgentService, Depends(get_agent)]
 
 
-async def _frames(events: AsyncIterator[RunEvent]) -> AsyncIterator[ServerSentEvent]:
-    try:
-        async for event in events:
-            yield ServerSentEvent(id=str(event.seq), event=event.type, data=json.dumps(event.to_json()))
-    except ServiceError as exc:
-        yield ServerSentEvent(data=json.dumps(service_error_body(exc)), event="error")
-    except Exception:
-        log.exception("run stream failed")
-        body = error_body("Internal server error; see the server log.", "server_error", None, "internal_error")
-        yield ServerSentEvent(data=json.dumps(body), event="error")
-
-
-async def _followed(agent: AgentService, run_id: str, after: int, *, owner: bool) -> AsyncIterator[RunEvent]:
-    """The run's events; if the client that started the run leaves early, maybe cancel it (setting)."""
+async def _followed(agent: AgentService, run_id: str, after: int, *, owner: bool) -> AsyncIterator[NamedEvent]:
+    """The run's events (``id`` = seq, for Last-Event-ID); if the client that started the run leaves
+    early, maybe cancel it (setting)."""
     finished = False
     try:
         async for event in agent.manager.subscribe(run_id, after):
             finished = isinstance(event, RunFinished)
-            yield event
+            yield NamedEvent(event.type, event.to_json(), str(event.seq))
     finally:
         if owner and not finished and agent.cancel_on_disconnect:
             # We may be inside a cancellation: cancel the run from a task of its own.
@@ -77,11 +59,7 @@ async def _followed(agent: AgentService, run_id: str, after: int, *, owner: bool
 
 
 def run_stream(agent: AgentService, run_id: str, after: int, *, owner: bool = False) -> EventSourceResponse:
-    return EventSourceResponse(
-        _frames(_followed(agent, run_id, after, owner=owner)),
-        ping=PING_SECONDS,
-        headers={"x-accel-buffering": "no"},
-    )
+    return named_event_stream(_followed(agent, run_id, after, owner=owner))
 
 
 @router.post("/run", response_model=p.RunOut, responses=STREAM)

@@ -1,1 +1,0 @@
-"""Agent routes: LLMCompiler planning (/plan) and the tool registry (/tools)."""

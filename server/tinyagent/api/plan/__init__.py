@@ -1,0 +1,1 @@
+"""/plan and /tools: LLMCompiler planning over HTTP and the tool registry as the planner sees it."""

@@ -1,0 +1,121 @@
+"""The one handle on a loaded model: its queued generator, chat service, profile and chat format.
+
+Everything that generates (chat, the planner, the joiner, PDF summaries) takes a ``LoadedModel``;
+``load_model`` builds it from Settings, ``LoadedModel.assemble`` from a backend already at hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from tinyagent.chat.formats import ChatFormatter, ModelTemplate, get_chat_format
+from tinyagent.chat.service import ChatService
+from tinyagent.errors import NotFound
+from tinyagent.inference.service import ModelService
+from tinyagent.inference.types import Backend, Usage
+from tinyagent.models.profiles import GENERIC, ModelProfile
+from tinyagent.models.resolve import ResolvedModel, resolve_model
+from tinyagent.settings import Settings
+
+UsageHook = Callable[[Usage], None]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    service: ModelService  # the queued generator every caller goes through
+    chat: ChatService
+    profile: ModelProfile
+    formatter: ChatFormatter  # the settings' chat_format override, else the profile's
+    aliases: frozenset[str]  # the names a request's "model" may use for it
+
+    @property
+    def stop(self) -> tuple[str, ...]:
+        """The profile's stop sequences, applied to every generation for this model."""
+        return self.profile.stop
+
+    @classmethod
+    def assemble(
+        cls,
+        backend: Backend,
+        profile: ModelProfile,
+        formatter: ChatFormatter | None = None,
+        *,
+        queue_depth: int = 8,
+        on_usage: UsageHook | None = None,
+        aliases: Iterable[str | None] = (),
+    ) -> LoadedModel:
+        """The handle over ``backend``: one FIFO queue in front of it, the chat service on top."""
+        formatter = formatter or get_chat_format(profile.chat_format, getattr(backend, "model_template", None))
+        service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage)
+        names = frozenset(a for a in (backend.info.id, "default", *aliases) if a)
+        return cls(service, ChatService(service, formatter, stop=profile.stop), profile, formatter, names)
+
+    def check_name(self, requested: str | None) -> None:
+        """A request's ``model`` must name this model (or be absent): a client asking for another model
+        must not silently get this one's answers."""
+        if requested is not None and requested not in self.aliases:
+            served = self.service.info.id
+            raise NotFound(
+                f"The model '{requested}' is not served here; this server serves '{served}'.",
+                param="model",
+                code="model_not_found",
+            )
+
+    async def aclose(self) -> None:
+        await self.service.backend.aclose()
+
+
+async def load_model(
+    settings: Settings, resolved: ResolvedModel | None, *, on_usage: UsageHook | None = None
+) -> LoadedModel:
+    """The model ``settings`` name (``resolved`` skips resolving it again), local or remote."""
+    if settings.llm_base_url:
+        backend, profile = await _connect_remote(settings)
+    else:
+        local = resolved if resolved is not None else await asyncio.to_thread(resolve_model, settings)
+        backend = await asyncio.to_thread(_load_local, settings, local)
+        profile = local.profile
+    return LoadedModel.assemble(
+        backend,
+        profile,
+        _formatter(settings, profile, backend),
+        queue_depth=settings.queue_depth,
+        on_usage=on_usage,
+        aliases=(settings.model, settings.model_alias),
+    )
+
+
+def _load_local(settings: Settings, resolved: ResolvedModel) -> Backend:
+    from tinyagent.inference.llama_backend import LlamaBackend
+
+    return LlamaBackend.load(
+        resolved.path,
+        model_id=settings.model_alias or resolved.model_id,
+        source=resolved.source,
+        n_ctx=resolved.profile.context_length,
+        n_threads=settings.n_threads,
+        n_batch=settings.n_batch,
+        prompt_cache_mb=settings.prompt_cache_mb,
+        fallback_reason=resolved.fallback_reason,
+        stream_interval_s=settings.stream_interval_ms / 1000,
+    )
+
+
+async def _connect_remote(settings: Settings) -> tuple[Backend, ModelProfile]:
+    from tinyagent.inference.remote_backend import RemoteBackend
+
+    assert settings.llm_base_url is not None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    backend = await RemoteBackend.connect(settings.llm_base_url, api_key=key, model=settings.llm_remote_model)
+    # We format prompts ourselves and send raw completions, so the profile still matters.
+    profile = replace(GENERIC, name="remote", context_length=backend.info.context_length)
+    return backend, profile
+
+
+def _formatter(settings: Settings, profile: ModelProfile, backend: Backend) -> ChatFormatter:
+    name = settings.chat_format or profile.chat_format
+    # Only a local GGUF carries a chat template; a remote backend has none to offer.
+    template: ModelTemplate | None = getattr(backend, "model_template", None)
+    return get_chat_format(name, template)
