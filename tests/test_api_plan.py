@@ -13,9 +13,9 @@ import pytest
 from harness import LiveServer, live_server, wait_for
 from tinyagent.api.plan import protocol as p
 from tinyagent.api.plan import serving
-from tinyagent.planning.planner import ToolChoice
 from tinyagent.planning.prepare import plan_request
 from tinyagent.settings import Settings
+from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import TOOL_NAMES, get_tool
 
 PLAN = '1. get_phone_number("Sid")\nThought: now text him\n2. send_sms(["$1"], "Running late")\n3. join()'

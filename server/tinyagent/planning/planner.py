@@ -66,15 +66,6 @@ class PlanRequest:
 
 
 @dataclass(frozen=True)
-class ToolChoice:
-    """The tools, examples and guide for one plan prompt, as ToolRAG (or nothing) chose them."""
-
-    tools: ToolSet
-    examples: str | None = None  # a rendered examples block; None = upstream's default examples
-    guide: PlanGuide | None = None  # guided planning (small-model profiles)
-
-
-@dataclass(frozen=True)
 class TaskParsed:
     task: Task
 

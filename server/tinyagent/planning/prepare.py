@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tinyagent.models.loaded import LoadedModel
-from tinyagent.planning.planner import Planner, PlanRequest, ToolChoice
+from tinyagent.planning.planner import Planner, PlanRequest
 from tinyagent.plans.grammar import PlanGrammarOptions
 from tinyagent.settings import Settings
-from tinyagent.toolrag.select import DEFAULT_TOP_K, ToolRAG, ToolRAGResult
+from tinyagent.toolrag.select import DEFAULT_TOP_K, ToolChoice, ToolRAG, ToolRAGResult
 from tinyagent.tools.registry import ToolSet
 
 # ``await source()`` gives the ToolRAG to use; it is only called when a plan needs it.

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.models.loaded import LoadedModel
-from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed, ToolChoice
+from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.planning.prepare import PlanOptions, PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.parser import PlanOutcome
 from tinyagent.plans.plan import Task
@@ -47,6 +47,7 @@ from tinyagent.runs.joiner import (
     scratchpad,
 )
 from tinyagent.runs.summarize import summarize_text
+from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ToolSet, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 

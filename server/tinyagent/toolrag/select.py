@@ -26,7 +26,6 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from tinyagent.planning.planner import ToolChoice
 from tinyagent.plans.prompts import examples_block
 from tinyagent.plans.skeleton import PlanGuide
 from tinyagent.settings import Settings
@@ -48,6 +47,15 @@ EMBEDDING_THRESHOLD = 0.2
 REQUIRES: Mapping[str, tuple[str, ...]] = {"summarize_pdf": ("open_and_get_file_path",)}
 
 Mode = Literal["embedding", "classifier"]
+
+
+@dataclass(frozen=True)
+class ToolChoice:
+    """The tools, examples and guide for one plan prompt, as ToolRAG (or nothing) chose them."""
+
+    tools: ToolSet
+    examples: str | None = None  # a rendered examples block; None = upstream's default examples
+    guide: PlanGuide | None = None  # guided planning (small-model profiles)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox.contacts import resolve_emails
 from tinyagent.workers.sandbox.dates import now_local, parse_when, store
-from tinyagent.workers.sandbox.world import World, timestamp, to_json
+from tinyagent.workers.sandbox.rows import timestamp, to_json
+from tinyagent.workers.sandbox.world import World
 
 NO_DEFAULT_CALENDAR = "Can't find a default calendar. Please try again and specify a calendar name."
 _HOUR = timedelta(hours=1)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox.pdf import extract_text
-from tinyagent.workers.sandbox.world import World, timestamp
+from tinyagent.workers.sandbox.rows import timestamp
+from tinyagent.workers.sandbox.world import World
 
 NO_FILE = "No file found with exact or fuzzy name."
 

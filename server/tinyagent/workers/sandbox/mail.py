@@ -12,14 +12,8 @@ import sqlite3
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox.contacts import resolve_emails
 from tinyagent.workers.sandbox.files import resolve_attachments
-from tinyagent.workers.sandbox.world import (
-    USER_EMAIL,
-    World,
-    from_json,
-    selected_message_id,
-    timestamp,
-    to_json,
-)
+from tinyagent.workers.sandbox.rows import USER_EMAIL, from_json, timestamp, to_json
+from tinyagent.workers.sandbox.world import World, selected_message_id
 
 
 def _store(

@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 
 from tinyagent.workers.launch import resolve_data_dir
-from tinyagent.workers.sandbox.world import World, from_json, selected_message_id
+from tinyagent.workers.sandbox.rows import from_json
+from tinyagent.workers.sandbox.world import World, selected_message_id
 
 
 def _section(title: str, lines: list[str]) -> Iterator[str]:

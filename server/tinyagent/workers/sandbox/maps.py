@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote_plus
 
 from tinyagent.workers.backend import CallContext
-from tinyagent.workers.sandbox.world import World, timestamp
+from tinyagent.workers.sandbox.rows import timestamp
+from tinyagent.workers.sandbox.world import World
 
 TRANSPORTS = frozenset({"d", "w", "r"})
 

@@ -6,7 +6,8 @@ import difflib
 import sqlite3
 
 from tinyagent.workers.backend import CallContext, ToolFailure
-from tinyagent.workers.sandbox.world import World, timestamp
+from tinyagent.workers.sandbox.rows import timestamp
+from tinyagent.workers.sandbox.world import World
 
 DEFAULT_FOLDER = "Notes"
 NO_NOTES = "No notes found after fuzzy matching."

@@ -6,7 +6,8 @@ import sqlite3
 
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox.dates import DATE_FORMAT, parse_when, store
-from tinyagent.workers.sandbox.world import World, timestamp
+from tinyagent.workers.sandbox.rows import timestamp
+from tinyagent.workers.sandbox.world import World
 
 
 def _list(conn: sqlite3.Connection, list_name: str) -> sqlite3.Row:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tinyagent.workers.sandbox.dates import store
 from tinyagent.workers.sandbox.pdf import write_text_pdf
-from tinyagent.workers.sandbox.world import USER_EMAIL, timestamp, to_json
+from tinyagent.workers.sandbox.rows import USER_EMAIL, timestamp, to_json
 
 # (first, last, phones, emails); some numbers lack "+" to exercise upstream's "+1" rule,
 # and two people lack a phone or an email for the "doesn't appear to have" answers.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.sandbox.contacts import resolve_phones
-from tinyagent.workers.sandbox.world import World, timestamp, to_json
+from tinyagent.workers.sandbox.rows import timestamp, to_json
+from tinyagent.workers.sandbox.world import World
 
 
 def send_sms(world: World, ctx: CallContext, recipients: list[str], message: str) -> str:

@@ -9,15 +9,15 @@ a second worker) are kept consistent by SQLite's own file locking.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
+
+from tinyagent.workers.sandbox.seed import seed_files, seed_world
 
 SCHEMA_VERSION = 1
 
@@ -66,21 +66,6 @@ CREATE TABLE zoom_meetings (
     duration INTEGER NOT NULL, invitees TEXT NOT NULL, join_url TEXT NOT NULL, created_at TEXT NOT NULL
 );
 """
-
-USER_EMAIL = "me@example.com"  # the sandbox user's own Mail account
-
-
-def timestamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def to_json(values: list[str]) -> str:
-    return json.dumps(values, ensure_ascii=False)
-
-
-def from_json(text: str) -> list[str]:
-    values = json.loads(text)
-    return [str(v) for v in values] if isinstance(values, list) else []
 
 
 class World:
@@ -141,8 +126,6 @@ class World:
             self._reset_locked()
 
     def _reset_locked(self) -> None:
-        from tinyagent.workers.sandbox.seed import seed_files, seed_world
-
         if self.files_dir.is_symlink():
             self.files_dir.unlink()
         shutil.rmtree(self.files_dir, ignore_errors=True)

@@ -16,7 +16,7 @@ from tinyagent.chat.formats import get_chat_format
 from tinyagent.eval.metric import score_plan
 from tinyagent.inference.types import GenerationParams
 from tinyagent.planning.guided import guided_grammar, guided_prompt
-from tinyagent.planning.planner import Planner, PlanRequest, ToolChoice
+from tinyagent.planning.planner import Planner, PlanRequest
 from tinyagent.plans.inline import InlinePlanError, expand, inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.query_spans import query_spans
@@ -24,6 +24,7 @@ from tinyagent.plans.skeleton import PlanGuide, Skeleton, SkeletonLine, skeleton
 from tinyagent.toolrag.bank import load_bank
 from tinyagent.toolrag.guide import SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex
+from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ToolSet
 
 ALL = ToolSet.all()

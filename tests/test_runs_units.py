@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from fake_model import FakeModel
-from tinyagent.planning.planner import ToolChoice
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import Task
 from tinyagent.runs.events import RunFinished, TaskCreated, event_from_json
@@ -29,6 +28,7 @@ from tinyagent.runs.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
 from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.store import RunStore
+from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ArgType, ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 

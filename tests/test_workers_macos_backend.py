@@ -2,7 +2,7 @@
 
 Golden files under tests/golden/macos/: ``argv/<case>.json`` is the exact command list a tool
 call ran, ``scripts/<name>.applescript`` a copy of each shipped script. After an intended change
-run ``TINYAGENT_UPDATE_GOLDEN=1 pytest tests/test_macos_backend.py`` and review the diff.
+run ``TINYAGENT_UPDATE_GOLDEN=1 pytest tests/test_workers_macos_backend.py`` and review the diff.
 """
 
 from __future__ import annotations

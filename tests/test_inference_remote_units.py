@@ -1,7 +1,7 @@
 """RemoteBackend against a small scripted OpenAI-compatible server on loopback.
 
 The end-to-end test against a second instance of our own server is
-test_remote_backend.py; this one pins the wire details: request body, SSE
+test_inference_remote.py; this one pins the wire details: request body, SSE
 parsing, error mapping and closing the HTTP stream early.
 """
 
