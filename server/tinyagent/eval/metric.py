@@ -31,12 +31,13 @@ import ast
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]  # no stubs; pyproject is not ours to change
 
+from tinyagent.eval.arguments import ArgScore, score_arguments
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import Plan, Task
 from tinyagent.tools.registry import JOIN, TOOL_NAMES, ToolSet
@@ -197,6 +198,14 @@ def graphs_match(predicted: nx.DiGraph, reference: nx.DiGraph) -> bool:
     return bool(nx.is_isomorphic(predicted, reference, node_match=node_match))
 
 
+def alignments(predicted: nx.DiGraph, reference: nx.DiGraph) -> Iterator[dict[int, int]]:
+    """Every isomorphism of two plan graphs, as predicted task position -> reference task position
+    (1-based, as the node names "3: tool" number them)."""
+    matcher = nx.algorithms.isomorphism.DiGraphMatcher(predicted, reference, node_match=node_match)
+    for mapping in matcher.isomorphisms_iter():
+        yield {int(p.split(":")[0]): int(r.split(":")[0]) for p, r in mapping.items()}
+
+
 # --- one prediction -------------------------------------------------------------------------------
 
 
@@ -209,9 +218,16 @@ class PlanScore:
     success_upstream: bool
     predicted_tools: tuple[str, ...]
     reference_tools: tuple[str, ...]
+    # The arguments under the best alignment, for a graph right by upstream's metric; None otherwise.
+    args: ArgScore | None = None
 
     def headline(self, upstream_compat: bool) -> bool:
         return self.success_upstream if upstream_compat else self.success
+
+    @property
+    def args_exact(self) -> bool:
+        """Upstream's graph success and every argument right by its kind (``eval/arguments.py``)."""
+        return self.success_upstream and self.args is not None and self.args.exact
 
 
 def _tool_names(text: str) -> tuple[str, ...]:
@@ -241,12 +257,18 @@ def score_plan(predicted: str, reference: str, tools: ToolSet | None = None) -> 
     ref_plan = reference_plan(reference, tools)
     outcome = parse_plan(predicted, tools)
     ours = outcome.plan is not None and graphs_match(build_graph(outcome.plan), build_graph(ref_plan))
+    upstream = _upstream_success(predicted, reference)
+    args = None
+    if upstream and outcome.plan is not None:
+        aligned = alignments(build_graph(outcome.plan), build_graph(ref_plan))
+        args = score_arguments(outcome.plan, ref_plan, aligned, tools)
     return PlanScore(
         valid=outcome.plan is not None,
         success=ours,
-        success_upstream=_upstream_success(predicted, reference),
+        success_upstream=upstream,
         predicted_tools=_tool_names(predicted),
         reference_tools=tuple(t.tool for t in ref_plan.actions),
+        args=args,
     )
 
 
@@ -293,6 +315,7 @@ class Summary:
     tool_recall: float | None
     tool_set_precision: float | None
     tool_set_recall: float | None
+    args_exact_rate: float | None = None  # graph right and every argument right (eval/arguments.py)
 
 
 def _overlap(s: PlanScore) -> int:
@@ -310,6 +333,7 @@ def summarize(scores: Sequence[PlanScore], *, upstream_compat: bool = False) -> 
         tool_recall=_ratio(sum(map(_overlap, scores)), sum(len(s.reference_tools) for s in scores)),
         tool_set_precision=_mean(map(_set_precision, scores)),
         tool_set_recall=_mean(map(_set_recall, scores)),
+        args_exact_rate=_mean(float(s.args_exact) for s in scores),
     )
 
 

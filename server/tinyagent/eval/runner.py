@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tinyagent.errors import ServiceError
+from tinyagent.eval.arguments import plan_kinds
 from tinyagent.eval.data import Dataset, Example, normalize_query
 from tinyagent.eval.metric import PlanScore, Summary, ToolResult, per_tool, score_plan, summarize
 from tinyagent.planning.planner import PlanFinished
@@ -53,6 +54,8 @@ class QueryResult:
             success=self.score.headline(upstream_compat),
             success_ours=self.score.success,
             success_upstream=self.score.success_upstream,
+            args_exact=self.score.args_exact,
+            args=self.score.args.to_json() if self.score.args is not None else None,
             valid=self.score.valid,
             predicted_tools=list(self.score.predicted_tools),
             reference_tools=list(self.score.reference_tools),
@@ -154,12 +157,14 @@ def summary_lines(summary: Summary, results: Sequence[QueryResult], upstream_com
         f"{'N':<28} {summary.n}",
         f"{'success rate (' + headline + ')':<28} {_pct(summary.success_rate)}",
         f"{'  ours / upstream-compat':<28} {_pct(summary.success_rate_ours)} / {_pct(summary.success_rate_upstream)}",
+        f"{'args-exact success':<28} {_pct(summary.args_exact_rate)}   (graph right and every argument right)",
         f"{'validity':<28} {_pct(summary.validity)}",
         f"{'tool precision / recall':<28} {_pct(summary.tool_precision)} / {_pct(summary.tool_recall)}"
         "   (calls, micro)",
         f"{'tool set precision / recall':<28} {_pct(summary.tool_set_precision)} / "
         f"{_pct(summary.tool_set_recall)}   (distinct tools, per-query mean)",
     ]
+    lines += kind_lines([r.score for r in results])
     if any(r.timings for r in results):
         capped = sum(r.finish_reason == "length" for r in results)
         lines += [
@@ -169,6 +174,13 @@ def summary_lines(summary: Summary, results: Sequence[QueryResult], upstream_com
             _stats_line("tokens/s", timing_stats(results, "tokens_per_s"), ""),
         ]
     return lines
+
+
+def kind_lines(scores: Sequence[PlanScore]) -> list[str]:
+    """Per argument kind: graph-right plans with every argument of that kind right."""
+    kinds = plan_kinds([s.args for s in scores if s.args is not None])
+    cells = [f"{kind} {right}/{total}" for kind, (right, total) in kinds.items() if total]
+    return [f"{'arguments right, by kind':<28} {', '.join(cells) or '-'}   (plans whose graph is right)"]
 
 
 def tool_lines(tools: Sequence[ToolResult]) -> list[str]:
@@ -198,6 +210,10 @@ def report(
             "total_s": timing_stats(results, "total_s"),
             "tokens_per_s": timing_stats(results, "tokens_per_s"),
             "cut_at_token_cap": sum(r.finish_reason == "length" for r in results),
+            "arguments_by_kind": {
+                kind: {"plans_right": right, "plans": total}
+                for kind, (right, total) in plan_kinds([s.args for s in scores if s.args is not None]).items()
+            },
         },
         "per_tool": [{**asdict(t), "precision": t.precision, "recall": t.recall} for t in tools],
         "results": [r.to_json(upstream_compat) for r in results],

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from tinyagent.tools.spec import Effect, ToolSpec, tool
 
-# Lookup tools whose results other tools take (``resolves=``): see agent/inline_plan.py.
+# Lookup tools whose results other tools take (``resolves=``): see plans/inline.py.
 EMAIL = "get_email_address"
 PHONE = "get_phone_number"
 FILE = "open_and_get_file_path"
@@ -29,6 +29,7 @@ FILE = "open_and_get_file_path"
     effect=Effect.WRITES,
     resolves={"invitees": EMAIL},
     formats={"start_date": "datetime", "end_date": "datetime"},
+    texts=("title", "notes"),
 )
 def create_calendar_event(
     title: str,
@@ -87,7 +88,13 @@ def summarize_pdf(pdf_path: str) -> str:
 # --- mail --------------------------------------------------------------------------------------------
 
 
-@tool(label=5, app="mail", effect=Effect.WRITES, resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE})
+@tool(
+    label=5,
+    app="mail",
+    effect=Effect.WRITES,
+    resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE},
+    texts=("subject", "context"),
+)
 def compose_new_email(recipients: list[str], cc: list[str], subject: str, context: str, attachments: list[str]) -> str:
     """
     - Composes a new email and returns the status of the email composition.
@@ -101,7 +108,7 @@ def compose_new_email(recipients: list[str], cc: list[str], subject: str, contex
     ...
 
 
-@tool(label=6, app="mail", effect=Effect.WRITES, resolves={"cc": EMAIL, "attachments": FILE})
+@tool(label=6, app="mail", effect=Effect.WRITES, resolves={"cc": EMAIL, "attachments": FILE}, texts=("context",))
 def reply_to_email(cc: list[str], context: str, attachments: list[str]) -> str:
     """
     - Replies to the currently selected email in Mail with the given content.
@@ -113,7 +120,13 @@ def reply_to_email(cc: list[str], context: str, attachments: list[str]) -> str:
     ...
 
 
-@tool(label=7, app="mail", effect=Effect.WRITES, resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE})
+@tool(
+    label=7,
+    app="mail",
+    effect=Effect.WRITES,
+    resolves={"recipients": EMAIL, "cc": EMAIL, "attachments": FILE},
+    texts=("context",),
+)
 def forward_email(recipients: list[str], cc: list[str], context: str, attachments: list[str]) -> str:
     """
     - Forwards the currently selected email in Mail with the given content.
@@ -150,7 +163,7 @@ def maps_show_directions(start_location: str, end_location: str, transport: str)
     ...
 
 
-@tool(label=10, app="notes", effect=Effect.WRITES)
+@tool(label=10, app="notes", effect=Effect.WRITES, texts=("content",))
 def create_note(name: str, content: str, folder: str) -> str:
     """
     - Creates a new note with the given content.
@@ -174,7 +187,7 @@ def open_note(name: str, folder: str) -> str:
     ...
 
 
-@tool(label=12, app="notes", effect=Effect.WRITES)
+@tool(label=12, app="notes", effect=Effect.WRITES, texts=("content",))
 def append_note_content(name: str, content: str, folder: str) -> str:
     """
     - Appends content to an existing note.
@@ -188,7 +201,7 @@ def append_note_content(name: str, content: str, folder: str) -> str:
 # --- reminders / sms / zoom --------------------------------------------------------------------------
 
 
-@tool(label=13, app="reminders", effect=Effect.WRITES, formats={"due_date": "date"})
+@tool(label=13, app="reminders", effect=Effect.WRITES, formats={"due_date": "date"}, texts=("name", "notes"))
 def create_reminder(name: str, due_date: str, notes: str, list_name: str, priority: int, all_day: bool) -> str:
     """
     - Creates a new reminder and returns the status of the reminder creation.
@@ -200,7 +213,7 @@ def create_reminder(name: str, due_date: str, notes: str, list_name: str, priori
     ...
 
 
-@tool(label=14, app="sms", effect=Effect.WRITES, resolves={"recipients": PHONE})
+@tool(label=14, app="sms", effect=Effect.WRITES, resolves={"recipients": PHONE}, texts=("message",))
 def send_sms(recipients: list[str], message: str) -> str:
     """
     - Send an SMS to a list of phone numbers.
@@ -212,7 +225,12 @@ def send_sms(recipients: list[str], message: str) -> str:
 
 # Sequence[str], not list[str]: upstream's signature says so, and the model saw that text.
 @tool(
-    label=15, app="zoom", effect=Effect.WRITES, resolves={"meeting_invitees": EMAIL}, formats={"start_time": "datetime"}
+    label=15,
+    app="zoom",
+    effect=Effect.WRITES,
+    resolves={"meeting_invitees": EMAIL},
+    formats={"start_time": "datetime"},
+    texts=("topic",),
 )
 def get_zoom_meeting_link(topic: str, start_time: str, duration: int, meeting_invitees: Sequence[str]) -> str:
     """

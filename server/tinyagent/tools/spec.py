@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -61,6 +61,9 @@ class Param:
     # "datetime" ('YYYY-MM-DD HH:MM:SS') or "date" (also 'YYYY-MM-DD'), from the tool's description
     # bullets; guided plans' grammar enforces it (a small model otherwise loops in a date string).
     format: str | None = None
+    # Free text in the person's words (a message, a subject, a title), as opposed to an entity that must
+    # name something exactly (a place, a note, a file); the argument metric compares the two differently.
+    text: bool = False
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any]
@@ -224,6 +227,7 @@ def spec_from_stub(
     effect: Effect,
     resolves: Mapping[str, str] | None = None,
     formats: Mapping[str, str] | None = None,
+    texts: Collection[str] = (),
 ) -> ToolSpec:
     signature = inspect.signature(stub)
     hints = get_type_hints(stub)
@@ -235,10 +239,11 @@ def spec_from_stub(
             # Plans pass every argument positionally and fill all of them (upstream rule).
             raise TypeError(f"{stub.__name__}: {p.name} must be a plain positional parameter")
         param = param_from_hint(p.name, hints[p.name])
-        params.append(replace(param, resolves=(resolves or {}).get(p.name), format=(formats or {}).get(p.name)))
-    unknown = (set(resolves or {}) | set(formats or {})) - {p.name for p in params}
+        resolved, formatted = (resolves or {}).get(p.name), (formats or {}).get(p.name)
+        params.append(replace(param, resolves=resolved, format=formatted, text=p.name in texts))
+    unknown = (set(resolves or {}) | set(formats or {}) | set(texts)) - {p.name for p in params}
     if unknown:
-        raise TypeError(f"{stub.__name__}: resolves/formats name unknown parameters {sorted(unknown)}")
+        raise TypeError(f"{stub.__name__}: resolves/formats/texts name unknown parameters {sorted(unknown)}")
     return ToolSpec(
         name=stub.__name__,
         label=label,
@@ -256,16 +261,20 @@ def tool(
     effect: Effect,
     resolves: Mapping[str, str] | None = None,
     formats: Mapping[str, str] | None = None,
+    texts: Collection[str] = (),
 ) -> Callable[[ToolStub], ToolSpec]:
     """Declare a tool: the decorated stub's name, typed parameters and docstring become a ToolSpec.
 
     ``resolves`` maps a parameter to the lookup tool that produces its values (see ``Param.resolves``);
-    ``formats`` a string parameter to its date format (``Param.format``).
+    ``formats`` a string parameter to its date format (``Param.format``); ``texts`` the parameters that
+    hold free text (``Param.text``).
 
     The stub is never called (tools run in worker backends); it exists to be read.
     """
 
     def declare(stub: ToolStub) -> ToolSpec:
-        return spec_from_stub(stub, label=label, app=app, effect=effect, resolves=resolves, formats=formats)
+        return spec_from_stub(
+            stub, label=label, app=app, effect=effect, resolves=resolves, formats=formats, texts=texts
+        )
 
     return declare
