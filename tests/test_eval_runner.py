@@ -198,6 +198,8 @@ def test_corrupted_predictions_score_as_expected(tmp_path: Path, dev: list[Examp
 # --- generating with a model ----------------------------------------------------------------------
 
 RESULT_KEYS = {
+    "args",
+    "args_exact",
     "id",
     "query",
     "reference",

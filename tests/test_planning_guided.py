@@ -21,6 +21,7 @@ from tinyagent.plans.inline import InlinePlanError, expand, inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.query_spans import query_spans
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, SkeletonLine, skeleton_grammar, skeleton_of
+from tinyagent.plans.values import read_values
 from tinyagent.toolrag.bank import load_bank
 from tinyagent.toolrag.guide import SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex
@@ -154,8 +155,8 @@ def test_skeleton_key_ignores_the_order_of_independent_lines() -> None:
 
 
 def test_skeleton_grammar_fixes_tools_and_offers_only_query_spans_for_names() -> None:
-    spans = query_spans("Summarize 'Trial Protocol' and send it to Dr. Ferreira")
-    grammar = skeleton_grammar(skeleton_of(SUMMARY_MAIL), ALL, spans)
+    values = read_values("Summarize 'Trial Protocol' and send it to Dr. Ferreira", NOW)
+    grammar = skeleton_grammar(skeleton_of(SUMMARY_MAIL), ALL, values)
     assert '"1. summarize_pdf("' in grammar and '"2. compose_new_email("' in grammar
     assert '"\\"$1\\""' in grammar  # the summary's reference is fixed text
     assert "Nadia" not in grammar and '"\\"Dr. Ferreira\\""' in grammar
@@ -165,24 +166,24 @@ def test_skeleton_grammar_fixes_tools_and_offers_only_query_spans_for_names() ->
 def test_name_lists_never_repeat_an_item() -> None:
     from llama_cpp import LlamaGrammar
 
-    spans = query_spans("Forward this to Ana and Bo")
+    values = read_values("Forward this to Ana and Bo", NOW)
     skeleton = skeleton_of('1. get_email_address("A")\n2. forward_email(["$1"], [], "", [])\n3. join()')
-    grammar = skeleton_grammar(skeleton, ALL, spans)
+    grammar = skeleton_grammar(skeleton, ALL, values)
     assert 'nl0-1 ::= "" | ", " ("\\"Bo\\"" nl0-3)' in grammar and 'nl0-3 ::= ""' in grammar
     LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
 
 
 def test_date_parameters_take_only_dates() -> None:
     skeleton = skeleton_of('1. create_reminder("x", "2025-06-17", "", "", 0, True)\n2. join()')
-    line = next(r for r in skeleton_grammar(skeleton, ALL, query_spans("x")).splitlines() if r.startswith("line1"))
+    line = next(r for r in skeleton_grammar(skeleton, ALL, read_values("x", NOW)).splitlines() if r.startswith("line1"))
     assert '"1. create_reminder(" str ", " (datetime | date) ", " str' in line
 
 
 def test_disabled_lookup_leaves_only_literal_values() -> None:
     no_contacts = ALL.select(apps=["mail"])  # no contacts, no files: names cannot be looked up
-    spans = query_spans("Email the deck to Ana and ana@example.com")
+    values = read_values("Email the deck to Ana and ana@example.com", NOW)
     skeleton = skeleton_of('1. compose_new_email(["a@b.c"], [], "s", "", [])\n2. join()')
-    grammar = skeleton_grammar(skeleton, no_contacts, spans)
+    grammar = skeleton_grammar(skeleton, no_contacts, values)
     assert '"\\"ana@example.com\\""' in grammar and 'Ana\\"' not in grammar
 
 
@@ -212,7 +213,7 @@ def test_guided_prompt_is_a_raw_completion_with_inline_examples() -> None:
     assert "Today is Monday 2025-06-16 09:00.\nBe brief.\n" in prompt
     assert prompt.index("Question: q2") < prompt.index("Question: q1")  # the most similar is nearest
     assert prompt.endswith("###\nQuestion: Summarize X for Bo\n") and "get_email_address" not in prompt
-    assert guided_grammar("Summarize X for Bo", guide, ALL).count("::=") >= 6
+    assert guided_grammar("Summarize X for Bo", guide, ALL, NOW).count("::=") >= 6
 
 
 def test_guided_plan_request_uses_the_skeleton_grammar(tiny_planner: Planner) -> None:

@@ -71,6 +71,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="Fill plan skeletons from the example bank (default: the model profile's plan style).",
     )
+    parser.add_argument(
+        "--fill",
+        type=_fills,
+        default=None,
+        metavar="KINDS",
+        help="Guided plans: argument kinds computed from the request, comma-separated among dates, entities, "
+        "numbers, bodies, or 'none' (default: all).",
+    )
     parser.add_argument("--seed", type=int, help="Sample with this seed instead of greedily.")
     parser.add_argument(
         "--now", type=datetime.fromisoformat, default=DEFAULT_NOW, help="The prompt's date (ISO; default %(default)s)."
@@ -88,6 +96,15 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
     parser.set_defaults(handler=run_eval)
+
+
+def _fills(text: str) -> frozenset[str]:
+    from tinyagent.plans.skeleton import FILLS
+
+    kinds = frozenset() if text.strip() == "none" else frozenset(k.strip() for k in text.split(",") if k.strip())
+    if kinds - FILLS:
+        raise argparse.ArgumentTypeError(f"unknown kinds {sorted(kinds - FILLS)}; known: {', '.join(sorted(FILLS))}")
+    return kinds
 
 
 def add_eval_command(commands: Any) -> None:
@@ -153,6 +170,7 @@ def _meta(args: argparse.Namespace, dataset: Dataset, model_id: str | None) -> d
             "grammar": args.grammar,
             "toolrag": args.toolrag,
             "guided": args.guided,
+            "fill": sorted(args.fill) if args.fill is not None else "all",
             "seed": args.seed,
             "now": args.now.isoformat(sep=" "),
             "max_tokens": args.max_tokens,
@@ -202,6 +220,8 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
     # 0 = no cap of our own: the planner then bounds the plan by the grammar and the context.
     grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
     base = replace(base, seed=args.seed, max_tokens=args.max_tokens or None, grammar_options=grammar)
+    if args.fill is not None:
+        base = replace(base, fill=args.fill)
     model = await load_model(settings, None)
     if args.guided is None:  # for the report: what the preparation will choose
         args.guided = model.profile.plan_style == "guided"

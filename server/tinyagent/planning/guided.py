@@ -9,11 +9,12 @@ the model only fills arguments; ``Planner`` expands the inline result into a Tin
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from tinyagent.plans.inline import inline
-from tinyagent.plans.query_spans import query_spans
-from tinyagent.plans.skeleton import PlanGuide, SkeletonGrammarOptions, skeleton_grammar
+from tinyagent.plans.skeleton import FILLS, PlanGuide, SkeletonGrammarOptions, skeleton_grammar
+from tinyagent.plans.values import read_values
 from tinyagent.tools.registry import ToolSet
 
 SEPARATOR = "###\n"
@@ -24,10 +25,32 @@ def _tool_lines(guide: PlanGuide, tools: ToolSet) -> str:
     return "\n".join(spec.signature for name in names if (spec := tools.get(name)) is not None)
 
 
+# The clocks the bank's examples were written against (both Mondays, 09:00): the template examples
+# (bench/build_toolrag_examples.py) and the hand-written ones. An example's dates are moved by whole
+# days to the request's clock, so "tomorrow" in an example is the request's tomorrow.
+_EXAMPLE_CLOCKS = (datetime(2026, 11, 23, 9, 0), datetime(2025, 6, 16, 9, 0))
+_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def rebased(plan: str, now: datetime) -> str:
+    """``plan`` with its dates moved from the clock it was written against to ``now``'s day."""
+    years = [int(m[1]) for m in _DATE.finditer(plan)]
+    if not years:
+        return plan
+    clock = _EXAMPLE_CLOCKS[0] if min(years) >= _EXAMPLE_CLOCKS[0].year else _EXAMPLE_CLOCKS[1]
+    shift = timedelta(days=(now.date() - clock.date()).days)
+
+    def move(match: re.Match[str]) -> str:
+        day = datetime(int(match[1]), int(match[2]), int(match[3])) + shift
+        return day.strftime("%Y-%m-%d")
+
+    return _DATE.sub(move, plan)
+
+
 def guided_prompt(
     query: str, guide: PlanGuide, tools: ToolSet, now: datetime, instructions: tuple[str, ...] = ()
 ) -> str:
-    shots = [f"Question: {q}\n{inline(plan, tools)}" for q, plan in reversed(guide.shots)]
+    shots = [f"Question: {q}\n{inline(rebased(plan, now), tools)}" for q, plan in reversed(guide.shots)]
     notes = "".join(f"{text.strip()}\n" for text in instructions)
     return (
         f"Tools:\n{_tool_lines(guide, tools)}\n\n"
@@ -36,5 +59,6 @@ def guided_prompt(
     )
 
 
-def guided_grammar(query: str, guide: PlanGuide, tools: ToolSet) -> str:
-    return skeleton_grammar(guide.skeleton, tools, query_spans(query), SkeletonGrammarOptions())
+def guided_grammar(query: str, guide: PlanGuide, tools: ToolSet, now: datetime, fill: frozenset[str] = FILLS) -> str:
+    """The skeleton's grammar, offering the values the request names (``fill``: which kinds)."""
+    return skeleton_grammar(guide.skeleton, tools, read_values(query, now), SkeletonGrammarOptions(fill=fill))

@@ -37,7 +37,7 @@ from tinyagent.plans.inline import InlinePlanError, expand
 from tinyagent.plans.parser import PlanOutcome, StreamingPlanParser
 from tinyagent.plans.plan import Task
 from tinyagent.plans.prompts import END_OF_PLAN, build_system_prompt
-from tinyagent.plans.skeleton import PlanGuide
+from tinyagent.plans.skeleton import FILLS, PlanGuide
 from tinyagent.tools.registry import ToolSet
 
 # The longest dev-set reference plan is ~150 tokens; every plan cut at 512 in bench_planner was looping.
@@ -61,8 +61,10 @@ class PlanRequest:
     seed: int | None = None
     temperature: float | None = None
     grammar_options: PlanGrammarOptions | None = None
-    # A skeleton and its examples (guided planning, for small models): the model fills only arguments.
+    # A skeleton and its examples (guided planning, for small models): the model fills only arguments,
+    # and those of the ``fill`` kinds the request names are computed from it (plans/values.py).
     guide: PlanGuide | None = None
+    fill: frozenset[str] = FILLS
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ class Planner:
     def _prepare_guided(self, req: PlanRequest, guide: PlanGuide) -> _Prepared:
         """A raw completion (no chat template): the examples are the whole instruction."""
         prompt = guided_prompt(req.query, guide, req.tools, req.now, req.user_instructions)
-        grammar = guided_grammar(req.query, guide, req.tools) if req.use_grammar else None
+        grammar = guided_grammar(req.query, guide, req.tools, req.now, req.fill) if req.use_grammar else None
         params = GenerationParams(
             max_tokens=req.max_tokens or DEFAULT_PLAN_TOKENS,
             temperature=_temperature(req),

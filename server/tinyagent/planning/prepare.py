@@ -10,12 +10,13 @@ chooses the prompt's tools, examples or skeleton (ToolRAG, guided planning) and 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from tinyagent.models.loaded import LoadedModel
 from tinyagent.planning.planner import Planner, PlanRequest
 from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.plans.skeleton import FILLS
 from tinyagent.settings import Settings
 from tinyagent.toolrag.select import DEFAULT_TOP_K, ToolChoice, ToolRAG, ToolRAGResult
 from tinyagent.tools.registry import ToolSet
@@ -38,6 +39,7 @@ class PlanOptions:
     seed: int | None = None
     temperature: float | None = None
     grammar_options: PlanGrammarOptions | None = None
+    fill: frozenset[str] = FILLS  # guided plans: the argument kinds computed from the request
 
     @classmethod
     def from_settings(
@@ -64,9 +66,6 @@ class PlanOptions:
             guided=guided,
             top_k=settings.toolrag_top_k,
         )
-
-    def sampling(self, *, max_tokens: int | None, seed: int | None, temperature: float | None) -> PlanOptions:
-        return replace(self, max_tokens=max_tokens, seed=seed, temperature=temperature)
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,7 @@ def plan_request(options: PlanOptions, choice: ToolChoice, *, query: str | None 
         seed=options.seed,
         temperature=options.temperature,
         grammar_options=options.grammar_options,
+        fill=options.fill,
     )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 # Quotes open after a non-letter and close before one: the apostrophe of "cc'ing" is not a quote.
-_QUOTED = re.compile(r"(?<!\w)(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)")
+QUOTED = re.compile(r"(?<!\w)(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _WORD = r"[A-Z\u00c0-\u00de][\w'\u00c0-\u024f-]*"
@@ -99,8 +99,8 @@ def _names(text: str) -> list[tuple[str, int]]:
 
 
 def query_spans(query: str) -> QuerySpans:
-    quoted = [m.group(2).strip() for m in _QUOTED.finditer(query)]
-    rest = _QUOTED.sub(" | ", query)  # a file's capitalised words are not a person
+    quoted = [m.group(2).strip() for m in QUOTED.finditer(query)]
+    rest = QUOTED.sub(" | ", query)  # a file's capitalised words are not a person
     emails = _EMAIL.findall(rest)
     rest = _EMAIL.sub(" | ", rest)
     phones = [p.strip() for p in _PHONE.findall(rest)]

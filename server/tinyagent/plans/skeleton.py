@@ -9,7 +9,9 @@ person or to four: the model decides how many names go in the list.
 
 Name-taking parameters (``Param.resolves``) may only hold spans of the query (``QuerySpans``):
 a small model copies an example's "Mia Hoffmann" into a new plan far more often than it invents
-a new name, and a span of the query is what a lookup of a real contact needs anyway.
+a new name, and a span of the query is what a lookup of a real contact needs anyway. The same holds
+for the values ``plans/values.py`` reads from the request (dates, places, notes, lists, numbers,
+what to write): where the request names one, the grammar offers only what it names.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 from tinyagent.plans.grammar import gbnf_literal, string_char_rule
 from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
-from tinyagent.plans.query_spans import QuerySpans
+from tinyagent.plans.plan import ArgValue, render_value
+from tinyagent.plans.values import JOINT, RequestValues, choices, joint_choices, people
 from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
 
 
@@ -87,10 +90,17 @@ _DAY = '[0-9] [0-9] [0-9] [0-9] "-" [0-1] [0-9] "-" [0-3] [0-9]'
 _TIME = '[0-2] [0-9] ":" [0-5] [0-9] ":" [0-5] [0-9]'
 
 
+# What guided planning may compute from the request instead of letting the model write it (each can be
+# switched off, to measure what it buys): dates and times, entities (places, notes, folders, lists,
+# calendars, transport), numbers (priority, all-day, a meeting's length) and bodies (what to write).
+FILLS = frozenset({"dates", "entities", "numbers", "bodies"})
+
+
 @dataclass(frozen=True)
 class SkeletonGrammarOptions:
     max_string_chars: int = 120
     max_names: int = 6
+    fill: frozenset[str] = FILLS
 
 
 def _choice(span: str) -> str:
@@ -136,14 +146,35 @@ def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules) -> str:
     return f"({alts})" if alts else "str"
 
 
-def _value_rule(param: Param, tools: ToolSet, spans: QuerySpans, rules: _Rules, max_items: int) -> str:
+def _literals(values: tuple[ArgValue, ...]) -> str:
+    return "(" + " | ".join(gbnf_literal(render_value(v)) for v in values) + ")"
+
+
+def _fill_of(param: Param) -> str:
+    if param.type in (ArgType.INT, ArgType.BOOL):
+        return "numbers"
+    if param.format is not None:
+        return "dates"
+    return "bodies" if param.text else "entities"
+
+
+def _value_rule(
+    tool: str, param: Param, tools: ToolSet, values: RequestValues, rules: _Rules, options: SkeletonGrammarOptions
+) -> str:
+    offered = choices(values, tool, param.name) if _fill_of(param) in options.fill else None
     if param.resolves is not None:
-        choices = spans.for_lookup(param.resolves)
+        names = (
+            people(values, param.name, param.resolves)
+            if "entities" in options.fill
+            else values.spans.for_lookup(param.resolves)
+        )
         if param.resolves not in tools:  # the lookup is disabled: only values that need none
-            choices = tuple(c for c in choices if not needs_lookup(param.resolves, c))
-        rule = _names_rule(choices, param, rules)
+            names = tuple(c for c in names if not needs_lookup(param.resolves, c))
+        rule = _names_rule(names, param, rules)
+    elif offered:
+        return _literals(offered)
     elif param.type.is_list:
-        rule = f'"[" (str (", " str){{0,{max_items - 1}}})? "]"'
+        rule = f'"[" (str (", " str){{0,{options.max_names - 1}}})? "]"'
     elif param.format is not None:
         rule = _FORMATS[param.format]
     else:
@@ -151,24 +182,47 @@ def _value_rule(param: Param, tools: ToolSet, spans: QuerySpans, rules: _Rules, 
     return f'({rule} | "None")' if param.nullable else rule
 
 
-def _line_rule(k: int, line: SkeletonLine, tools: ToolSet, spans: QuerySpans, rules: _Rules, max_items: int) -> str:
+def _line_rule(
+    k: int, line: SkeletonLine, tools: ToolSet, values: RequestValues, rules: _Rules, options: SkeletonGrammarOptions
+) -> str:
     spec = tools.get(line.tool)
     if spec is None:
         raise ValueError(f"skeleton tool {line.tool!r} is not enabled")
     fixed = dict(line.refs)
+    pair = _pair(line.tool, spec.params, fixed, values, options)
     parts = []
     for n, param in enumerate(spec.params):
         if n in fixed:
             refs = ", ".join(f'"${r}"' for r in fixed[n])
             parts.append(gbnf_literal(f"[{refs}]" if param.type.is_list else refs))
-        else:
-            parts.append(_value_rule(param, tools, spans, rules, max_items))
+        elif pair is not None and n == pair[0]:
+            parts.append(pair[1])
+        elif pair is None or n != pair[0] + 1:
+            parts.append(_value_rule(line.tool, param, tools, values, rules, options))
     args = ' ", " '.join(parts) if parts else ""
     return f'line{k} ::= {gbnf_literal(f"{k}. {line.tool}(")} {args} ")\\n"'.replace("(  ", "(")
 
 
+def _pair(
+    tool: str,
+    params: tuple[Param, ...],
+    fixed: dict[int, tuple[int, ...]],
+    values: RequestValues,
+    options: SkeletonGrammarOptions,
+) -> tuple[int, str] | None:
+    """The rule of a JOINT pair (an event's start and end): one alternative per moment the request names."""
+    if tool not in JOINT or "dates" not in options.fill:
+        return None
+    first = [p.name for p in params].index(JOINT[tool][0])
+    pairs = joint_choices(values, tool)
+    if pairs is None or first in fixed or first + 1 in fixed:
+        return None
+    alternatives = " | ".join(gbnf_literal(f"{render_value(a)}, {render_value(b)}") for a, b in pairs)
+    return first, f"({alternatives})"
+
+
 def skeleton_grammar(
-    skeleton: Skeleton, tools: ToolSet, spans: QuerySpans, options: SkeletonGrammarOptions | None = None
+    skeleton: Skeleton, tools: ToolSet, values: RequestValues, options: SkeletonGrammarOptions | None = None
 ) -> str:
     """GBNF for exactly this skeleton's inline plan, ending in ``join()``."""
     options = options or SkeletonGrammarOptions()
@@ -184,5 +238,5 @@ def skeleton_grammar(
         f'date ::= "\\"" {_DAY} "\\""',
     ]
     helpers = _Rules()
-    rules += [_line_rule(k, line, tools, spans, helpers, options.max_names) for k, line in enumerate(skeleton.lines, 1)]
+    rules += [_line_rule(k, line, tools, values, helpers, options) for k, line in enumerate(skeleton.lines, 1)]
     return "\n".join([*rules, *helpers.lines()]) + "\n"

@@ -1,0 +1,155 @@
+"""What guided planning reads from a request (plans/when.py, plans/values.py) and offers the model.
+
+The clock is the eval sets' Monday 2025-06-16 09:00 (docs/arguments.md has the conventions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from gguf_factory import load_tiny_backend
+from tinyagent.chat.formats import get_chat_format
+from tinyagent.planning.guided import rebased
+from tinyagent.planning.planner import Planner, PlanRequest
+from tinyagent.plans.skeleton import FILLS, PlanGuide, SkeletonGrammarOptions, skeleton_grammar, skeleton_of
+from tinyagent.plans.values import choices, joint_choices, people, read_values
+from tinyagent.plans.when import resolve_moments
+from tinyagent.tools.registry import ToolSet
+
+NOW = datetime(2025, 6, 16, 9, 0)  # a Monday
+ALL = ToolSet.all()
+
+
+def first(query: str) -> tuple[str, str | None, bool]:
+    moment = resolve_moments(query, NOW)[0]
+    end = moment.until.strftime("%m-%d %H:%M") if moment.timed else None
+    return moment.start.strftime("%m-%d %H:%M"), end, moment.timed
+
+
+@pytest.mark.parametrize(
+    ("query", "start", "end", "timed"),
+    [
+        ("Remind me tomorrow at 9am to call the dentist", "06-17 09:00", "06-17 10:00", True),
+        ("Meet next Tuesday at 4pm", "06-24 16:00", "06-24 17:00", True),  # next week's Tuesday
+        ("remind me on Monday to pay rent", "06-23 00:00", None, False),  # said on a Monday: next week's
+        ("remind me to file it on Friday", "06-20 00:00", None, False),
+        ("a party on June 28 from 5 to 8pm", "06-28 17:00", "06-28 20:00", True),
+        ("an offsite on July 8 from 9 to 4", "07-08 09:00", "07-08 16:00", True),
+        ("a 30 min call on Thursday at noon", "06-19 12:00", "06-19 12:30", True),
+        ("remind me Saturday evening", "06-21 19:00", "06-21 20:00", True),
+        ("remind me Friday night to charge the lantern", "06-20 20:00", "06-20 21:00", True),
+        ("lunch on Wednesday at 1", "06-18 13:00", "06-18 14:00", True),  # an hour without am/pm
+        ("pay the water bill on the 25th", "06-25 00:00", None, False),
+        ("book the dentist for March 3rd", "03-03 00:00", None, False),  # past this year: next year's
+        ("a Zoom titled 'Q3 2025 review' for 2 hours on Friday at 10", "06-20 10:00", "06-20 12:00", True),
+    ],
+)
+def test_moments(query: str, start: str, end: str | None, timed: bool) -> None:
+    assert first(query) == (start, end, timed)
+
+
+def test_march_3rd_is_next_year_and_house_numbers_and_flights_are_not_times() -> None:
+    assert resolve_moments("book the dentist for March 3rd", NOW)[0].start.year == 2026
+    assert resolve_moments("a site visit at 1200 Harbor Blvd", NOW) == ()
+    assert [m.start.hour for m in resolve_moments("flight LH 457 on June 30 at 13:05", NOW)] == [13]
+
+
+def test_each_moment_knows_the_clause_it_is_said_in() -> None:
+    query = "Add the cello recital to my calendar for Sunday 3pm and remind me Saturday evening to restring it"
+    values = read_values(query, NOW)
+    assert [m.cue for m in values.moments] == ["calendar", "remind"]
+    assert choices(values, "create_reminder", "due_date") == ("2025-06-21 19:00:00",)
+    assert joint_choices(values, "create_calendar_event") == (("2025-06-22 15:00:00", "2025-06-22 16:00:00"),)
+
+
+def test_reminder_without_a_time_is_a_day_and_all_day() -> None:
+    values = read_values("Remind me to water the fern on Wednesday", NOW)
+    assert choices(values, "create_reminder", "due_date") == ("2025-06-18",)
+    assert choices(values, "create_reminder", "all_day") == (True,)
+    assert choices(values, "create_reminder", "name") == ("Water the fern",)
+
+
+def test_zoom_length_is_said_or_an_hour() -> None:
+    said = read_values("Set up a 45-minute Zoom with Ana tomorrow at 2pm", NOW)
+    assert joint_choices(said, "get_zoom_meeting_link") == (("2025-06-17 14:00:00", 45),)
+    unsaid = read_values("Zoom with Ana tomorrow at 2pm", NOW)
+    assert joint_choices(unsaid, "get_zoom_meeting_link") == (("2025-06-17 14:00:00", 60),)
+
+
+def test_routes_places_and_transport() -> None:
+    values = read_values("How do I walk from the Ferry Building to Coit Tower?", NOW)
+    assert values.route == ("Ferry Building", "Coit Tower") and values.transport == "w"
+    back = read_values("directions to Yosemite Valley from Fresno", NOW)
+    assert back.route == ("Fresno", "Yosemite Valley") and back.transport == "d"
+    assert read_values("which bus gets me to the Rijksmuseum", NOW).route == ("", "Rijksmuseum")
+    assert read_values("Take the train to SFO", NOW).transport == "r"
+    pins = read_values("Walking directions from the Alhambra to the Mirador, and also pin Sacromonte on the map", NOW)
+    assert choices(pins, "maps_open_location", "location") == ("Sacromonte",)
+
+
+def test_notes_folders_lists_calendars_priority() -> None:
+    note = read_values("Add 'oil the pans' to the 'Sunday chores' note in Home", NOW)
+    assert note.notes == ("Sunday chores",) and note.folders == ("Home",)
+    assert choices(note, "append_note_content", "content") == ("Oil the pans",)
+    assert read_values("Open my note 'Gift ideas 2025'.", NOW).notes == ("Gift ideas 2025",)
+    assert read_values("What did I write in the 'Sailing knots' note in my Hobbies folder?", NOW).folders == (
+        "Hobbies",
+    )
+    reminder = read_values("reminder in my Garden list: repot the lemon tree next Saturday, low priority", NOW)
+    assert reminder.lists == ("Garden",) and reminder.priority == 9
+    assert read_values("Add 'renew licence' to my Errands list, high priority", NOW).priority == 1
+    event = read_values("Block Saturday 6am to 10am on the Family calendar for the farmers market run.", NOW)
+    assert event.calendars == ("Family",) and choices(event, "create_calendar_event", "calendar") == ("Family",)
+    assert choices(read_values("lunch tomorrow at noon", NOW), "create_calendar_event", "calendar") == (None,)
+
+
+def test_bodies_titles_and_cc() -> None:
+    text = read_values("Text Marisol that the piano tuner moved to Thursday at 4:30.", NOW)
+    assert choices(text, "send_sms", "message") == ("The piano tuner moved to Thursday at 4:30.",)
+    reply = read_values("reply yes, count me in, and cc Evander", NOW)
+    assert reply.bodies == ("Yes, count me in.",) and reply.cc == ("Evander",)
+    email = read_values("Draft an email to Yusuf and cc Lena about the delayed shipment of ceramic glaze", NOW)
+    assert email.titles == ("Delayed shipment of ceramic glaze",)
+    assert people(email, "recipients", "get_email_address") == ("Yusuf",)
+    assert people(email, "cc", "get_email_address") == ("Lena",)
+    assert people(read_values("Forward this to Ana", NOW), "cc", "get_email_address") == ()
+
+
+def test_places_and_codes_are_not_people() -> None:
+    values = read_values("Add the recital at St. Brigid's Hall to my calendar and restring the A string", NOW)
+    assert "St" not in values.spans.names and "A" not in values.spans.names
+    assert read_values("Add my flight LH 457 to the Travel calendar", NOW).spans.names == ()
+
+
+REMINDER = '1. create_reminder("x", "2025-06-17", "", "", 0, True)\n2. join()'
+
+
+def test_grammar_offers_only_the_dates_the_request_names() -> None:
+    values = read_values("Remind me tomorrow at 9am to call the dentist", NOW)
+    line = next(r for r in skeleton_grammar(skeleton_of(REMINDER), ALL, values).splitlines() if "line1 ::=" in r)
+    assert '"\\"2025-06-17 09:00:00\\""' in line and "datetime" not in line
+    off = SkeletonGrammarOptions(fill=FILLS - {"dates"})
+    line = next(r for r in skeleton_grammar(skeleton_of(REMINDER), ALL, values, off).splitlines() if "line1 ::=" in r)
+    assert "(datetime | date)" in line  # switched off: the model writes any date again
+
+
+def test_example_dates_move_to_the_request_day() -> None:
+    plan = '1. create_reminder("Call", "2026-11-24 10:00:00", "", "", 0, False)\n2. join()'
+    assert '"2026-12-08 10:00:00"' in rebased(plan, datetime(2026, 12, 7, 8, 0))  # a day after "today" still
+    old = '1. create_reminder("Call", "2025-06-17", "", "", 0, True)\n2. join()'
+    assert '"2026-12-08"' in rebased(old, datetime(2026, 12, 7, 8, 0))
+
+
+def test_random_model_writes_the_resolved_date(tiny_gguf: Path) -> None:
+    """Under the grammar even random weights can only write the date the request names."""
+    planner = Planner(load_tiny_backend(tiny_gguf), get_chat_format("chatml"))
+    guide = PlanGuide(skeleton_of(REMINDER), ())
+    req = PlanRequest("Remind me next Tuesday at 4pm to call Ana", ALL, NOW, guide=guide, seed=3, max_tokens=300)
+    finished = asyncio.run(planner.plan(req))
+    assert finished.valid, finished.outcome.errors
+    task = finished.outcome.tasks[0]
+    assert task.args[1] == "2025-06-24 16:00:00" and task.args[5] is False
