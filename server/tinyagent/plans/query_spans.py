@@ -55,9 +55,18 @@ _NOT_NAMES = frozenset(
 # Not ":" or ";": after them comes a list ("the design team: Ines, Mateo and Sunniva"), not a verb.
 _SENTENCE_END = (".", "!", "?")
 # A file named without quotes: "Budget.xlsx", or capitalised words right before "pdf", "file"...
-_EXTENSION = r"\.(?:pdf|docx?|xlsx?|pptx?|key|pages|numbers|txt|csv|md|rtf)\b"
+_EXTENSION = r"\.(?:pdf|docx?|xlsx?|pptx?|key|pages|numbers|txt|csv|md|rtf|jpe?g|png|heic|gif|zip)\b"
 _FILE_EXT = re.compile(_EXTENSION, re.I)
-_BARE_FILE = re.compile(rf"\b[a-z0-9_][\w-]*{_EXTENSION}", re.I)
+# A file named without quotes may have several words before its extension ("team offsite agenda.pdf"):
+# up to three more words, none of them a word that starts the phrase instead (the, my, summarize...).
+_NOT_IN_FILE = (
+    r"(?:the|a|an|my|our|your|his|her|their|this|that|these|of|to|for|with|and|or|in|on|at|from|by|it'?s|is|"
+    r"summari[sz]e|sum|up|open|attach|attaching|attached|send|email|e-mail|mail|forward|find|pull|read|share|"
+    r"print|text|reply|get|give|show|boil|down|version|gist|points|summary|copy|called|named|titled|both|"
+    r"through|skim|launch|bring|file|does|did|do|what|where|which|i|me|them|him|save|saved|review|check|see)"
+)
+_FILE_WORD = rf"(?!{_NOT_IN_FILE}\b)[\w-]+"
+_BARE_FILE = re.compile(rf"(?<![\w.'-])(?:{_FILE_WORD}\s+){{0,3}}[a-z0-9_][\w-]*{_EXTENSION}", re.I)
 _FILE_NOUN = re.compile(r"\s+(?:pdf|file|document|doc|deck|slides|spreadsheet|report|presentation)\b", re.I)
 
 

@@ -12,120 +12,14 @@ docs/arguments.md. English only, like the rest of the guided path.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from tinyagent.plans import reading
 from tinyagent.plans.plan import ArgValue
-from tinyagent.plans.query_spans import QUOTED, QuerySpans, query_spans
+from tinyagent.plans.query_spans import QuerySpans, query_spans
 from tinyagent.plans.when import Moment, resolve_moments
-
-# A value ends at a clause boundary: punctuation, or a word that starts the next part of the request.
-_STOP = (
-    r"(?=\s*(?:[,.;:!?()]|\s-\s|\s(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via|using|after|before"
-    r"|tomorrow|today|tonight|this|next|please|thanks|and\s+also)\b|$))"
-)
-_CHARS = r"[\w'&.\u00c0-\u024f-]"  # a word of a place: letters of Latin scripts, digits, & ' . -
-_JOINER = r"(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via)"
-_PLACE_WORDS = rf"{_CHARS}+(?:\s+(?!{_JOINER}\b){_CHARS}+)*?"
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
-_HERE = re.compile(
-    r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
-)
-
-_ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
-_ROUTE_BACK = re.compile(rf"\bto\s+(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
-_DESTINATION = re.compile(
-    rf"\b(?:directions|route|way|drive|walk|ride|get|go|head|transit|bus|train|driving|walking)\s+"
-    rf"(?:\w+\s+){{0,2}}?to\s+(?P<b>{_PLACE_WORDS}){_STOP}",
-    re.I,
-)
-_ORIGIN = re.compile(rf"\b(?:route|directions|drive|way|walk)\b.*?\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
-_AT_PLACE = re.compile(rf"\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}")
-_NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!(?i:on|in|is|so|and)\b){_CHARS}+)*"
-_SHOW_PLACE = re.compile(
-    r"\b(?i:where(?:'s| is)|show(?: me)?|pin|open|find|pull up|locate|location of|address of|map pin for)\s+"
-    rf"(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
-    r"(?=\s+(?i:is|on|in)\b|\s*[?.!,]|\s+(?:and|so)\b|$)",
-)
-_COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
-_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
-_ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")
-
-_WALK = re.compile(r"\b(?:walk|walking|on foot|stroll)\b", re.I)
-_TRANSIT = re.compile(
-    r"\b(?:transit|bus|buses|train|trains|subway|metro|tram|public transport(?:ation)?|underground)\b", re.I
-)
-
-_NOTE_BARE = re.compile(r"\b(?:my|the)\s+(?P<n>[A-Z][\w'-]*(?:\s+[A-Z0-9][\w'-]*)*)\s+note\b")
-_NOTE_CALLED = re.compile(rf"\bnote\s+(?:called|named|titled)\s+(?P<n>[^'\"\u2018\u201c]+?){_STOP}", re.I)
-_NOTE_BEFORE = re.compile(r"\s*note\b", re.I)  # 'Camping gear' note
-_NOTE_AFTER = re.compile(r"\bnote(?:\s+(?:called|named|titled))?\s*$", re.I)  # note called 'Gift ideas'
-_QUOTE = r"['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
-_FOLDER = re.compile(
-    r"\b(?:in|from|into)\s+(?:my\s+|the\s+)?(?P<f>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+folder\b"
-    rf"|\b(?i:note|note to self)(?:\s+(?:called|named|titled))?(?:\s+{_QUOTE})?"
-    r"\s+(?:in|from)\s+(?P<g>[A-Z][\w'-]*)(?=\s*[,.;:!?]|\s+(?:called|named|titled|and|then|with)\b|$)"
-)
-_LIST = re.compile(
-    r"\b(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?P<l>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+list\b"
-    r"|\bput (?:it|this|that) (?:in|on)\s+(?:my\s+|the\s+)?(?P<m>[A-Z][\w'-]*)\b(?!\s+(?:calendar|note|folder))"
-)
-_CALENDAR = re.compile(r"\b(?:to|on|in|into)\s+(?:my\s+|the\s+)?(?P<c>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+calendar\b")
-_PRIORITY = ((re.compile(r"\b(?:high|top|urgent|important)\b", re.I), 1),
-             (re.compile(r"\bmedium\b", re.I), 5),
-             (re.compile(r"\blow\b", re.I), 9))  # fmt: skip
-_PRIORITY_CUE = re.compile(r"\b(?:priority|urgent|important)\b", re.I)
-
-_TASK = re.compile(
-    r"\b(?:remind(?:er)?s?(?: me)?|remember|forget|set an? (?:all-day )?reminder)\b[^,.;:!?]*?\bto\s+(?P<t>[^,.;!?]+)"
-    r"|\b(?:remind(?:er)?s?(?: me)?|reminder)\b[^:]*:\s*(?P<u>[^,.;!?]+)",
-    re.I,
-)
-# Where a task's words end and its time begins: "call the vet | on Wednesday at 9:30".
-_WHEN_WORDS = re.compile(
-    r"\s+(?:on|at|by|tomorrow|today|tonight|this|next|every|in \d|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|due\b)"
-    r"|\s+(?:and|then)\s+(?:text|email|send|open|show|find|put|add|tell|create)\b",
-    re.I,
-)
-# "cc Lena", "cc'ing Rafaela", "with Nadia in cc", "copy my dad": the names there go in cc.
-_CC_AFTER = re.compile(r"\b(?:cc|cc'?ing|cc'?d|copy(?:ing)?|copied)\b\s*:?\s*(?P<x>[^.;!?]*)", re.I)
-_CC_BEFORE = re.compile(r"(?P<x>[^,.;!?]*?)\s+(?:in|on)\s+cc\b", re.I)
-_CC_END = re.compile(r",?\s+(?:and|then)\s+(?!cc)(?:[a-z]+)\b.*$|\s+(?:to|about|with)\s.*$", re.I)
-_TITLE = re.compile(
-    r"\b(?:called|titled|named)\s+(?P<a>[^'\"\u2018\u201c,.;!?][^,.;!?]*)"
-    r"|\b(?:about|regarding|re:)\s+(?P<b>[^,.;!?]+)"
-    r"|\bto\s+(?:go over|discuss|review|talk about|talk through|plan|prepare)\s+(?P<c>[^,.;!?]+)"
-    r"|\b(?:zoom|meeting|call|event|calendar hold|hold|session)\s+for\s+"
-    r"(?P<d>(?!(?:today|tomorrow|tonight|this|next|\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)[^,.;!?]+)"
-    r"|\bcalendar\s*:\s*(?P<f>[^,.;!?]+)"
-    r"|\b(?:add|put|schedule)\s+(?P<e>(?:the|a|an|my|our)\s+[^,;!?]+?)\s+(?:to|on|in)\s+(?:my|the)\s+calendar\b",
-    re.I,
-)
-_TITLE_END = re.compile(
-    r"\s+(?:at|on|by|for|from|with|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
-    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
-    re.I,
-)
-_CONTENT = re.compile(
-    r"\bnote\b[^.;!?]*?\b(?:with(?:\s+the)?|listing|saying|containing)\s*:?\s*(?P<a>[^.;!?]+)"
-    r"|\bnote\b[^:;!?]*?:\s+(?:['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s*-\s*)?(?P<b>[^;!?]+)"
-    r"|\b(?:add|append|put|write|log|jot down)\s+(?P<c>(?!to\b)[^;!?]+?)\s+(?:to|in|into|on)\s+(?:my|the)\s+"
-    r"(?:(?:new|existing)\s+)?(?:note\b|['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s+note\b)",
-    re.I,
-)
-_BODY = re.compile(
-    r"(?:\b(?:that|saying|say|says|telling (?:him|her|them)|to say|with the message|message:|asking (?=whether|if))"
-    r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b))"
-    r"\s*[:,]?\s*(?P<b>.+)$",
-    re.I,
-)
-_BODY_END = re.compile(
-    r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
-    r"schedule|set|make)\b.*$|,?\s+cc\b.*$)",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -156,156 +50,41 @@ def read_values(query: str, now: datetime) -> RequestValues:
         query=query,
         spans=spans,
         moments=resolve_moments(query, now),
-        route=_route(query),
-        places=_places(query),
-        transport=_transport(query),
-        notes=_notes(query),
-        folders=_unique(m.group("f") or m.group("g") for m in _FOLDER.finditer(query)),
-        lists=_unique(m.group("l") or m.group("m") for m in _LIST.finditer(query)),
-        calendars=_unique(m.group("c") for m in _CALENDAR.finditer(query)),
-        priority=_priority(query),
-        bodies=_bodies(query),
-        tasks=_tasks(query, spans),
-        cc=_cc(query, spans),
-        titles=_titles(query, spans),
-        contents=_contents(query),
+        route=reading.route(query),
+        places=reading.places(query),
+        transport=reading.transport(query),
+        notes=reading.notes(query),
+        folders=reading.folders(query),
+        lists=reading.lists(query),
+        calendars=reading.calendars(query),
+        priority=reading.priority(query),
+        bodies=reading.bodies(query),
+        tasks=reading.tasks(query, spans),
+        cc=reading.cc_names(query, spans),
+        titles=reading.titles(query, spans),
+        contents=reading.contents(query),
     )
     return replace(values, spans=replace(spans, names=_people(values)))
 
 
-def _capital(text: str) -> str:
-    text = text.strip().strip("'\"\u2018\u2019\u201c\u201d").strip()
-    return text[:1].upper() + text[1:]
-
-
-def _cc(query: str, spans: QuerySpans) -> tuple[str, ...]:
-    segments = [_CC_END.sub("", m.group("x")) for m in _CC_AFTER.finditer(query)]
-    segments += [m.group("x").split(" with ")[-1] for m in _CC_BEFORE.finditer(query)]
-    people = (*spans.names, *spans.emails)
-    return tuple(p for p in people if any(p in segment for segment in segments))
-
-
-def _titles(query: str, spans: QuerySpans) -> tuple[str, ...]:
-    """What an event, meeting or email is called or about, in the request's words."""
-    found = []
-    if re.search(r"\b(?:calendar|event|zoom|meeting)\b", query, re.I):
-        found += [
-            q
-            for q in spans.quoted
-            if not _NOTE_BEFORE.match(query, query.find(q) + len(q) + 1)
-            and not re.search(r"\bnotes?:?\s*['\"\u2018\u201c]?$", query[: query.find(q)], re.I)
-        ]
-    for match in _TITLE.finditer(query):
-        title = next(g for g in match.groups() if g)
-        title = _ARTICLE.sub("", _TITLE_END.sub("", title).strip())
-        if title and not re.match(r"^\d", title):
-            found.append(title)
-    return _unique(_capital(t) for t in found)
-
-
-def _contents(query: str) -> tuple[str, ...]:
-    """What to write in a note: "with ...", "listing ...", "note: ...", "add 'X' to my note"."""
-    found = [next(g for g in m.groups() if g) for m in _CONTENT.finditer(query)]
-    return _unique(_capital(_BODY_END.sub("", f).strip()) for f in found)
-
-
 def _people(values: RequestValues) -> tuple[str, ...]:
-    """The name spans that can be people: not a place, note, folder, list or calendar the request
-    names, not a letter ("the A string") or a short code in capitals."""
-    things = [*values.places, *values.notes, *values.folders, *values.lists, *values.calendars]
-    if values.route:
-        things += values.route
+    """The name spans that can be people: not a place (after "at", "from", "to"), note, folder, list or
+    calendar the request names, not a letter ("the A string") or a short code in capitals. With none
+    left, the capitalised words inside quotes ("add 'call Lucretia back' ... and find her number")."""
+    things = [*reading.at_places(values.query), *values.notes, *values.folders, *values.lists, *values.calendars]
+    things += values.route or ()
+    names = values.spans.names or _quoted_names(values.spans.quoted)
     return tuple(
         name
-        for name in values.spans.names
+        for name in names
         if len(name) > 1
         and not (name.isupper() and len(name) <= 3)  # "LH 457", "PDF": codes, not people
         and not any(name in thing or thing in name for thing in things if thing)
     )
 
 
-def _unique(items: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
-
-
-def clean_place(text: str) -> str:
-    """A place as plans name it: no leading article, no trailing punctuation, 'here' is ''; "our flat at
-    14 Rue Oberkampf" is the address."""
-    place = _ARTICLE.sub("", text.strip().strip(".,;:!?'\"")).strip()
-    place = re.sub(r"^(?:my|our|his|her|their)\s+\w+\s+(?:at|on|in)\s+", "", place)
-    return "" if _HERE.match(place) else place
-
-
-def _route(query: str) -> tuple[str, str] | None:
-    if match := _ROUTE.search(query) or _ROUTE_BACK.search(query):
-        return clean_place(match.group("a")), clean_place(match.group("b"))
-    if match := _DESTINATION.search(query):
-        return "", clean_place(match.group("b"))
-    if match := _ORIGIN.search(query):
-        return clean_place(match.group("a")), ""
-    return None
-
-
-def _places(query: str) -> tuple[str, ...]:
-    found = [m.group(0) for m in _COORDINATES.finditer(query)]
-    found += [m.group(0) for m in _ADDRESS.finditer(query)]
-    found += [clean_place(p) for m in _SHOW_PLACE.finditer(query) for p in m.group("p").split(" and ")]
-    found += [clean_place(m.group("p")) for m in _AT_PLACE.finditer(query)]
-    if route := _route(query):
-        found += [p for p in route if p]
-    return _unique(p for p in found if p and not _is_time(p))
-
-
-def _is_time(text: str) -> bool:
-    return bool(re.match(r"^\d{1,2}(?::\d{2})?\s*(?:am|pm)?$|^(?:noon|midnight)$", text, re.I))
-
-
-def _transport(query: str) -> str:
-    if _WALK.search(query):
-        return "w"
-    return "r" if _TRANSIT.search(query) else "d"
-
-
-def _notes(query: str) -> tuple[str, ...]:
-    """Quoted text right before "note" or right after "note (called)", then unquoted names."""
-    found = [
-        m.group(2)
-        for m in QUOTED.finditer(query)
-        if _NOTE_BEFORE.match(query, m.end()) or _NOTE_AFTER.search(query, 0, m.start())
-    ]
-    found += [m.group("n") for m in _NOTE_CALLED.finditer(query)]
-    found += [m.group("n") for m in _NOTE_BARE.finditer(query)]
-    return _unique(found)
-
-
-def _priority(query: str) -> int:
-    if not _PRIORITY_CUE.search(query):
-        return 0
-    return next((value for pattern, value in _PRIORITY if pattern.search(query)), 0)
-
-
-def _bodies(query: str) -> tuple[str, ...]:
-    """What to write, in the request's words: the clause after "that", "saying", "asking"..."""
-    if match := _BODY.search(query):
-        body = _BODY_END.sub("", match.group("b")).strip().rstrip(".!")
-        if body:
-            return (body[0].upper() + body[1:] + ".",)
-    return ()
-
-
-def _tasks(query: str, spans: QuerySpans) -> tuple[str, ...]:
-    """What to be reminded of, in the request's words, without its time: "Call the vet"."""
-    found = []
-    for match in _TASK.finditer(query):
-        words = _WHEN_WORDS.split(match.group("t") or match.group("u"))[0].strip()
-        named = [q for q in spans.quoted if query.find(q) < match.start()]
-        if named:  # "open the 'HOA bylaws' PDF and remind me to read it": read the HOA bylaws
-            words = re.sub(r"\b(?:it|them)\b", named[-1], words)
-        if words:
-            found.append(words[0].upper() + words[1:])
-    if not found and re.search(r"\bremind|\breminders?\b|\blist\b", query, re.I):
-        found = [q[0].upper() + q[1:] for q in spans.quoted]
-    return _unique(found)
+def _quoted_names(quoted: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for q in quoted for w in re.findall(r"(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)*", " " + q[1:]))
 
 
 def choices(values: RequestValues, tool: str, param: str) -> tuple[ArgValue, ...] | None:
@@ -386,15 +165,16 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("maps_show_directions", "end_location"): _end,
     ("maps_show_directions", "transport"): lambda v: (v.transport,),
     ("maps_open_location", "location"): lambda v: _pins(v) or None,
-    ("get_email_address", "name"): lambda v: v.spans.names or None,
-    ("get_phone_number", "name"): lambda v: v.spans.names or None,
+    ("get_email_address", "name"): lambda v: reading.owners(v.query, v.spans.names, "email") or None,
+    ("get_phone_number", "name"): lambda v: reading.owners(v.query, v.spans.names, "phone") or None,
     ("open_and_get_file_path", "file_name"): lambda v: v.spans.files or None,
     ("create_note", "name"): lambda v: v.notes or None,
     ("create_note", "content"): lambda v: (v.contents or v.bodies) or None,
     ("append_note_content", "content"): lambda v: (v.contents or v.bodies) or None,
     ("create_calendar_event", "title"): lambda v: v.titles or None,
     ("get_zoom_meeting_link", "topic"): lambda v: v.titles or None,
-    ("compose_new_email", "subject"): lambda v: v.titles or None,
+    ("compose_new_email", "subject"): lambda v: (v.titles or v.bodies) or None,
+    ("create_calendar_event", "notes"): lambda v: reading.said_notes(v.query) or None,
     ("create_calendar_event", "location"): lambda v: v.places or ("",),
     ("create_calendar_event", "calendar"): lambda v: v.calendars or (None,),
     ("create_reminder", "list_name"): lambda v: v.lists or ("",),

@@ -1,0 +1,324 @@
+"""Reading what a request names, by kind: places and routes, transport, notes, folders, reminder lists,
+calendars, priority, what to write, what to be reminded of, titles, who goes in cc, whose address.
+
+Regular expressions over English requests, general on purpose: developed on the dev set and on the
+660 hand-written bank requests, never on the holdout. ``plans/values.py`` turns what they find into
+the values a plan's parameters may take.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from tinyagent.plans.query_spans import QUOTED, QuerySpans
+
+# A value ends at a clause boundary: punctuation, or a word that starts the next part of the request.
+_STOP = (
+    r"(?=\s*(?:[,.;:!?()]|\s-\s|\s(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via|using|after|before"
+    r"|about|listing|containing|saying|tomorrow|today|tonight|this|next|please|thanks|and\s+also)\b|$))"
+)
+_CHARS = r"[\w'&.\u00c0-\u024f-]"  # a word of a place: letters of Latin scripts, digits, & ' . -
+_JOINER = r"(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via)"
+_PLACE_WORDS = rf"{_CHARS}+(?:\s+(?!{_JOINER}\b){_CHARS}+)*?"
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_HERE = re.compile(
+    r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
+)
+
+_ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
+_ROUTE_BACK = re.compile(rf"\bto\s+(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
+_DESTINATION = re.compile(
+    rf"\b(?:directions|route|way|drive|walk|ride|get|go|head|transit|bus|train|driving|walking)\s+"
+    rf"(?:\w+\s+){{0,2}}?to\s+(?P<b>{_PLACE_WORDS}){_STOP}",
+    re.I,
+)
+_ORIGIN = re.compile(rf"\b(?:route|directions|drive|way|walk)\b.*?\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
+_AT_PLACE = re.compile(rf"\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}")
+_NOT_NAME_WORD = r"(?i:on|in|is|so|and|for|by|with|to|there|please)\b"
+_NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD}){_CHARS}+)*"
+_SHOW_PLACE = re.compile(
+    r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin|open|find|pull up|locate|location of|"
+    r"address of|map pin for|map of)\s+"
+    rf"(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
+    r"(?=\s+(?i:is|on|in|for|by|with|to|and|so|there)\b|\s*[?.!,]|$)",
+)
+_COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
+_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
+_ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")
+
+_WALK = re.compile(r"\b(?:walk|walking|on foot|stroll)\b", re.I)
+_TRANSIT = re.compile(
+    r"\b(?:transit|bus|buses|train|trains|subway|metro|tram|public transport(?:ation)?|underground)\b", re.I
+)
+
+_NOTE_BARE = re.compile(r"\b(?:my|the)\s+(?P<n>[A-Z][\w'-]*(?:\s+[A-Z0-9][\w'-]*)*)\s+note\b")
+_NOTE_CALLED = re.compile(rf"\bnote\s+(?:called|named|titled)\s+(?P<n>[^'\"\u2018\u201c]+?){_STOP}", re.I)
+_NOTE_BEFORE = re.compile(r"\s*note\b", re.I)  # 'Camping gear' note
+_NOTE_AFTER = re.compile(r"\bnote(?:\s+(?:called|named|titled))?\s*$", re.I)  # note called 'Gift ideas'
+_QUOTE = r"['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
+_FOLDER = re.compile(
+    r"\b(?:in|from|into)\s+(?:my\s+|the\s+)?(?P<f>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+folder\b"
+    rf"|\b(?i:note|note to self)(?:\s+(?:called|named|titled))?(?:\s+{_QUOTE})?"
+    r"\s+(?:in|from)\s+(?P<g>[A-Z][\w'-]*)(?=\s*[,.;:!?]|\s+(?:called|named|titled|and|then|with)\b|$)"
+)
+_LIST = re.compile(
+    r"\b(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?P<l>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+list\b"
+    r"|\bput (?:it|this|that) (?:in|on)\s+(?:my\s+|the\s+)?(?P<m>[A-Z][\w'-]*)\b(?!\s+(?:calendar|note|folder))"
+)
+_CALENDAR = re.compile(r"\b(?:to|on|in|into)\s+(?:my\s+|the\s+)?(?P<c>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+calendar\b")
+_PRIORITY = ((re.compile(r"\b(?:high|top|urgent|important)\b", re.I), 1),
+             (re.compile(r"\bmedium\b", re.I), 5),
+             (re.compile(r"\blow\b", re.I), 9))  # fmt: skip
+_PRIORITY_CUE = re.compile(r"\b(?:priority|urgent|important)\b", re.I)
+
+_TASK = re.compile(
+    r"\b(?:remind(?:er)?s?(?: me)?|remember|forget|set an? (?:all-day )?reminder)\b[^,.;!?]*?\bto\s+(?P<t>[^,.;!?]+)"
+    r"|\b(?:remind(?:er)?s?(?: me)?|reminder)\b[^:]*:\s*(?P<u>[^,.;!?]+)"
+    r"|\breminder for\s+(?P<v>[^,.;!?]+)",
+    re.I,
+)
+# Where a task's words end and its time begins: "call the vet | on Wednesday at 9:30".
+_DAYISH = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight|the \d|\d|noon|midnight|"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
+)
+_WHEN_WORDS = re.compile(
+    rf"\s+(?:(?:on|at|by)\s+(?:the\s+)?{_DAYISH}|tomorrow|today|tonight|this|next|every|in \d|due\b"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
+    r"|\s+(?:and|then)\s+(?:text|email|send|open|show|find|put|add|tell|create)\b",
+    re.I,
+)
+# "cc Lena", "cc'ing Rafaela", "with Nadia in cc", "copy my dad", "loop in Raj": those names go in cc.
+_CC_AFTER = re.compile(r"\b(?:cc|cc'?ing|cc'?d|copy(?:ing)?|copied|loop(?:ing)? in)\b\s*:?\s*(?P<x>[^.;!?]*)", re.I)
+_CC_BEFORE = re.compile(r"(?P<x>[^,.;!?]*?)\s+(?:in|on)\s+cc\b", re.I)
+_CC_END = re.compile(r",?\s+(?:and|then)\s+(?!cc)(?:[a-z]+)\b.*$|\s+(?:to|about|with)\s.*$", re.I)
+_TITLE = re.compile(
+    r"\b(?:called|titled|named)\s+(?P<a>[^'\"\u2018\u201c,.;!?][^,.;!?]*)"
+    r"|\b(?:about|regarding|re:)\s+(?P<b>[^,.;!?]+)"
+    r"|\bto\s+(?:go over|discuss|review|talk about|talk through|plan|prepare)\s+(?P<c>[^,.;!?]+)"
+    r"|\b(?:zoom|meeting|call|event|calendar hold|hold|session)\s+for\s+"
+    r"(?P<d>(?!(?:today|tomorrow|tonight|this|next|\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)[^,.;!?]+)"
+    r"|\bcalendar\s*:\s*(?P<f>[^,.;!?]+)"
+    r"|\b(?:add|put|schedule)\s+(?P<e>(?:the|a|an|my|our)\s+[^,;!?]+?)\s+(?:to|on|in)\s+(?:my|the)\s+calendar\b",
+    re.I,
+)
+_TITLE_END = re.compile(
+    r"\s+(?:at|on|by|for|from|with|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
+    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
+    re.I,
+)
+_CONTENT = re.compile(
+    r"\bnote\b[^.;!?]*?\b(?:with(?:\s+the)?|listing|saying|containing)\s*:?\s*(?P<a>[^.;!?]+)"
+    r"|\bnote\b[^:;!?]*?:\s+(?:['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s*-\s*)?(?P<b>[^;!?]+)"
+    r"|\b(?:add|append|put|write|log|jot down)\s+(?P<c>(?!to\b)[^;!?]+?)\s+(?:to|in|into|on)\s+(?:my|the)\s+"
+    r"(?:(?:new|existing)\s+)?(?:note\b|['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s+note\b)",
+    re.I,
+)
+_BODY = re.compile(
+    r"(?:\b(?:that|saying|say|says|telling (?:him|her|them)|to say|with the message|message:"
+    r"|(?:asking|to ask) (?=whether|if))"
+    r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b))"
+    r"\s*[:,]?\s*(?P<b>.+)$",
+    re.I,
+)
+_BODY_END = re.compile(
+    r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
+    r"schedule|set|make)\b.*$|,?\s+cc\b.*$)",
+    re.I,
+)
+
+
+_NOT_STREETS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Apple|Maps|Zoom|Google)\b"
+_STREET_OF = re.compile(rf"\s+on\s+(?!{_NOT_STREETS})(?:[A-Z0-9][\w'.-]*)(?:\s+(?!{_NOT_STREETS})[A-Z][\w'.-]*)*")
+_THEIR_PLACE = re.compile(r"^(?:my|our|his|her|their)\s+\w+$", re.I)
+_AT_WHERE = re.compile(r"\s+at\s+(?P<p>\d+\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)")
+_NOT_PLACES = frozenset({"there", "here", "it", "them", "home", "work"})
+
+
+_PERSON = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
+_OWNED = {
+    "email": re.compile(rf"(?P<n>{_PERSON})'s?\s+(?:e-?mail|address)\b|\be-?mail(?: address)? of (?P<m>{_PERSON})"),
+    "phone": re.compile(
+        rf"(?P<n>{_PERSON})'s?\s+(?:phone|number|cell|mobile)\b|\b(?:phone|number) of (?P<m>{_PERSON})"
+    ),
+}
+
+
+def unique(items: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+
+
+def capital(text: str) -> str:
+    text = text.strip().strip("'\"\u2018\u2019\u201c\u201d").strip()
+    return text[:1].upper() + text[1:]
+
+
+def clean_place(text: str) -> str:
+    """A place as plans name it: no leading article, no trailing punctuation, 'here' is ''; "our flat at
+    14 Rue Oberkampf" is the address."""
+    place = _ARTICLE.sub("", text.strip().strip(".,;:!?'\"")).strip()
+    place = re.sub(r"^(?:my|our|his|her|their)\s+\w+\s+(?:at|on|in)\s+", "", place)
+    return "" if _HERE.match(place) else place
+
+
+def route(query: str) -> tuple[str, str] | None:
+    if match := _ROUTE.search(query) or _ROUTE_BACK.search(query):
+        return _with_street(clean_place(match.group("a")), query), _with_street(clean_place(match.group("b")), query)
+    if match := _DESTINATION.search(query):
+        return "", _with_street(clean_place(match.group("b")), query)
+    if match := _ORIGIN.search(query):
+        return clean_place(match.group("a")), ""
+    return None
+
+
+def _with_street(place: str, query: str) -> str:
+    """ "Supercuts on Fillmore", "the DMV on Fell St": a place and the street it is on; "our flat at
+    14 Rue Oberkampf": the address."""
+    at = query.find(place)
+    if at < 0:
+        return place
+    if _THEIR_PLACE.match(place) and (address := _AT_WHERE.match(query, at + len(place))):
+        return address.group("p")
+    if street := _STREET_OF.match(query, at + len(place)):
+        return place + street.group(0)
+    return place
+
+
+def places(query: str) -> tuple[str, ...]:
+    found = [m.group(0) for m in _COORDINATES.finditer(query)]
+    found += [m.group(0) for m in _ADDRESS.finditer(query)]
+    found += [clean_place(p) for m in _SHOW_PLACE.finditer(query) for p in m.group("p").split(" and ")]
+    found += [clean_place(m.group("p")) for m in _AT_PLACE.finditer(query)]
+    if ends := route(query):
+        found += [p for p in ends if p]
+    found = [_with_street(p, query) for p in found]
+    return unique(p for p in found if p and not _is_time(p) and p.lower() not in _NOT_PLACES)
+
+
+def _is_time(text: str) -> bool:
+    return bool(re.match(r"^\d{1,2}(?::\d{2})?\s*(?:am|pm)?$|^(?:noon|midnight)$", text, re.I))
+
+
+def transport(query: str) -> str:
+    if _WALK.search(query):
+        return "w"
+    return "r" if _TRANSIT.search(query) else "d"
+
+
+def notes(query: str) -> tuple[str, ...]:
+    """Quoted text right before "note" or right after "note (called)", then unquoted names."""
+    found = [
+        m.group(2)
+        for m in QUOTED.finditer(query)
+        if _NOTE_BEFORE.match(query, m.end()) or _NOTE_AFTER.search(query, 0, m.start())
+    ]
+    found += [m.group("n") for m in _NOTE_CALLED.finditer(query)]
+    found += [m.group("n") for m in _NOTE_BARE.finditer(query)]
+    return unique(found)
+
+
+def priority(query: str) -> int:
+    if not _PRIORITY_CUE.search(query):
+        return 0
+    return next((value for pattern, value in _PRIORITY if pattern.search(query)), 0)
+
+
+def bodies(query: str) -> tuple[str, ...]:
+    """What to write, in the request's words: the clause after "that", "saying", "asking"..."""
+    if match := _BODY.search(query):
+        body = _BODY_END.sub("", match.group("b")).strip().rstrip(".!")
+        if body:
+            return (body[0].upper() + body[1:] + ".",)
+    return ()
+
+
+def tasks(query: str, spans: QuerySpans) -> tuple[str, ...]:
+    """What to be reminded of, in the request's words, without its time: "Call the vet"; a pronoun
+    stands for what was named before it ("open the 'HOA bylaws' and remind me to read it")."""
+    found = []
+    for match in _TASK.finditer(query):
+        words = _WHEN_WORDS.split(match.group("t") or match.group("u") or match.group("v"))[0].strip()
+        words = _resolve_pronouns(words, query[: match.start()], spans)
+        if words:
+            found.append(words[0].upper() + words[1:])
+    if not found and re.search(r"\bremind|\breminders?\b|\blist\b", query, re.I):
+        found = [q[0].upper() + q[1:] for q in spans.quoted]
+    return unique(found)
+
+
+def _resolve_pronouns(words: str, before: str, spans: QuerySpans) -> str:
+    things = [t for t in (*spans.quoted, *spans.files, *notes(before)) if t in before]
+    people = [n for n in spans.names if n in before]
+    if things:
+        last = max(things, key=before.rfind)
+        words = re.sub(r"\b(?:it|them)$", last, words)
+    if people:
+        last = max(people, key=before.rfind)
+        words = re.sub(r"\b(?:him|her)\b", last, words)
+    return words
+
+
+def cc_names(query: str, spans: QuerySpans) -> tuple[str, ...]:
+    segments = [_CC_END.sub("", m.group("x")) for m in _CC_AFTER.finditer(query)]
+    segments += [m.group("x").split(" with ")[-1] for m in _CC_BEFORE.finditer(query)]
+    people = (*spans.names, *spans.emails)
+    return tuple(p for p in people if any(p in segment for segment in segments))
+
+
+def titles(query: str, spans: QuerySpans) -> tuple[str, ...]:
+    """What an event, meeting or email is called or about, in the request's words."""
+    found = []
+    if re.search(r"\b(?:calendar|event|zoom|meeting)\b", query, re.I):
+        found += [
+            q
+            for q in spans.quoted
+            if not _NOTE_BEFORE.match(query, query.find(q) + len(q) + 1)
+            and not re.search(r"\bnotes?:?\s*['\"\u2018\u201c]?$", query[: query.find(q)], re.I)
+        ]
+    for match in _TITLE.finditer(query):
+        if match.group("a") and re.search(r"\bnote\s*$", query[: match.start()], re.I):
+            continue  # "a note called X" names a note, not an event
+        title = _ARTICLE.sub("", _TITLE_END.sub("", next(g for g in match.groups() if g)).strip())
+        if title and not re.match(r"^(?:\d|(?:it|them|this|that|these|those)\b)", title, re.I):
+            found.append(title)
+    return unique(capital(t) for t in found)
+
+
+def contents(query: str) -> tuple[str, ...]:
+    """What to write in a note: "with ...", "listing ...", "note: ...", "add 'X' to my note"."""
+    found = [next(g for g in m.groups() if g) for m in _CONTENT.finditer(query)]
+    return unique(capital(_BODY_END.sub("", f).strip()) for f in found)
+
+
+def owners(query: str, names: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """The people whose email (or phone) the request asks for: "Seraphina's email and Augustin's phone
+    number" looks up Seraphina's email only; every name when the request ties none to it."""
+    wanted = [m.group("n") or m.group("m") for m in _OWNED[what].finditer(query)]
+    tied = tuple(n for n in names if any(n in o for o in wanted))
+    others = [m.group("n") or m.group("m") for kind, p in _OWNED.items() if kind != what for m in p.finditer(query)]
+    untied = tuple(n for n in names if not any(n in o for o in others))
+    return tied or untied or names
+
+
+def said_notes(query: str) -> tuple[str, ...]:
+    """An event's notes when the request says them: notes 'bring apron'."""
+    return unique(re.findall(r"\bnotes?\s*:?\s*['\"\u2018\u201c]([^'\"\u2019\u201d]+)", query, re.I))
+
+
+def folders(query: str) -> tuple[str, ...]:
+    return unique(m.group("f") or m.group("g") for m in _FOLDER.finditer(query))
+
+
+def lists(query: str) -> tuple[str, ...]:
+    return unique(m.group("l") or m.group("m") for m in _LIST.finditer(query))
+
+
+def calendars(query: str) -> tuple[str, ...]:
+    return unique(m.group("c") for m in _CALENDAR.finditer(query))
+
+
+def at_places(query: str) -> list[str]:
+    """Places said after "at" or "in" ("at the Lantern Room")."""
+    return [clean_place(m.group("p")) for m in _AT_PLACE.finditer(query)]
