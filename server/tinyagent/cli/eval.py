@@ -65,20 +65,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         default=False,
         help="Select tools and examples with ToolRAG.",
     )
-    parser.add_argument(
-        "--guided",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="Fill plan skeletons from the example bank (default: the model profile's plan style).",
-    )
-    parser.add_argument(
-        "--fill",
-        type=_fills,
-        default=None,
-        metavar="KINDS",
-        help="Guided plans: argument kinds computed from the request, comma-separated among dates, entities, "
-        "numbers, bodies, or 'none' (default: all).",
-    )
+    _add_guided_flags(parser)
     parser.add_argument("--seed", type=int, help="Sample with this seed instead of greedily.")
     parser.add_argument(
         "--now", type=datetime.fromisoformat, default=DEFAULT_NOW, help="The prompt's date (ISO; default %(default)s)."
@@ -96,6 +83,23 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
     parser.set_defaults(handler=run_eval)
+
+
+def _add_guided_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--guided",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Fill plan skeletons from the example bank (default: the model profile's plan style).",
+    )
+    parser.add_argument(
+        "--fill",
+        type=_fills,
+        default=None,
+        metavar="KINDS",
+        help="Guided plans: argument kinds computed from the request, comma-separated among dates, entities, "
+        "numbers, bodies, or 'none' (default: all).",
+    )
 
 
 def _fills(text: str) -> frozenset[str]:
