@@ -101,6 +101,14 @@ def test_a_reference_must_sit_in_the_same_argument() -> None:
     assert wrong_params(misplaced, reference) == ["subject", "context"]
 
 
+def test_a_greeting_is_not_content() -> None:
+    sms = '1. get_phone_number("Keiko")\n2. send_sms(["$1"], "{text}")\n3. join()'
+    assert (
+        wrong_params(sms.format(text="I'm five minutes out"), sms.format(text="Hi Keiko, I'm five minutes out!")) == []
+    )
+    assert wrong_params(sms.format(text="Hi Keiko!"), sms.format(text="Hi Keiko, I'm five minutes out!")) == ["message"]
+
+
 def test_content_words_drop_filler_but_keep_something() -> None:
     assert content_words("I'll have the draft ready by Thursday") == {"ill", "draft", "ready", "thursday"}
     assert content_words("I am in") == {"i", "am", "in"}  # all filler: keep the words

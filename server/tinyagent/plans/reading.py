@@ -116,16 +116,23 @@ _CONTENT = re.compile(
     r"(?:(?:new|existing)\s+)?(?:note\b|['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s+note\b)",
     re.I,
 )
+_ADDRESSEE = r"(?:(?-i:[A-Z][\w'.-]*(?:\s+(?:and\s+)?[A-Z][\w'.-]*)*)|him|her|them|everyone|both)"
 _BODY = re.compile(
     r"(?:\b(?:that|saying|say|says|telling (?:him|her|them)|to say|with the message|message:"
     r"|(?:asking|to ask) (?=whether|if))"
-    r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b))"
+    r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b)"
+    # "text Camille: landed safe", "let Bilal know the code changed", "tell Keiko I'm five minutes out",
+    # "ask Raj if he's still up for tennis"
+    rf"|\b(?i:text|sms|message|msg|ping)\s+{_ADDRESSEE}\s*(?=:)"
+    rf"|\b(?i:let)\s+{_ADDRESSEE}\s+(?i:know)(?:\s+by\s+(?:text|sms|email))?\s+(?!(?i:that)\b)"
+    rf"|\b(?i:tell)\s+{_ADDRESSEE}\s+(?!(?i:that|to|about)\b)"
+    rf"|\b(?i:ask)\s+{_ADDRESSEE}\s+(?=(?i:if|whether|who|what|when|where|how)\b))"
     r"\s*[:,]?\s*(?P<b>.+)$",
     re.I,
 )
 _BODY_END = re.compile(
     r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
-    r"schedule|set|make)\b.*$|,?\s+cc\b.*$)",
+    r"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot)\b.*$|,?\s+cc\b.*$)",
     re.I,
 )
 
