@@ -70,7 +70,7 @@ def test_a_form_encoded_body_is_told_to_send_json(tiny_server: LiveServer) -> No
     """curl -d '{...}' without a header sends application/x-www-form-urlencoded: refused, and said why."""
     form = {"content-type": "application/x-www-form-urlencoded"}
     response = httpx.post(tiny_server.url + "/plan", content=b'{"query": "Text Sid"}', headers=form)
-    assert_envelope(response, 400)
+    assert_envelope(response, 415)
     assert "Content-Type: application/json" in response.json()["error"]["message"]
 
 

@@ -140,7 +140,7 @@ def test_bad_requests(server: LiveServer) -> None:
     missing = httpx.get(server.url + "/runs/run-nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "run_not_found"
     assert httpx.get(server.url + "/runs/run-nope/events").status_code == 404
-    assert httpx.post(server.url + "/runs/run-nope/cancel").status_code == 404
+    assert httpx.post(server.url + "/runs/run-nope/cancel", json={}).status_code == 404
 
 
 def test_finished_run_cannot_be_cancelled_or_approved(server: LiveServer) -> None:
@@ -148,7 +148,7 @@ def test_finished_run_cannot_be_cancelled_or_approved(server: LiveServer) -> Non
         server.url + "/run", json={"plan": "1. join()", "stream": False, "joiner": False}, timeout=60
     ).json()
     for action in ("cancel", "approve", "deny"):
-        response = httpx.post(f"{server.url}/runs/{body['run_id']}/{action}")
+        response = httpx.post(f"{server.url}/runs/{body['run_id']}/{action}", json={})
         assert response.status_code == 409, action
         assert response.json()["error"]["code"] == "run_state_conflict"
 

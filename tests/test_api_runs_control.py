@@ -105,11 +105,40 @@ def test_sync_run_waiting_for_approval_returns_and_can_be_approved(server: LiveS
     assert first["status"] == "waiting_approval" and first["pending_approvals"] == [2]
     assert "approval" in first["text"] and "send_sms" in first["text"]
     run_id = first["run_id"]
-    approved = httpx.post(f"{server.url}/runs/{run_id}/approve", timeout=30)
+    approved = httpx.post(f"{server.url}/runs/{run_id}/approve", json={}, timeout=30)
     assert approved.status_code == 200 and approved.json()["pending_approvals"] == []
     events = stored_events(server.url, run_id)  # follows the run live to its end
     assert events[-1]["status"] == "succeeded"
     assert _sms_count(server.settings, "sync") == 1
+
+
+# What a page on another site can make a browser send without a CORS preflight: a simple form, text/plain,
+# or no body at all, each with the page's Origin; and the same without an Origin (a script, a curl typo).
+CROSS_SITE = [
+    ({"origin": "http://evil.example", "content-type": "application/x-www-form-urlencoded"}, b"task_id=2", 403),
+    ({"origin": "http://evil.example", "content-type": "text/plain"}, b'{"task_id": 2}', 403),
+    ({"origin": "http://evil.example"}, b"", 403),
+    ({"origin": "null", "content-type": "application/json"}, b"{}", 403),
+    ({"content-type": "application/x-www-form-urlencoded"}, b"task_id=2", 415),
+    ({"content-type": "text/plain"}, b'{"task_id": 2}', 415),
+    ({}, b"", 415),
+    ({"content-type": "application/json"}, b"", 400),
+]
+
+
+@pytest.mark.parametrize("action", ["approve", "deny", "cancel"])
+def test_cross_site_requests_cannot_decide_or_cancel(server: LiveServer, action: str) -> None:
+    body = {"plan": SMS_PLAN.format(tag=f"csrf-{action}"), "approval": "writes", "stream": False, "joiner": False}
+    run_id = httpx.post(server.url + "/run", json=body, timeout=120).json()["run_id"]
+    for headers, content, status in CROSS_SITE:
+        refused = httpx.post(f"{server.url}/runs/{run_id}/{action}", headers=headers, content=content, timeout=30)
+        assert refused.status_code == status, (headers, refused.text)
+        assert refused.json()["error"]["code"] in ("origin_not_allowed", "json_required")
+    state = httpx.get(f"{server.url}/runs/{run_id}").json()
+    assert state["status"] == "waiting_approval" and state["pending_approvals"] == [2]  # nothing was decided
+    own = {"origin": server.url, "content-type": "application/json"}  # the server's own pages may
+    assert httpx.post(f"{server.url}/runs/{run_id}/deny", headers=own, content=b"{}", timeout=30).status_code == 200
+    assert _sms_count(server.settings, f"csrf-{action}") == 0
 
 
 def test_cancel_stops_a_running_run(server: LiveServer) -> None:
@@ -119,7 +148,7 @@ def test_cancel_stops_a_running_run(server: LiveServer) -> None:
         events = [next(stream) for _ in range(4)]  # run_started, task, task, task_started
         assert events[-1].event == "task_started"
         run_id = events[0].data["run_id"]
-        cancelled = httpx.post(f"{server.url}/runs/{run_id}/cancel", timeout=30)
+        cancelled = httpx.post(f"{server.url}/runs/{run_id}/cancel", json={}, timeout=30)
         events += list(stream)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert {t["status"] for t in cancelled.json()["tasks"]} == {"cancelled"}

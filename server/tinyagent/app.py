@@ -15,7 +15,7 @@ from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
 from tinyagent.api.plan import router as plan_router
 from tinyagent.api.runs import router as runs_router
-from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard
+from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard, StateChangeGuard
 from tinyagent.embeddings import Embedder
 from tinyagent.metrics import Metrics
 from tinyagent.models.resolve import ResolvedModel
@@ -72,9 +72,12 @@ def create_app(
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    # add_middleware wraps outward: the last added runs first (request id, metrics, Host check, size, CORS, key).
+    # add_middleware wraps outward: the last added runs first (request id, metrics, Host check, size, CORS,
+    # cross-site state changes, key).
     if settings.api_key is not None:
         app.add_middleware(ApiKeyGuard, api_key=settings.api_key.get_secret_value())
+    # Inside CORS, so an allowed origin's refusals still carry its CORS headers.
+    app.add_middleware(StateChangeGuard, allowed_origins=frozenset(settings.cors_origins))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

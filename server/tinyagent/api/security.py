@@ -1,4 +1,4 @@
-"""Security middleware: Host allow-list, body size limit and API key, as plain ASGI.
+"""Security middleware: Host allow-list, cross-site state changes, body size limit and API key, as plain ASGI.
 
 Plain ASGI rather than BaseHTTPMiddleware so streaming responses pass through
 untouched and a rejected request never reaches the app.
@@ -12,7 +12,7 @@ import json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tinyagent.api.errors import service_error_body
-from tinyagent.errors import Forbidden, PayloadTooLarge, ServiceError, Unauthorized
+from tinyagent.errors import Forbidden, InvalidRequest, PayloadTooLarge, ServiceError, Unauthorized
 
 PUBLIC_PATHS = frozenset({"/health"})
 
@@ -56,6 +56,60 @@ class HostGuard:
                 await send_error(send, Forbidden(message, code="host_not_allowed"))
                 return
         await self.app(scope, receive, send)
+
+
+class UnsupportedMediaType(InvalidRequest):
+    status_code = 415
+    code = "json_required"
+
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class StateChangeGuard:
+    """State changes only from JSON requests of allowed origins.
+
+    A web page can make a browser send a "simple" request to localhost without asking the server first:
+    a form or ``text/plain`` POST, or a POST with no body and no Content-Type (issue 16: an empty POST to
+    ``/runs/{id}/approve`` from another site ran a pending ``send_sms``). Such requests never say
+    ``Content-Type: application/json`` (that needs a CORS preflight, which only configured origins pass),
+    and the browser adds their ``Origin``. So every state-changing request must be JSON with a body
+    (``{}`` when there is nothing to say), and an ``Origin``, when present, must be a configured CORS
+    origin or this server itself.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_origins: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(o.rstrip("/").lower() for o in allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in STATE_CHANGING:
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await send_error(send, refusal)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> ServiceError | None:
+        origin = _header(scope, b"origin")
+        if origin is not None and not self._origin_allowed(origin.strip().rstrip("/").lower(), scope):
+            return Forbidden(f"Origin {origin!r} may not change state here.", code="origin_not_allowed")
+        media = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if media != "application/json":
+            message = "Send the body as JSON with the header 'Content-Type: application/json' ({} for no fields)."
+            return UnsupportedMediaType(message)
+        length = _header(scope, b"content-length")
+        if (length is not None and length.strip() == "0") or (
+            length is None and not _header(scope, b"transfer-encoding")
+        ):
+            return InvalidRequest("The body is empty: send a JSON object ({} for no fields).", code="json_required")
+        return None
+
+    def _origin_allowed(self, origin: str, scope: Scope) -> bool:
+        if origin in self.allowed:
+            return True
+        host = (_header(scope, b"host") or "").strip().lower()
+        return bool(host) and origin in (f"http://{host}", f"https://{host}")  # this server's own pages
 
 
 class BodyLimit:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.errors import error_responses
 
-router = APIRouter(tags=["agent"], responses=error_responses(400, 401, 403, 413, 503))
+router = APIRouter(tags=["agent"], responses=error_responses(400, 401, 403, 413, 415, 503))
 
 
 class ToolRAGRequest(BaseModel):

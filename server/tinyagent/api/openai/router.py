@@ -17,7 +17,7 @@ from tinyagent.api.openai.serving_completions import complete_text, completion_p
 from tinyagent.api.openai.serving_embeddings import embed
 from tinyagent.api.sse import openai_stream, primed
 
-ERRORS = error_responses(400, 401, 403, 404, 413, 503)
+ERRORS = error_responses(400, 401, 403, 404, 413, 415, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE chunks when stream=true"}
 }

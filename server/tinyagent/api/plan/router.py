@@ -15,7 +15,7 @@ from tinyagent.api.sse import named_event_stream, primed
 from tinyagent.planning.prepare import prepare_plan
 from tinyagent.timezones import user_zone
 
-ERRORS = error_responses(400, 401, 403, 404, 413, 503)
+ERRORS = error_responses(400, 401, 403, 404, 413, 415, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},

@@ -54,9 +54,17 @@ class RunBody(BaseModel):
 
 
 class DecisionBody(BaseModel):
+    """A JSON object, ``{}`` for none of its fields: a body that is not JSON is refused (cross-site safety)."""
+
     model_config = ConfigDict(extra="forbid")
 
     task_id: int | None = Field(None, description="The task to decide; default: the earliest one waiting.")
+
+
+class CancelBody(BaseModel):
+    """``{}``: cancelling takes no fields, but like every state change it must come as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class RunTask(BaseModel):

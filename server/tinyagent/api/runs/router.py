@@ -23,7 +23,7 @@ from tinyagent.errors import InvalidRequest
 from tinyagent.runs.events import RunFinished
 from tinyagent.runs.service import AgentService, AgentUnavailable
 
-ERRORS = error_responses(400, 401, 403, 404, 409, 413, 503)
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/event-stream": {}},
@@ -121,18 +121,18 @@ def _after(after: int | None, last_event_id: str | None) -> int:
 
 
 @router.post("/runs/{run_id}/cancel", response_model=p.RunOut)
-async def cancel_run(run_id: str, agent: AgentDep) -> p.RunOut:
+async def cancel_run(run_id: str, agent: AgentDep, _body: p.CancelBody) -> p.RunOut:
     """Stop the run: generation stops, pending tasks never start, running tool calls are abandoned."""
     return s.run_out(await agent.manager.cancel(run_id), None)
 
 
 @router.post("/runs/{run_id}/approve", response_model=p.RunOut)
-async def approve(run_id: str, agent: AgentDep, body: p.DecisionBody | None = None) -> p.RunOut:
+async def approve(run_id: str, agent: AgentDep, body: p.DecisionBody) -> p.RunOut:
     """Let the waiting task (``task_id``, default the earliest waiting) run. 409 if none waits."""
     return await s.decide(agent, run_id, body, approved=True)
 
 
 @router.post("/runs/{run_id}/deny", response_model=p.RunOut)
-async def deny(run_id: str, agent: AgentDep, body: p.DecisionBody | None = None) -> p.RunOut:
+async def deny(run_id: str, agent: AgentDep, body: p.DecisionBody) -> p.RunOut:
     """Refuse the waiting task: it does not run and its observation says so. 409 if none waits."""
     return await s.decide(agent, run_id, body, approved=False)

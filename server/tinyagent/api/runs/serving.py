@@ -147,8 +147,8 @@ async def cancel_quietly(agent: AgentService, run_id: str) -> None:
         await agent.manager.cancel(run_id)
 
 
-async def decide(agent: AgentService, run_id: str, body: p.DecisionBody | None, *, approved: bool) -> p.RunOut:
-    task_id = agent.manager.decide(run_id, body.task_id if body else None, approved=approved)
+async def decide(agent: AgentService, run_id: str, body: p.DecisionBody, *, approved: bool) -> p.RunOut:
+    task_id = agent.manager.decide(run_id, body.task_id, approved=approved)
     # Let the run act on the decision so the state we return shows it (a few loop turns, no timing).
     for _ in range(50):
         if task_id not in agent.manager.state(run_id).pending_approvals:
