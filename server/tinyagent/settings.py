@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     max_replans: int = Field(
         1, ge=0, description="Extra planning rounds when the joiner answers Replan (upstream: 1; 0 = never replan)."
     )
+    join_style: Literal["model", "rules"] | None = Field(
+        None,
+        description="How runs decide after each round: model (upstream's joiner) or rules (finish when every task "
+        "succeeded, replan only for a fixable failure, answer from the observations). Default: the model profile's "
+        "(rules for the small embedded models).",
+    )
     approval: Literal["never", "writes", "always"] = Field(
         "never",
         description="Ask before running tools: never, writes (tools that create or send something), always. "

@@ -9,6 +9,10 @@ from typing import Literal
 # "guided": a plan skeleton from the example bank, arguments filled by the model (agent/guided.py);
 # for models too small to plan from upstream's prompt (issue 9 measured 15-20% success for them).
 PlanStyle = Literal["upstream", "guided"]
+# How a run decides after each round: "model" is upstream's joiner (Finish or Replan, written by the
+# model); "rules" finishes when every task succeeded and replans only for a fixable failure, with an
+# answer written from the observations (runs/answers.py): for models too small to judge a round.
+JoinStyle = Literal["model", "rules"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class ModelProfile:
     # True for instruction-tuned models; base models only get few-shot / grammar-led prompts.
     instruct: bool = True
     plan_style: PlanStyle = "upstream"
+    join_style: JoinStyle = "model"
 
 
 # A GGUF file of unknown origin: use its embedded chat template when it has one.
@@ -33,7 +38,12 @@ TINYAGENT = ModelProfile(
     name="tinyagent", chat_format="alpaca", stop=("<END_OF_PLAN>", "### Instruction:"), context_length=8192
 )
 SMOLLM2 = ModelProfile(
-    name="smollm2", chat_format="chatml", stop=("<|im_end|>",), context_length=8192, plan_style="guided"
+    name="smollm2",
+    chat_format="chatml",
+    stop=("<|im_end|>",),
+    context_length=8192,
+    plan_style="guided",
+    join_style="rules",
 )
 GEMMA3_BASE = ModelProfile(
     name="gemma3-base",
@@ -42,4 +52,5 @@ GEMMA3_BASE = ModelProfile(
     context_length=8192,
     instruct=False,
     plan_style="guided",
+    join_style="rules",
 )

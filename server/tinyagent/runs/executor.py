@@ -45,6 +45,7 @@ class TaskState:
     round: int
     args: tuple[ArgValue, ...] | None = None  # after substitution
     result: TaskResult | None = None
+    blocked_by: tuple[int, ...] = ()  # dependencies that failed: this task must not run on their errors
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -100,6 +101,10 @@ def args_json(args: tuple[ArgValue, ...]) -> list[Any]:
     return [one(arg) for arg in args]
 
 
+def _succeeded(state: TaskState) -> bool:
+    return state.result is not None and state.result.ok
+
+
 class Executor:
     """Runs the tasks of one plan round; ``wait`` returns when every added task has finished."""
 
@@ -122,6 +127,7 @@ class Executor:
         for dep in task.depends_on:
             await self.states[dep].done.wait()
         observations = {dep: self.states[dep].observation for dep in task.depends_on}
+        state.blocked_by = tuple(dep for dep in task.depends_on if not _succeeded(self.states[dep]))
         state.args = substitute_args(task, self._tools.get(task.tool), observations)
         try:
             state.result = await self._run_task(state)

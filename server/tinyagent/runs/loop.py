@@ -8,6 +8,7 @@ publishes) and asks ``RunContext`` for approvals. Failures it cannot turn into o
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -17,11 +18,13 @@ from typing import Any, Protocol, TypeVar
 
 from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.models.loaded import LoadedModel
+from tinyagent.models.profiles import JoinStyle
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.planning.prepare import PlanOptions, PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.parser import PlanOutcome
-from tinyagent.plans.plan import Task
+from tinyagent.plans.plan import ArgValue, Task
 from tinyagent.plans.prompts import build_system_prompt
+from tinyagent.runs.answers import done_answer, round_failed, rules_decision, unrepeated
 from tinyagent.runs.events import (
     AnswerEvent,
     AnswerToken,
@@ -90,6 +93,7 @@ class RunConfig:
     plan_tokens: bool = False
     send_drafts: bool = False
     use_grammar: bool = True
+    join_style: JoinStyle | None = None  # None: the model profile's
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,8 @@ class RunLoop:
         self.summary: str | None = None
         self.task_count = 0
         self.timings: dict[str, float] = {}
+        # Writes that succeeded in this run, by what they did: none is run a second time (replans repeat).
+        self.writes_done: dict[tuple[object, ...], TaskState] = {}
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
@@ -245,6 +251,11 @@ class RunLoop:
     async def _run_task(self, state: TaskState) -> TaskResult:
         task, args = state.task, state.args or ()
         spec = self.req.tools.get(task.tool)
+        if state.blocked_by:  # upstream passed the error text on: an SMS would have said "Error: ..."
+            return self._finish(state, blocked(state.blocked_by), 0.0)
+        key = write_key(task.tool, args) if spec is not None and spec.writes else None
+        if key is not None and (earlier := self.writes_done.get(key)) is not None:
+            return self._finish(state, already_done(earlier), 0.0)
         if self._needs_approval(spec):
             refused = await self._ask(state)
             if refused is not None:
@@ -254,6 +265,8 @@ class RunLoop:
         context = ToolContext(timezone=self.req.timezone, send_drafts=self.config.send_drafts)
         outcome = await self.worker.call(task.tool, list(args), timeout=self.config.tool_timeout_s, context=context)
         result = await self._result(outcome)
+        if key is not None and result.ok:
+            self.writes_done.setdefault(key, state)
         return self._finish(state, result, time.perf_counter() - started)
 
     def _needs_approval(self, spec: ToolSpec | None) -> bool:
@@ -314,19 +327,37 @@ class RunLoop:
     async def _join(self, *, final: bool) -> JoinDecision | None:
         if self.model is None or (self.req.plan is not None and not self.req.joiner):
             return None
-        joiner = Joiner(
-            self.model.service, self.model.formatter, stop=self.model.stop, use_grammar=self.config.use_grammar
-        )
+        if (self.config.join_style or self.model.profile.join_style) == "rules":
+            decision = rules_decision(self.rounds, self.req.tools, final=final)
+            if decision.thought:
+                self.run.emit(ThoughtEvent, round=len(self.rounds), text=decision.thought)
+            return decision
+        decision = await self._model_join(self.model, final=final)
+        if decision.replan and not round_failed(self.rounds[-1]):
+            # Nothing failed: a replan could only repeat or add writes nobody asked for (issue 16).
+            log.info("joiner asked to replan after a round without failures; finishing instead")
+            return JoinDecision(False, done_answer(self.rounds, self.req.tools), decision.thought, decision.raw)
+        return replace(decision, answer=unrepeated(decision.answer))
+
+    async def _model_join(self, model: LoadedModel, *, final: bool) -> JoinDecision:
+        joiner = Joiner(model.service, model.formatter, stop=model.stop, use_grammar=self.config.use_grammar)
         number = len(self.rounds)
         pad = scratchpad(self.rounds, self.req.tools)
         started = time.perf_counter()
         decision: JoinDecision | None = None
+        streamed = ""
         try:
             async for event in _events(joiner.stream(self.req.query or "", pad, final=final)):
                 if isinstance(event, JoinThought):
                     self.run.emit(ThoughtEvent, round=number, text=event.text)
                 elif isinstance(event, JoinAnswerDelta):
+                    kept = unrepeated(streamed + event.text)
+                    if len(kept) < len((streamed + event.text).strip()):  # it repeats itself: stop it here
+                        self.run.emit(AnswerToken, text=kept[len(streamed) :])
+                        decision = JoinDecision(False, kept, None, raw=kept, streamed=kept)
+                        break
                     self.run.emit(AnswerToken, text=event.text)
+                    streamed += event.text
                 else:
                     decision = event
         except ContextLengthExceeded as exc:
@@ -355,6 +386,34 @@ class RunLoop:
         self.run.emit(AnswerToken, text=answer)
         self.run.emit(AnswerEvent, text=answer)
         return answer
+
+
+def write_key(tool: str, args: tuple[ArgValue, ...]) -> tuple[object, ...]:
+    """What a write did, for telling a repeat: the tool and its arguments after substitution, strings
+    folded (case, spacing, punctuation) and lists as sets. A replan that sends the same text to the same
+    people again matches; one that reaches someone else, or says something else, does not."""
+    return (tool, *(_folded(arg) for arg in args))
+
+
+def _folded(value: ArgValue) -> object:
+    if isinstance(value, tuple):
+        return frozenset(_folded(v) for v in value)
+    if isinstance(value, str):
+        return re.sub(r"[\W_]+", "", value).casefold()
+    return value
+
+
+def blocked(failed: tuple[int, ...]) -> TaskResult:
+    names = ", ".join(f"${dep}" for dep in failed)
+    message = f"Not run: it needs the result of {names}, which failed."
+    return TaskResult(False, f"Error: {message}", error_code="dependency_failed", error=message)
+
+
+def already_done(earlier: TaskState) -> TaskResult:
+    """Stands in for a write that already succeeded in this run: it is not run again."""
+    where = f"round {earlier.round}, task {earlier.task.id}"
+    note = f"Not run again: the same {earlier.task.tool} already succeeded ({where}): {earlier.observation}"
+    return TaskResult(True, note, result=earlier.result.result if earlier.result else None)
 
 
 def _plan_error(finished: PlanFinished | None) -> str | None:

@@ -55,6 +55,7 @@ def run_config(settings: Settings) -> RunConfig:
         plan_tokens=settings.run_plan_tokens,
         send_drafts=settings.send_drafts,
         use_grammar=settings.plan_grammar,
+        join_style=settings.join_style,
     )
 
 

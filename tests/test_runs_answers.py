@@ -1,0 +1,127 @@
+"""Runs do what was asked and nothing more: no replan after a round that went well, no write twice, no
+write on a failed lookup's error text, and answers that say what was done (runs/answers.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_model import FakeModel
+from tinyagent.models.profiles import GENERIC
+from tinyagent.runs.answers import unrepeated
+from tinyagent.runs.loop import RunConfig, RunRequest, write_key
+from tinyagent.runs.manager import RunManager
+from tinyagent.runs.store import RunStore
+from tinyagent.tools.registry import ToolSet
+from tinyagent.workers.protocol import ToolContext, ToolOutcome
+
+TOOLS = ToolSet.all()
+SMS_PLAN = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "I am late")\n3. join()<END_OF_PLAN>'
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Worker:
+    """Records every call; lookups of names in ``missing`` fail as the sandbox's do."""
+
+    def __init__(self, *missing: str) -> None:
+        self.missing = set(missing)
+        self.calls: list[tuple[str, list[Any]]] = []
+
+    async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
+        self.calls.append((tool, list(args)))
+        if tool == "get_phone_number":
+            if args[0] in self.missing:
+                return ToolOutcome.failure("not_found", f"No contacts found for '{args[0]}'.")
+            return ToolOutcome.success("+1 415 555 0101")
+        return ToolOutcome.success("SMS draft composed" if tool == "send_sms" else f"{tool} done")
+
+
+async def run(tmp_path: Path, model: FakeModel, worker: Worker, *, rules: bool = False) -> list[Any]:
+    profile = replace(GENERIC, join_style="rules") if rules else GENERIC
+    loaded = model.loaded(profile=profile)
+    manager = RunManager(RunStore(tmp_path / "runs.sqlite"), worker, RunConfig(use_grammar=False), model=lambda: loaded)
+    run_id = manager.start(RunRequest(query="Text Sid that I am late", tools=TOOLS, now=datetime.now(UTC)))
+    events = [event async for event in manager.subscribe(run_id)]
+    await manager.aclose()
+    return events
+
+
+@pytest.mark.anyio
+async def test_a_replan_after_a_round_without_failures_finishes_instead(tmp_path: Path) -> None:
+    model = FakeModel(SMS_PLAN, "Thought: Not sure.\nAction: Replan", SMS_PLAN, "Action: Finish(done)")
+    worker = Worker()
+    events = await run(tmp_path, model, worker)
+    assert [t for t, _ in worker.calls].count("send_sms") == 1 and not any(e.type == "replan" for e in events)
+    assert events[-1].status == "succeeded" and 'Text to Sid: "I am late"' in events[-1].answer
+    assert len(model.history) == 2  # the plan and the joiner; no second round was planned
+
+
+@pytest.mark.anyio
+async def test_a_write_that_already_succeeded_is_not_run_again(tmp_path: Path) -> None:
+    """Round one sends the text and fails another lookup; round two repeats the text: refused."""
+    first = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "I am late")\n3. get_phone_number("Zed")\n4. join()'
+    second = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "i am late")\n3. join()<END_OF_PLAN>'
+    model = FakeModel(first, "Action: Replan", second, "Action: Finish(done)")
+    worker = Worker("Zed")
+    events = await run(tmp_path, model, worker)
+    assert [t for t, _ in worker.calls].count("send_sms") == 1
+    repeat = [e for e in events if e.type == "task_finished" and e.round == 2 and e.tool == "send_sms"][0]
+    assert repeat.ok and repeat.observation.startswith("Not run again: the same send_sms already succeeded (round 1")
+
+
+@pytest.mark.anyio
+async def test_a_write_never_runs_on_a_failed_lookup(tmp_path: Path) -> None:
+    model = FakeModel(SMS_PLAN.replace("Sid", "Zed"), "Action: Finish(sorry)")
+    worker = Worker("Zed")
+    events = await run(tmp_path, model, worker)
+    assert [t for t, _ in worker.calls] == ["get_phone_number"]  # upstream texted "Error: No contacts found"
+    sms = [e for e in events if e.type == "task_finished" and e.tool == "send_sms"][0]
+    assert not sms.ok and sms.error_code == "dependency_failed" and "$1" in sms.error
+
+
+@pytest.mark.anyio
+async def test_rules_joiner_finishes_with_what_was_done(tmp_path: Path) -> None:
+    model = FakeModel(SMS_PLAN)  # no joiner reply: the rules decide
+    events = await run(tmp_path, model, Worker(), rules=True)
+    assert events[-1].status == "succeeded" and len(model.history) == 1
+    assert events[-1].answer == 'Text to Sid: "I am late" (SMS draft composed)'
+
+
+@pytest.mark.anyio
+async def test_rules_joiner_does_not_replan_for_a_missing_contact_and_says_so(tmp_path: Path) -> None:
+    model = FakeModel(SMS_PLAN.replace("Sid", "Zed"))
+    events = await run(tmp_path, model, Worker("Zed"), rules=True)
+    assert not any(e.type == "replan" for e in events) and len(model.history) == 1
+    assert "get_phone_number did not run: No contacts found for 'Zed'." in events[-1].answer
+    assert "send_sms did not run" in events[-1].answer
+
+
+@pytest.mark.anyio
+async def test_rules_joiner_replans_once_for_a_fixable_failure(tmp_path: Path) -> None:
+    bad = '1. get_contact_info("Sid")\n2. join()<END_OF_PLAN>'  # an unknown tool stops the plan
+    model = FakeModel(bad, SMS_PLAN)
+    events = await run(tmp_path, model, Worker(), rules=True)
+    replans = [e for e in events if e.type == "replan"]
+    assert len(replans) == 1 and "get_contact_info" in replans[0].reason
+    assert events[-1].status == "succeeded" and "Text to Sid" in events[-1].answer
+
+
+def test_repeated_answers_are_cut_where_they_repeat() -> None:
+    looping = "The meeting is on 2025-06-20. " + "2025-06-20, " * 40
+    assert unrepeated(looping) == "The meeting is on 2025-06-20. 2025-06-20,"
+    assert unrepeated("Sent the text to Sid.") == "Sent the text to Sid."
+    assert len(unrepeated("x" * 5000)) <= 1200
+
+
+def test_a_repeat_is_the_same_tool_and_arguments_folded() -> None:
+    assert write_key("send_sms", (("+1 415",), "I am late!")) == write_key("send_sms", (("+1 415",), "i am late"))
+    assert write_key("send_sms", (("+1 415",), "late")) != write_key("send_sms", (("+1 416",), "late"))
+    assert write_key("send_sms", (("a", "b"), "x")) == write_key("send_sms", (("b", "a"), "x"))
