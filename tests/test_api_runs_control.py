@@ -179,8 +179,15 @@ def test_worker_crash_mid_run(server: LiveServer) -> None:
     check_order(data)
     finished = {e["task_id"]: e for e in data if e["type"] == "task_finished"}
     assert finished[1]["error_code"] == "worker_crashed"
-    assert finished[2]["ok"]  # a fresh worker took the next call
+    # Task 2 would have run on the crash's error text: it is blocked, not run.
+    assert finished[2]["error_code"] == "dependency_failed" and not finished[2]["ok"]
     assert data[-1]["status"] == "succeeded"
+    # A fresh worker takes the next call.
+    after = [
+        e.data
+        for e in _run_deciding(server.url, {"plan": '1. maps_open_location("Paris")\n2. join()', "joiner": False}, None)
+    ]
+    assert next(e for e in after if e["type"] == "task_finished")["ok"]
 
 
 def test_task_cap(server: LiveServer, agent_config: Any) -> None:
