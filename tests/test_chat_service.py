@@ -235,9 +235,33 @@ async def test_a_repeated_call_ends_generation() -> None:
 
 async def test_tool_call_cut_off_reports_length() -> None:
     service, _ = _service(reply((BLOCKS[:60],), "length"))
+    events = await _events(service, _request("required"))
+    assert _finished(events).finish_reason == "length"
+    assert not [e for e in events if isinstance(e, ToolCallDelta)]  # a call that does not parse is never shown
+
+
+async def test_a_call_cut_after_a_whole_one_is_dropped() -> None:
+    first = BLOCKS.split("\n<tool_call>")[0]
+    service, _ = _service(reply((first, "\n", first[:40]), "length"))
     result = await service.complete(_request("required"))
-    assert result.finish_reason == "length"
-    assert [c.name for c in result.tool_calls] == ["get_weather"]
+    assert [c.name for c in result.tool_calls] == ["get_weather"] and result.finish_reason == "tool_calls"
+
+
+async def test_a_repeat_in_another_layout_ends_the_calls() -> None:
+    first = BLOCKS.split("\n<tool_call>")[0]
+    respaced = first.replace('": ', '":').replace(", ", ",")
+    assert respaced != first
+    service, gen = _service(reply((first, "\n", respaced, "\n", first), "length", tokens=100))
+    result = await service.complete(_request("required"))
+    assert [c.name for c in result.tool_calls] == ["get_weather"] and result.finish_reason == "tool_calls"
+    assert gen.closed == 1
+
+
+async def test_named_tool_cut_short_shows_no_call() -> None:
+    service, _ = _service(reply(('{"to": "si',), "length"))
+    events = await _events(service, _request(NamedTool("send_email")))
+    assert not [e for e in events if isinstance(e, ToolCallDelta)]
+    assert _finished(events).finish_reason == "length"
 
 
 async def test_none_is_plain_generation_without_tools() -> None:

@@ -27,6 +27,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tinyagent.chat.auto import ToolDecider
 from tinyagent.chat.formats import ChatFormatter
 from tinyagent.chat.grammars import (
     auto_choice_grammar,
@@ -37,6 +38,7 @@ from tinyagent.chat.grammars import (
     tool_call_grammar,
 )
 from tinyagent.chat.tool_calls import (
+    CallGate,
     RepeatedCallGuard,
     ToolCallStreamParser,
     accumulate_tool_calls,
@@ -84,6 +86,7 @@ class _Plan:
     text_params: GenerationParams  # replies in text: all stops, the response_format grammar
     tool_params: GenerationParams  # tool calls: the tool grammar and no stops, which could cut it
     named_tool: str | None = None
+    request: ChatRequest | None = None  # for a decider (tool_choice "auto")
 
 
 @dataclass
@@ -121,12 +124,15 @@ class ChatService:
         *,
         stop: Sequence[str] = (),
         auto_probe_tokens: int = AUTO_PROBE_TOKENS,
+        decider: ToolDecider | None = None,
     ) -> None:
-        """``stop``: the model profile's extra stop sequences."""
+        """``stop``: the model profile's extra stop sequences. ``decider``: makes the tool_choice "auto"
+        decision instead of the model's first tokens (chat/auto.py)."""
         self._generator = generator
         self._formatter = formatter
         self._stop = tuple(stop)
         self._probe_tokens = auto_probe_tokens
+        self.decider = decider
 
     def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Events of the reply, ending with one ChatFinished.
@@ -160,7 +166,7 @@ class ChatService:
         elif mode != "text":
             tool_grammar = tool_call_grammar(request.tools, parallel=request.parallel_tool_calls)
         tool_params = dataclasses.replace(request.params, stop=(), grammar=tool_grammar)
-        return _Plan(mode, prompt, text_params, tool_params, named)
+        return _Plan(mode, prompt, text_params, tool_params, named, request)
 
     # --- running ----------------------------------------------------------------------------------
     # Every nested generator is iterated under aclosing(): closing the outer stream (client gone)
@@ -169,7 +175,8 @@ class ChatService:
     async def _run(self, plan: _Plan) -> AsyncGenerator[ChatEvent, None]:
         tally = _Tally()
         outcome: list[ChatFinishReason] = []  # the finish reason, set by the mode's body
-        body = {"text": self._plain, "auto": self._auto}.get(plan.mode, self._forced)
+        auto = self._auto if self.decider is None else self._decided
+        body = {"text": self._plain, "auto": auto}.get(plan.mode, self._forced)
         async with aclosing(body(plan, tally, outcome)) as events:
             async for event in events:
                 yield event
@@ -187,14 +194,30 @@ class ChatService:
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
     ) -> AsyncGenerator[ChatEvent, None]:
         """A named tool or "required": the grammar makes the reply tool calls."""
-        parser = ToolCallStreamParser()
+        gate = CallGate(ToolCallStreamParser())
         if plan.named_tool is not None:  # the prompt already holds the block's head
-            for delta in parser.feed(call_prefix(plan.named_tool)):
-                yield delta
-        async with aclosing(self._tools(plan.prompt, plan.tool_params, tally, parser)) as deltas:
+            gate.feed(call_prefix(plan.named_tool))
+        async with aclosing(self._tools(plan.prompt, plan.tool_params, tally, gate)) as deltas:
             async for delta in deltas:
                 yield delta
-        outcome.append(_tool_reason(tally.last, parser))
+        outcome.append(_tool_reason(tally.last, gate))
+
+    async def _decided(
+        self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
+    ) -> AsyncGenerator[ChatEvent, None]:
+        """tool_choice "auto" decided by the decider: one call as under "required", or an answer from a
+        prompt without the tools section, where no call syntax can leak."""
+        assert self.decider is not None and plan.request is not None
+        request = plan.request
+        decision = await self.decider.decide(request.messages, request.tools)
+        if not decision.call:
+            body = self._plain(self._plan(dataclasses.replace(request, tool_choice="none")), tally, outcome)
+        else:  # one call: a small model offered more added calls nobody asked for (measured on dev)
+            single = dataclasses.replace(request, tool_choice="required", parallel_tool_calls=False)
+            body = self._forced(self._plan(single), tally, outcome)
+        async with aclosing(body) as events:
+            async for event in events:
+                yield event
 
     async def _auto(
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
@@ -283,23 +306,25 @@ class ChatService:
                     yield ContentDelta(text)
 
     async def _tools(
-        self, prompt: str, params: GenerationParams, tally: _Tally, parser: ToolCallStreamParser
+        self, prompt: str, params: GenerationParams, tally: _Tally, gate: CallGate
     ) -> AsyncGenerator[ToolCallDelta, None]:
+        """Tool-call deltas, each call's once it is whole (see ``CallGate``)."""
         guard, received, repeated = RepeatedCallGuard(), [], False
         async with aclosing(self._events(prompt, params, tally)) as deltas:
             async for delta in deltas:
                 received.append(delta.text)
                 text, repeated = guard.push(delta.text)
-                for event in parser.feed(text):
+                for event in gate.feed(text):
                     yield event
-                if repeated:  # the calls are over: stop generating more copies
+                if repeated or gate.repeated:  # the calls are over: stop generating more copies
                     break
-        if repeated:
+        if repeated or gate.repeated:
             tally.phases.append(await self._counted(prompt, "".join(received)))
         else:
-            for event in parser.feed(guard.flush()):
+            for event in gate.feed(guard.flush()):
                 yield event
-        parser.finish()
+        for event in gate.finish():
+            yield event
 
     async def _events(self, prompt: str, params: GenerationParams, tally: _Tally) -> AsyncGenerator[TextDelta, None]:
         """The text of one generation; its Finished goes to ``tally``."""
@@ -385,10 +410,11 @@ def _response_grammar(request: ChatRequest) -> str | None:
     return None
 
 
-def _tool_reason(finished: Finished, parser: ToolCallStreamParser) -> ChatFinishReason:
-    if finished.finish_reason == "length" or not parser.complete:
-        return "length"
-    return "tool_calls" if parser.calls else "stop"
+def _tool_reason(finished: Finished, gate: CallGate) -> ChatFinishReason:
+    """ "tool_calls" whenever a whole call was shown, even if max_tokens cut a later one (dropped)."""
+    if gate.shown:
+        return "tool_calls"
+    return "length" if finished.finish_reason == "length" else "stop"
 
 
 def _budget(params: GenerationParams, max_tokens: int) -> GenerationParams:

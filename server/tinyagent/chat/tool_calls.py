@@ -164,11 +164,17 @@ class ToolCallStreamParser:
         self._buffer = ""
         self._scanner = _JsonScanner()
         self._calls: list[_Call] = []
+        self._whole = 0  # how many calls have complete arguments
 
     @property
     def calls(self) -> tuple[ToolCall, ...]:
         """Every call begun so far (the last one may be cut short: see ``complete``)."""
         return tuple(ToolCall(id=c.id, name=c.name, arguments="".join(c.arguments)) for c in self._calls)
+
+    @property
+    def whole(self) -> int:
+        """How many calls, from the first, have complete arguments."""
+        return self._whole
 
     @property
     def complete(self) -> bool:
@@ -189,7 +195,10 @@ class ToolCallStreamParser:
         """Marks the end of the text: a call whose arguments are whole counts as complete."""
         scanner = self._scanner
         scalar_done = scanner.started and scanner.depth == 0 and not scanner.in_string
-        if self._state is _State.TAIL or (self._state is _State.ARGUMENTS and scalar_done):
+        if self._state is _State.ARGUMENTS and scalar_done:
+            self._whole = len(self._calls)
+            self._state = _State.OUTSIDE
+        elif self._state is _State.TAIL:
             self._state = _State.OUTSIDE
 
     def _step(self, out: list[ToolCallDelta]) -> bool:
@@ -234,6 +243,7 @@ class ToolCallStreamParser:
             out.append(ToolCallDelta(index=len(self._calls) - 1, arguments=fragment))
         if done:
             self._state = _State.TAIL
+            self._whole = len(self._calls)
         return done
 
     def _scan(self, text: str) -> tuple[int, bool]:
@@ -253,6 +263,59 @@ class ToolCallStreamParser:
         self._buffer = self._buffer[end + len(TOOL_CALL_CLOSE) :]
         self._state = _State.OUTSIDE
         return True
+
+
+class CallGate:
+    """Lets a call's deltas through only once its arguments are whole, and ends the calls at a repeat.
+
+    A call cut short by max_tokens is never shown (a client would get arguments that do not parse),
+    and a call equal to an earlier one (same name, same arguments as JSON values, whatever the
+    spacing) ends the calls: small models repeat a call, with small variations of layout, until
+    max_tokens runs out.
+    """
+
+    def __init__(self, parser: ToolCallStreamParser) -> None:
+        self._parser = parser
+        self._held: list[ToolCallDelta] = []
+        self._released = 0
+        self._seen: set[tuple[str, str]] = set()
+        self.repeated = False
+
+    def feed(self, text: str) -> list[ToolCallDelta]:
+        """The deltas of calls completed by ``text``; sets ``repeated`` when one repeats an earlier call."""
+        self._held.extend(self._parser.feed(text))
+        return self._release()
+
+    def finish(self) -> list[ToolCallDelta]:
+        """At the end of the text: the last call if whole; the deltas of a cut call are dropped."""
+        self._parser.finish()
+        return self._release()
+
+    @property
+    def shown(self) -> int:
+        return self._released
+
+    def _release(self) -> list[ToolCallDelta]:
+        out: list[ToolCallDelta] = []
+        calls = self._parser.calls
+        while not self.repeated and self._released < self._parser.whole:
+            call = calls[self._released]
+            key = (call.name, _canonical(call.arguments))
+            if key in self._seen:
+                self.repeated = True
+                break
+            self._seen.add(key)
+            out.extend(d for d in self._held if d.index == self._released)
+            self._held = [d for d in self._held if d.index != self._released]
+            self._released += 1
+        return out
+
+
+def _canonical(arguments: str) -> str:
+    try:
+        return json.dumps(json.loads(arguments), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return arguments
 
 
 def partial_suffix(text: str, marker: str) -> str:
