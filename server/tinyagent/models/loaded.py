@@ -10,8 +10,12 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
+from tinyagent.chat.auto import Encode, SimilarityDecider, ToolDecider
 from tinyagent.chat.formats import ChatFormatter, ModelTemplate, get_chat_format
 from tinyagent.chat.service import ChatService
+from tinyagent.embeddings import Embedder
 from tinyagent.errors import NotFound
 from tinyagent.inference.service import ModelService
 from tinyagent.inference.types import Backend, Usage
@@ -45,12 +49,16 @@ class LoadedModel:
         queue_depth: int = 8,
         on_usage: UsageHook | None = None,
         aliases: Iterable[str | None] = (),
+        embedder: Embedder | None = None,
     ) -> LoadedModel:
-        """The handle over ``backend``: one FIFO queue in front of it, the chat service on top."""
+        """The handle over ``backend``: one FIFO queue in front of it, the chat service on top.
+
+        ``embedder``: for the profiles whose tool_choice "auto" is decided by similarity."""
         formatter = formatter or get_chat_format(profile.chat_format, getattr(backend, "model_template", None))
         service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage)
         names = frozenset(a for a in (backend.info.id, "default", *aliases) if a)
-        return cls(service, ChatService(service, formatter, stop=profile.stop), profile, formatter, names)
+        chat = ChatService(service, formatter, stop=profile.stop, decider=decider_for(profile, embedder))
+        return cls(service, chat, profile, formatter, names)
 
     def check_name(self, requested: str | None) -> None:
         """A request's ``model`` must name this model (or be absent): a client asking for another model
@@ -67,8 +75,25 @@ class LoadedModel:
         await self.service.backend.aclose()
 
 
+def decider_for(profile: ModelProfile, embedder: Embedder | None) -> ToolDecider | None:
+    if profile.auto_choice != "similarity" or embedder is None:
+        return None
+    return SimilarityDecider(embedding_rows(embedder))
+
+
+def embedding_rows(embedder: Embedder) -> Encode:
+    async def encode(texts: list[str]) -> np.ndarray:
+        return (await embedder.encode(texts)).vectors
+
+    return encode
+
+
 async def load_model(
-    settings: Settings, resolved: ResolvedModel | None, *, on_usage: UsageHook | None = None
+    settings: Settings,
+    resolved: ResolvedModel | None,
+    *,
+    on_usage: UsageHook | None = None,
+    embedder: Embedder | None = None,
 ) -> LoadedModel:
     """The model ``settings`` name (``resolved`` skips resolving it again), local or remote."""
     if settings.llm_base_url:
@@ -84,6 +109,7 @@ async def load_model(
         queue_depth=settings.queue_depth,
         on_usage=on_usage,
         aliases=(settings.model, settings.model_alias),
+        embedder=embedder,
     )
 
 

@@ -13,6 +13,10 @@ PlanStyle = Literal["upstream", "guided"]
 # model); "rules" finishes when every task succeeded and replans only for a fixable failure, with an
 # answer written from the observations (runs/answers.py): for models too small to judge a round.
 JoinStyle = Literal["model", "rules"]
+# Who decides tool_choice "auto" (call a tool or answer): "model" is the model's own first tokens;
+# "similarity" compares the request with the tools' descriptions (chat/auto.py), for models that
+# almost never choose a call themselves (measured with `tinyagent eval-tools`, docs/openai.md).
+AutoChoice = Literal["model", "similarity"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class ModelProfile:
     instruct: bool = True
     plan_style: PlanStyle = "upstream"
     join_style: JoinStyle = "model"
+    auto_choice: AutoChoice = "model"
 
 
 # A GGUF file of unknown origin: use its embedded chat template when it has one.
@@ -44,6 +49,7 @@ SMOLLM2 = ModelProfile(
     context_length=8192,
     plan_style="guided",
     join_style="rules",
+    auto_choice="similarity",
 )
 GEMMA3_BASE = ModelProfile(
     name="gemma3-base",
@@ -53,4 +59,5 @@ GEMMA3_BASE = ModelProfile(
     instruct=False,
     plan_style="guided",
     join_style="rules",
+    auto_choice="similarity",
 )
