@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import openai
@@ -48,10 +49,32 @@ def check_weather_args(arguments: str) -> None:
 
 def test_models_and_health(client: openai.OpenAI, tiny_server: LiveServer) -> None:
     models = client.models.list().data
-    assert len(models) == 1
     health = httpx.get(tiny_server.url + "/health").json()
     assert health["status"] == "ready"
-    assert health["model"] == models[0].id
+    assert health["model"] == models[0].id  # the served id first, then the aliases requests may use
+    assert "default" in [m.id for m in models[1:]]
+    for card in models:
+        assert client.models.retrieve(card.id).id == card.id
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o")
+
+
+@pytest.mark.parametrize(
+    ("path", "extra", "param"),
+    [
+        ("/chat/completions", {"messages": USER, "logprobs": True}, "logprobs"),
+        ("/chat/completions", {"messages": USER, "logprobs": True, "top_logprobs": 2}, "logprobs"),
+        ("/completions", {"prompt": "Hi", "logprobs": 1}, "logprobs"),
+        ("/responses", {"input": "Hi", "top_logprobs": 2}, "top_logprobs"),
+        ("/responses", {"input": "Hi", "include": ["message.output_text.logprobs"]}, "include"),
+    ],
+)
+def test_logprobs_are_refused_not_ignored(
+    tiny_server: LiveServer, path: str, extra: dict[str, Any], param: str
+) -> None:
+    response = httpx.post(tiny_server.v1 + path, json={"max_tokens": 2, **extra})
+    assert response.status_code == 400 and response.json()["error"]["param"] == param
+    assert response.json()["error"]["code"] == "unsupported_parameter"
 
 
 def test_plain_chat(client: openai.OpenAI) -> None:

@@ -50,12 +50,12 @@ def envelope_problem(status: int, content_type: str, text: str) -> str | None:
 
 # Generation length is the one cost the spec lets a client choose freely (the default is "until the context
 # ends", minutes on a loaded CI box); cap it, in-schema, so every case stays cheap.
-TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
+TOKEN_FIELDS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 TOKEN_CAP = 8
 
 
 def cap_generation(body: Any) -> None:
-    if not isinstance(body, dict) or not ({"messages", "prompt", "query"} & set(body)):
+    if not isinstance(body, dict) or not ({"messages", "prompt", "query", "input"} & set(body)):
         return
     for field in TOKEN_FIELDS:
         value = body.get(field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,6 +15,8 @@ from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
 from tinyagent.api.plan import router as plan_router
+from tinyagent.api.responses import router as responses_router
+from tinyagent.api.responses.store import ResponseStore
 from tinyagent.api.runs import router as runs_router
 from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard, StateChangeGuard
 from tinyagent.embeddings import Embedder
@@ -47,6 +50,7 @@ def create_app(
             on_usage=lambda usage: metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens),
         )
         app.state.runtime = runtime
+        app.state.responses = ResponseStore(Path(settings.data_dir) / "responses.sqlite")
         runtime.start(resolved, on_fatal)
         agent = build_agent(runtime, on_event=app.state.metrics.record_run_event)
         app.state.agent = agent
@@ -60,6 +64,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(openai_router.router)
+    app.include_router(responses_router.router)
     app.include_router(openai_router.extras)
     app.include_router(toolrag.router)
     app.include_router(plan_router.router)

@@ -85,16 +85,20 @@ def stop_tuple(stop: p.Stop) -> tuple[str, ...]:
     return stops
 
 
-def generation_params(req: p._Sampling, max_tokens: int | None, *, context_length: int, limit: int) -> GenerationParams:
+def max_tokens_param(max_tokens: int | None, context_length: int, limit: int, *, param: str = "max_tokens") -> int:
+    """The generation's token budget; the backend clamps it further to the room the prompt leaves."""
     if max_tokens is not None and max_tokens >= context_length:
         raise InvalidRequest(
-            f"max_tokens ({max_tokens}) must be smaller than the model's context length ({context_length})",
-            param="max_tokens",
+            f"{param} ({max_tokens}) must be smaller than the model's context length ({context_length})",
+            param=param,
             code="context_length_exceeded",
         )
+    return min(max_tokens or limit, limit, context_length)
+
+
+def generation_params(req: p._Sampling, max_tokens: int | None, *, context_length: int, limit: int) -> GenerationParams:
     return GenerationParams(
-        # The backend clamps this further to the room the prompt leaves in the context.
-        max_tokens=min(max_tokens or limit, limit, context_length),
+        max_tokens=max_tokens_param(max_tokens, context_length, limit),
         temperature=DEFAULT_TEMPERATURE if req.temperature is None else req.temperature,
         top_p=DEFAULT_TOP_P if req.top_p is None else req.top_p,
         seed=req.seed,
@@ -102,7 +106,15 @@ def generation_params(req: p._Sampling, max_tokens: int | None, *, context_lengt
     )
 
 
+def refuse_logprobs(requested: bool, param: str = "logprobs") -> None:
+    """Token log-probabilities are not computed here: say so, rather than answer without them."""
+    if requested:
+        raise InvalidRequest("logprobs are not supported by this server", param=param, code="unsupported_parameter")
+
+
 def to_chat_request(req: p.ChatCompletionRequest, *, context_length: int, limit: int) -> c.ChatRequest:
+    refuse_logprobs(bool(req.logprobs))
+    refuse_logprobs(bool(req.top_logprobs), "top_logprobs")
     tools = to_tools(req)
     max_tokens = req.max_completion_tokens or req.max_tokens
     return c.ChatRequest(

@@ -138,8 +138,13 @@ class _Sampling(_Request):
     n: int = Field(1, ge=1, le=1, description="Only one choice per request is supported.")
 
 
+_NO_LOGPROBS = "Not supported: any value but false/null is refused with a 400 rather than ignored."
+
+
 class ChatCompletionRequest(_Sampling):
     messages: list[Message] = Field(min_length=1)
+    logprobs: bool | None = Field(None, description=_NO_LOGPROBS)
+    top_logprobs: int | None = Field(None, ge=0, le=20, description=_NO_LOGPROBS)
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None
     tools: list[ToolDef] | None = None
@@ -149,6 +154,7 @@ class ChatCompletionRequest(_Sampling):
 
 class CompletionRequest(_Sampling):
     prompt: str | Annotated[list[str], Field(min_length=1, max_length=1)]
+    logprobs: int | None = Field(None, ge=0, le=5, description=_NO_LOGPROBS)
     echo: bool = False
     grammar: str | None = Field(None, description="GBNF grammar constraining the output (llama.cpp extension).")
 

@@ -16,6 +16,7 @@ from tinyagent.api.openai.serving_chat import complete_chat, stream_chat
 from tinyagent.api.openai.serving_completions import complete_text, completion_params, prompt_text, stream_text
 from tinyagent.api.openai.serving_embeddings import embed
 from tinyagent.api.sse import openai_stream, primed
+from tinyagent.runtime import Runtime
 
 ERRORS = error_responses(400, 401, 403, 404, 413, 415, 503)
 STREAM: dict[int | str, dict[str, Any]] = {
@@ -27,18 +28,32 @@ router = APIRouter(prefix="/v1", tags=["openai"], responses=ERRORS)
 
 @router.get("/models")
 async def list_models(runtime: RuntimeDep) -> p.ModelList:
-    """The served model (empty while it loads); ``fallback_reason`` says when the embedded model stands in."""
+    """The served model, then each alias a request may name it by (empty while it loads);
+    ``fallback_reason`` says when the embedded model stands in."""
     if runtime.loaded is None:
         return p.ModelList(data=[])
     info = runtime.loaded.service.info
-    card = p.ModelCard(
-        id=info.id,
+    aliases = sorted(runtime.loaded.aliases - {info.id})
+    return p.ModelList(data=[_card(runtime, name) for name in (info.id, *aliases)])
+
+
+@router.get("/models/{model_id:path}")
+async def retrieve_model(model_id: str, model: ModelDep, runtime: RuntimeDep) -> p.ModelCard:
+    """The served model by its id or any alias."""
+    model.check_name(model_id)
+    return _card(runtime, model_id)
+
+
+def _card(runtime: Runtime, name: str) -> p.ModelCard:
+    loaded = runtime.require_model()
+    info = loaded.service.info
+    return p.ModelCard(
+        id=name,
         created=int(time.time()),
         context_length=info.context_length,
         source=info.source,
         fallback_reason=info.fallback_reason,
     )
-    return p.ModelList(data=[card])
 
 
 @router.post("/chat/completions", response_model=p.ChatCompletion, responses=STREAM)
