@@ -37,6 +37,7 @@ def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
     fake.install()
     for key, value in fake.env().items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("TZ", "Europe/Istanbul")  # the fake Mac's zone: the requests' (ctx) zone, unless a test moves it
     return fake
 
 

@@ -33,8 +33,8 @@ def create_calendar_event(
     addresses = resolve_emails(call, invitees)
     args = [
         title,
-        dates.script_iso(start_at),
-        dates.script_iso(end_at),
+        dates.for_script(start_at, call.ctx.timezone),
+        dates.for_script(end_at, call.ctx.timezone),
         _optional(location),
         _optional(notes),
         _optional(calendar),
@@ -57,9 +57,9 @@ def create_calendar_event(
 def _due(due_date: str, all_day: bool, tz: str) -> tuple[str, str]:
     if not due_date.strip():
         return "none", ""
-    if all_day:
+    if all_day:  # a day, not an instant: the same date wherever the Mac is
         return "date", dates.script_iso(dates.parse_date(due_date, "due_date"))
-    return "datetime", dates.script_iso(dates.parse_datetime(due_date, "due_date", tz))
+    return "datetime", dates.for_script(dates.parse_datetime(due_date, "due_date", tz), tz)
 
 
 def create_reminder(

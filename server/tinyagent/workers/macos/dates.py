@@ -2,13 +2,17 @@
 
 Times are wall-clock times in the user's time zone (``CallContext.timezone``). Scripts get
 them as ``YYYY-MM-DDTHH:MM:SS`` and build the date from its numbers, so no locale-dependent
-date literal is ever parsed by AppleScript. Unlike upstream, an unparsable date is an error
-(``invalid_argument``), never silently "now".
+date literal is ever parsed by AppleScript. AppleScript dates carry no zone: the script reads
+those numbers as the Mac's local time, so ``for_script`` converts from the request's zone to
+the Mac's first (a 09:00 New York meeting on a Paris Mac is 15:00 there, as Zoom has it).
+Unlike upstream, an unparsable date is an error (``invalid_argument``), never silently "now".
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import os
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tinyagent.workers.backend import ToolFailure
@@ -46,6 +50,32 @@ def parse_date(value: str, field: str) -> date:
 
 def now_in(tz: str) -> datetime:
     return datetime.now(zone(tz)).replace(tzinfo=None, microsecond=0)
+
+
+def system_zone(localtime: Path = Path("/etc/localtime")) -> tzinfo:
+    """The machine's time zone, as the scripts' dates will be read: ``TZ`` if set, else the zone
+    /etc/localtime links to (macOS: .../zoneinfo/Europe/Paris). A fixed offset is the last resort:
+    it is wrong across a daylight-saving change."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name and localtime.is_symlink():
+        target = str(localtime.resolve())
+        name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+    try:
+        return ZoneInfo(name) if name else _fixed_offset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return _fixed_offset()
+
+
+def _fixed_offset() -> tzinfo:
+    local = datetime.now().astimezone().tzinfo
+    assert local is not None
+    return local
+
+
+def for_script(moment: datetime, tz: str, machine: tzinfo | None = None) -> str:
+    """``moment`` (wall clock in ``tz``) as the Mac's local wall clock, in the scripts' form."""
+    local = moment.replace(tzinfo=zone(tz)).astimezone(machine or system_zone())
+    return script_iso(local.replace(tzinfo=None))
 
 
 def script_iso(moment: datetime | date) -> str:
