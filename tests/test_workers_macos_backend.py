@@ -24,6 +24,7 @@ from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.macos import MacOSBackend
 from tinyagent.workers.macos.dates import event_window
 from tinyagent.workers.macos.runner import SCRIPTS_DIR, clean_error
+from tinyagent.workers.macos.scope import FileScope
 from tinyagent.workers.macos.zoom import ZoomConfig
 from tinyagent.workers.sandbox.pdf import write_text_pdf
 
@@ -48,8 +49,10 @@ def zoom_server() -> Iterator[FakeZoom]:
 
 
 @pytest.fixture
-def backend(zoom_server: FakeZoom) -> MacOSBackend:
-    return MacOSBackend(zoom_config=ZoomConfig(token="tok", api_base=zoom_server.base_url))
+def backend(zoom_server: FakeZoom, tmp_path: Path) -> MacOSBackend:
+    # Files may come from the canned Spotlight hits' home and from the test's own folder.
+    scope = FileScope.of(["/Users/u", tmp_path])
+    return MacOSBackend(zoom_config=ZoomConfig(token="tok", api_base=zoom_server.base_url), file_scope=scope)
 
 
 def ctx(*, send: bool = False, deadline: float = 20.0) -> CallContext:

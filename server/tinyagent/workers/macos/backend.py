@@ -14,6 +14,7 @@ from tinyagent.tools.registry import TOOL_NAMES, get_tool
 from tinyagent.workers.backend import CallContext, ToolFailure
 from tinyagent.workers.macos import calendar_app, contacts, files, mail, maps, messages, notes, zoom
 from tinyagent.workers.macos.runner import SCRIPTS_DIR, Call
+from tinyagent.workers.macos.scope import FileScope
 
 
 def _s(value: object) -> str:
@@ -46,9 +47,16 @@ class MacOSBackend:
 
     name = "macos"
 
-    def __init__(self, *, zoom_config: zoom.ZoomConfig | None = None, scripts_dir: Path = SCRIPTS_DIR) -> None:
+    def __init__(
+        self,
+        *,
+        zoom_config: zoom.ZoomConfig | None = None,
+        scripts_dir: Path = SCRIPTS_DIR,
+        file_scope: FileScope | None = None,
+    ) -> None:
         self._zoom = zoom_config if zoom_config is not None else zoom.ZoomConfig.from_env()
         self._scripts_dir = scripts_dir
+        self._files = file_scope if file_scope is not None else FileScope.from_env()
         self._handlers: Mapping[str, Handler] = self._build_handlers()
 
     def call(self, tool: str, args: Sequence[object], ctx: CallContext) -> str:
@@ -58,7 +66,7 @@ class MacOSBackend:
         # The server validated already; checking again keeps a bad call from indexing past args.
         if issues := get_tool(tool).check_args(args):
             raise ToolFailure("invalid_argument", "; ".join(i.message for i in issues))
-        return handler(Call(ctx, self._scripts_dir), args)
+        return handler(Call(ctx, self._scripts_dir, self._files), args)
 
     def close(self) -> None:
         """Nothing to release: subprocesses and HTTP clients live only for one call."""

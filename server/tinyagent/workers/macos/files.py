@@ -4,6 +4,10 @@ Spotlight safety: no query string is ever built from user text. ``mdfind -name <
 the file name as the value of ``-name`` (so a name starting with ``-`` is still a value, not an
 option), and Spotlight treats it as a literal name fragment. Upstream's
 ``kMDItemDisplayName == '{name}'`` query was injectable through quotes.
+
+Only files under the user's document folders are found, opened or attached (scope.py), and a
+fuzzy match must be close (``MIN_SIMILARITY``): before, the cutoff was 0, so any request found
+the nearest-named file anywhere.
 """
 
 from __future__ import annotations
@@ -23,18 +27,27 @@ NO_FILE = "No file found with exact or fuzzy name."
 NO_FUZZY_FILE = "No file found after fuzzy matching."
 # Spotlight can return thousands of hits for a short name; the best match is among the first ones.
 _MAX_CANDIDATES = 500
+# difflib's ratio: "quartely report.pdf" ~ "quarterly report.pdf" is 0.97, "report.pdf" ~ "id_rsa" 0.25.
+MIN_SIMILARITY = 0.6
 # The model reads the text back; more than this would not fit any context it has anyway.
 MAX_PDF_CHARS = 200_000
 
 
-def _existing(path: str) -> str | None:
+def _existing(call: Call, path: str) -> str | None:
     expanded = os.path.expanduser(path)
-    return expanded if os.path.isabs(expanded) and os.path.exists(expanded) else None
+    if not (os.path.isabs(expanded) and os.path.exists(expanded)):
+        return None
+    if not call.files.allows(expanded):
+        raise ToolFailure(
+            "invalid_argument", f"{path} is outside the folders files may come from ({call.files.describe()})."
+        )
+    return expanded
 
 
 def _mdfind_name(call: Call, fragment: str) -> list[str]:
     out = call.command(["mdfind", "-name", fragment])
-    hits = [line for line in out.splitlines() if line.startswith("/")]
+    # Filtered before the cap, so hits elsewhere on the disk cannot crowd out the user's files.
+    hits = [line for line in out.splitlines() if line.startswith("/") and call.files.allows(line)]
     return hits[:_MAX_CANDIDATES]
 
 
@@ -49,7 +62,7 @@ def _best(name: str, hits: list[str]) -> str | None:
         if _key(PurePosixPath(hit).name) == wanted:
             return hit
     names = {_key(PurePosixPath(h).name): h for h in reversed(hits)}
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.0)
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=MIN_SIMILARITY)
     return names[close[0]] if close else None
 
 
@@ -58,7 +71,7 @@ def find_file(call: Call, file_name: str) -> str:
     name = file_name.strip()
     if not name:
         raise ToolFailure("invalid_argument", "A file name is required.")
-    if (path := _existing(name)) is not None:
+    if (path := _existing(call, name)) is not None:
         return path
     hits = _mdfind_name(call, name)
     stem = PurePosixPath(name).stem
@@ -74,11 +87,13 @@ def find_file(call: Call, file_name: str) -> str:
 
 
 def resolve_path(call: Call, entry: str) -> str:
-    return _existing(entry) or find_file(call, entry)
+    return _existing(call, entry) or find_file(call, entry)
 
 
 def open_and_get_file_path(call: Call, file_name: str) -> str:
     path = find_file(call, file_name)
+    if not call.files.may_open(path):
+        raise ToolFailure("invalid_argument", f"{PurePosixPath(path).name} is a program or a link; it is not opened.")
     call.command(["open", path])
     return path
 

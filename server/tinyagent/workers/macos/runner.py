@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyagent.workers.backend import CallContext, ToolFailure
+from tinyagent.workers.macos.scope import FileScope
 
 SCRIPTS_DIR = Path(__file__).with_name("scripts")
 NOT_ON_MACOS = "This method is only supported on MacOS"
@@ -50,9 +51,10 @@ def clean_error(stderr: str) -> str:
 class Call:
     """The commands of one tool call; all of them share the call's deadline."""
 
-    def __init__(self, ctx: CallContext, scripts_dir: Path = SCRIPTS_DIR) -> None:
+    def __init__(self, ctx: CallContext, scripts_dir: Path = SCRIPTS_DIR, files: FileScope | None = None) -> None:
         self.ctx = ctx
         self.scripts_dir = scripts_dir
+        self.files = files if files is not None else FileScope.from_env()
         self._deadline = time.monotonic() + max(ctx.deadline_s, 0.0)
 
     def remaining(self) -> float:
