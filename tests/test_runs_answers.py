@@ -31,12 +31,17 @@ def anyio_backend() -> str:
 class Worker:
     """Records every call; lookups of names in ``missing`` fail as the sandbox's do."""
 
-    def __init__(self, *missing: str) -> None:
+    def __init__(self, *missing: str, late: str | None = None) -> None:
         self.missing = set(missing)
+        self.late = late  # a tool that answers with a timeout, as a slow app does
         self.calls: list[tuple[str, list[Any]]] = []
+        self.timeouts: dict[str, float] = {}
 
     async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
         self.calls.append((tool, list(args)))
+        self.timeouts[tool] = timeout
+        if tool == self.late:
+            return ToolOutcome.failure("timeout", f"{tool} did not finish within {timeout:g} s")
         if tool == "get_phone_number":
             if args[0] in self.missing:
                 return ToolOutcome.failure("not_found", f"No contacts found for '{args[0]}'.")
@@ -125,3 +130,37 @@ def test_a_repeat_is_the_same_tool_and_arguments_folded() -> None:
     assert write_key("send_sms", (("+1 415",), "I am late!")) == write_key("send_sms", (("+1 415",), "i am late"))
     assert write_key("send_sms", (("+1 415",), "late")) != write_key("send_sms", (("+1 416",), "late"))
     assert write_key("send_sms", (("a", "b"), "x")) == write_key("send_sms", (("b", "a"), "x"))
+
+
+@pytest.mark.anyio
+async def test_a_write_that_timed_out_is_unknown_and_never_retried(tmp_path: Path) -> None:
+    """The app may have sent the text when the deadline passed: a replan's same text is not sent again."""
+    second = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "I am late!")\n3. join()<END_OF_PLAN>'
+    model = FakeModel(SMS_PLAN, "Action: Replan", second, "Action: Finish(done)")
+    worker = Worker(late="send_sms")
+    events = await run(tmp_path, model, worker)
+    assert [t for t, _ in worker.calls].count("send_sms") == 1
+    sms = [e for e in events if e.type == "task_finished" and e.tool == "send_sms"]
+    assert [e.error_code for e in sms] == ["outcome_unknown", "outcome_unknown"]
+    assert "may have been done" in sms[0].error and "Not run again" in sms[1].error
+
+
+@pytest.mark.anyio
+async def test_rules_answer_says_the_outcome_is_unknown(tmp_path: Path) -> None:
+    events = await run(tmp_path, FakeModel(SMS_PLAN), Worker(late="send_sms"), rules=True)
+    assert not any(e.type == "replan" for e in events)
+    assert "send_sms may or may not have happened" in events[-1].answer
+
+
+@pytest.mark.anyio
+async def test_slow_apps_get_longer_deadlines(tmp_path: Path) -> None:
+    plan = '1. create_calendar_event("Sync", "2025-06-16 10:00:00", "", "", [], "", "")\n2. join()<END_OF_PLAN>'
+    worker = Worker()
+    await run(
+        tmp_path,
+        FakeModel(SMS_PLAN.replace("3. join()", "3. " + plan[3:].split("\n")[0] + "\n4. join()")),
+        worker,
+        rules=True,
+    )
+    base = RunConfig().tool_timeout_s
+    assert worker.timeouts["get_phone_number"] == base and worker.timeouts["create_calendar_event"] == 2 * base

@@ -67,6 +67,8 @@ def _short(text: str) -> str:
 
 def _failure_line(state: TaskState) -> str:
     message = state.result.error if state.result is not None and state.result.error else state.observation
+    if state.result is not None and state.result.error_code == "outcome_unknown":
+        return f"{state.task.tool} may or may not have happened: {_short(message or 'no answer in time')}"
     return f"{state.task.tool} did not run: {_short(message or 'it failed')}"
 
 

@@ -52,7 +52,7 @@ from tinyagent.runs.joiner import (
 from tinyagent.runs.summarize import summarize_text
 from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ToolSet, ToolSpec
-from tinyagent.workers.protocol import ToolContext, ToolOutcome
+from tinyagent.workers.protocol import TIMEOUT, WORKER_CRASHED, ToolContext, ToolOutcome
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,12 @@ class RunConfig:
     send_drafts: bool = False
     use_grammar: bool = True
     join_style: JoinStyle | None = None  # None: the model profile's
+    # Tools whose apps are known to be slow get this many times tool_timeout_s: creating an event on an
+    # iCloud/CalDAV calendar can take 15-30 s, and a timed-out write's outcome is unknown (issue 18).
+    slow_tools: tuple[tuple[str, float], ...] = (("create_calendar_event", 2.0), ("create_reminder", 2.0))
+
+    def tool_timeout(self, tool: str) -> float:
+        return self.tool_timeout_s * dict(self.slow_tools).get(tool, 1.0)
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,8 @@ class RunLoop:
         self.timings: dict[str, float] = {}
         # Writes that succeeded in this run, by what they did: none is run a second time (replans repeat).
         self.writes_done: dict[tuple[object, ...], TaskState] = {}
+        # Writes that timed out or lost their worker: they may have happened, so they are not retried.
+        self.writes_unknown: dict[tuple[object, ...], TaskState] = {}
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
@@ -256,6 +264,8 @@ class RunLoop:
         key = write_key(task.tool, args) if spec is not None and spec.writes else None
         if key is not None and (earlier := self.writes_done.get(key)) is not None:
             return self._finish(state, already_done(earlier), 0.0)
+        if key is not None and (earlier := self.writes_unknown.get(key)) is not None:
+            return self._finish(state, not_retried(earlier), 0.0)
         if self._needs_approval(spec):
             refused = await self._ask(state)
             if refused is not None:
@@ -263,10 +273,14 @@ class RunLoop:
         self.run.emit(TaskStarted, round=state.round, task_id=task.id, tool=task.tool, args=args_json(args))
         started = time.perf_counter()
         context = ToolContext(timezone=self.req.timezone, send_drafts=self.config.send_drafts)
-        outcome = await self.worker.call(task.tool, list(args), timeout=self.config.tool_timeout_s, context=context)
+        timeout = self.config.tool_timeout(task.tool)
+        outcome = await self.worker.call(task.tool, list(args), timeout=timeout, context=context)
         result = await self._result(outcome)
         if key is not None and result.ok:
             self.writes_done.setdefault(key, state)
+        elif key is not None and result.error_code in UNKNOWN_OUTCOME:
+            result = outcome_unknown(task.tool, result)
+            self.writes_unknown.setdefault(key, state)
         return self._finish(state, result, time.perf_counter() - started)
 
     def _needs_approval(self, spec: ToolSpec | None) -> bool:
@@ -407,6 +421,27 @@ def blocked(failed: tuple[int, ...]) -> TaskResult:
     names = ", ".join(f"${dep}" for dep in failed)
     message = f"Not run: it needs the result of {names}, which failed."
     return TaskResult(False, f"Error: {message}", error_code="dependency_failed", error=message)
+
+
+# A write that ended this way may still have happened: the app had the request (an Apple Event is
+# delivered before osascript is killed) when the deadline passed or the worker died.
+UNKNOWN_OUTCOME = frozenset({TIMEOUT, WORKER_CRASHED})
+
+
+def outcome_unknown(tool: str, failed: TaskResult) -> TaskResult:
+    message = (
+        f"The outcome is unknown: {tool} did not answer in time ({failed.error}), and it may have been done."
+        " It is not tried again in this run; check before asking again."
+    )
+    return TaskResult(False, f"Error: {message}", error_code="outcome_unknown", error=message)
+
+
+def not_retried(earlier: TaskState) -> TaskResult:
+    where = f"round {earlier.round}, task {earlier.task.id}"
+    message = (
+        f"Not run again: the same {earlier.task.tool} ({where}) may already have been done; its outcome is unknown."
+    )
+    return TaskResult(False, f"Error: {message}", error_code="outcome_unknown", error=message)
 
 
 def already_done(earlier: TaskState) -> TaskResult:

@@ -107,7 +107,9 @@ class Call:
         except FileNotFoundError:
             raise ToolFailure("unavailable", NOT_ON_MACOS) from None
         except subprocess.TimeoutExpired:
-            raise ToolFailure("failed", f"The action did not finish within {timeout:.0f} s.") from None
+            # Not "failed": the Apple Event was delivered before osascript was killed, so the app may
+            # still create the event or send the mail. The server does not retry a write that timed out.
+            raise ToolFailure("timeout", f"The action did not finish within {timeout:.0f} s.") from None
 
 
 def unexpected(result: ScriptResult, name: str) -> ToolFailure:
