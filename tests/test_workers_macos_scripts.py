@@ -115,7 +115,7 @@ def _run_all_tools_with(backend: MacOSBackend, mac: FakeMac, text: str) -> None:
     mac.respond("notes_list", f"ok\nid-1\x1f{text}\n")
     mac.respond("notes_read", "ok\n<div>body</div>\n")
     mac.respond("notes_append", "ok\nx\n")
-    mac.respond("messages_send", "ok\n")
+    mac.respond("messages_send", "ok\nsingle\n")
     mac.respond("mdfind", "/Users/u/found.pdf\n")
     call = backend.call
     call("get_phone_number", (text,), _ctx())
@@ -131,7 +131,8 @@ def _run_all_tools_with(backend: MacOSBackend, mac: FakeMac, text: str) -> None:
     call("send_sms", (["+15550100"], text), _ctx())
     call("maps_open_location", (text,), _ctx())
     call("maps_show_directions", (text, text, "d"), _ctx())
-    call("open_and_get_file_path", (text,), _ctx())
+    with pytest.raises(ToolFailure):  # no file is close enough to a hostile name: not found, after the search
+        call("open_and_get_file_path", (text,), _ctx())
 
 
 @pytest.mark.parametrize("index", range(10))
@@ -160,7 +161,7 @@ def test_hostile_text_reaches_argv_unchanged(mac: FakeMac, marker: Path, index: 
     _assert_byte_exact(_script_args(mac, "messages_send")[0], 1, text)
     opened = [c["argv"][0] for c in mac.calls() if c["prog"] == "open"]
     sms, location, directions = opened[0], opened[1], opened[2]
-    assert parse_qs(urlsplit(sms).query)["body"] == [text]
+    assert sms == "sms:+15550100"  # the documented form: the text never travels in it
     assert parse_qs(urlsplit(location).query)["q"] == [text]
     assert parse_qs(urlsplit(directions).query)["saddr"] == [text]
     assert parse_qs(urlsplit(directions).query)["daddr"] == [text]
