@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROGRAMS = ("osascript", "open", "mdfind")
+PROGRAMS = ("osascript", "open", "mdfind", "osacompile")
 
 _RECORDER = """\
 import json, os, sys, time

@@ -142,6 +142,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "run": ("tinyagent.cli.run", "run_main"),
     "eval": ("tinyagent.cli.eval", "eval_main"),
     "eval-tools": ("tinyagent.cli.eval_tools", "eval_tools_main"),
+    "doctor": ("tinyagent.cli.doctor", "doctor_main"),
     "worker": ("tinyagent.workers.launch", "worker_main"),
     "sandbox": ("tinyagent.workers.sandbox.manage", "sandbox_main"),
 }
@@ -150,6 +151,7 @@ DELEGATED_HELP = {
     "run": "Run a query on a running server and show tasks and the answer live (--approve asks y/n).",
     "eval": "Measure plan success rate (TinyAgent's graph-isomorphism metric) on a dataset.",
     "eval-tools": 'Measure how often tool_choice "auto" decides right (call a tool, or answer).',
+    "doctor": "On a Mac: check the macOS worker's scripts, app permissions and folders (--macos).",
     "worker": "Run a tool worker: --backend macos|sandbox [--socket PATH].",
     "sandbox": "Reset or show the sandbox world: reset|show [--data-dir DIR].",
 }
