@@ -141,6 +141,15 @@ def test_dollar_amount_in_text_is_a_warning_not_a_dependency() -> None:
     assert outcome.plan is not None and outcome.plan.get(2).depends_on == (1,)
 
 
+def test_named_references_are_invalid() -> None:
+    """Issue 19: a remote model wrote send_sms(["$SID", "$LATDATE"], ...) and it was reported valid."""
+    outcome = parse_plan('1. send_sms(["$SID", "${LATER_DATE}"], "Pay $USD 5 today")\n2. join()\n', ALL)
+    assert outcome.plan is None
+    assert [e.code for e in outcome.fatal_errors] == ["named_reference", "named_reference"]
+    assert "$SID is not a reference" in outcome.fatal_errors[0].message
+    assert parse_plan('1. send_sms(["Sid"], "Pay $USD 5 today")\n2. join()\n', ALL).plan is not None  # text may say $
+
+
 # --- structural errors ---------------------------------------------------------------------------
 
 

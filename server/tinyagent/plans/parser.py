@@ -6,6 +6,8 @@ generated (upstream's streaming design). Results do not depend on how the text i
 Fatal errors (the plan must not run; the caller replans with the messages):
 ``unparsable_line``, ``bad_args``, ``unknown_tool``, ``wrong_arity``, ``wrong_type``,
 ``bad_reference`` (a whole-string ``"$N"`` naming itself, a later, missing or rejected task),
+``named_reference`` (a whole-string ``"$SID"`` or ``"${NAME}"``: references are ``$N``, the number of
+an earlier step; a model that invents names for values would otherwise send the literal text),
 ``duplicate_id``, ``non_increasing_id``, ``missing_join``.
 
 Warnings (the plan runs as parsed):
@@ -45,6 +47,7 @@ FATAL_CODES = frozenset(
         "wrong_arity",
         "wrong_type",
         "bad_reference",
+        "named_reference",
         "duplicate_id",
         "non_increasing_id",
         "missing_join",
@@ -309,11 +312,18 @@ class StreamingPlanParser:
             if target is not None and target not in valid:
                 self._problem(s.line_no, text, "bad_reference", _bad_reference(task_id, target, s.seen_ids))
                 ok = False
+        for named in (v.strip() for arg in args for v in iter_strings(arg) if _NAMED_REF.fullmatch(v.strip())):
+            message = f"{named} is not a reference: a reference is $N, the number of an earlier step"
+            self._problem(s.line_no, text, "named_reference", message)
+            ok = False
         literal = sorted({ref for ref in referenced_ids(args) if ref not in valid})
         if ok and literal:
             refs = ", ".join(f"${ref}" for ref in literal)
             self._problem(s.line_no, text, "literal_dollar", f"{refs} names no earlier task; kept as text")
         return tuple(sorted({r for r in referenced_ids(args) if r in valid})) if ok else None
+
+
+_NAMED_REF = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
 def _without_partial_marker(text: str) -> str:
