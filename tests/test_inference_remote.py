@@ -71,3 +71,30 @@ def test_unreachable_remote_fails_health(tiny_settings: Settings) -> None:
         assert health.status_code == 503 and health.json()["status"] == "failed"
         chat = httpx.post(server.v1 + "/chat/completions", json={"messages": USER})
         assert chat.status_code == 503 and chat.json()["error"]["code"] == "model_not_ready"
+
+
+# --- dialects by shape: vLLM cannot run here; these are the shapes its documentation gives -------------------
+
+VLLM_MODELS = [{"id": "Qwen/Qwen2.5-1.5B-Instruct", "object": "model", "owned_by": "vllm", "max_model_len": 32768}]
+LLAMA_SERVER_PROPS = {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1, "chat_template": "..."}
+
+
+def test_dialects_learn_the_context_length_where_each_server_says_it() -> None:
+    from tinyagent.inference.remote_backend import _model_info, _with_dialect
+
+    vllm = _with_dialect(_model_info(VLLM_MODELS, None, "u"), VLLM_MODELS, None, None)
+    assert (vllm.dialect, vllm.context_length) == ("vllm", 32768)
+    plain = [{"id": "m", "object": "model", "owned_by": "me"}]
+    llama_server = _with_dialect(_model_info(plain, None, "u"), plain, LLAMA_SERVER_PROPS, None)
+    assert (llama_server.dialect, llama_server.context_length) == ("llama-server", 4096)
+    unknown = _with_dialect(_model_info(plain, None, "u"), plain, None, None)
+    assert (unknown.dialect, unknown.context_length) == ("openai", 0)  # 0 = unknown, never a limit
+    assert _with_dialect(_model_info(plain, None, "u"), plain, None, 2048).context_length == 2048
+
+
+def test_a_grammar_travels_in_each_dialects_field() -> None:
+    from tinyagent.inference.remote_backend import _grammar_fields
+
+    assert _grammar_fields("llama-server", "root ::= x") == {"grammar": "root ::= x"}
+    assert _grammar_fields("openai", "g") == {"grammar": "g"}
+    assert _grammar_fields("vllm", "g") == {"structured_outputs": {"grammar": "g"}, "guided_grammar": "g"}

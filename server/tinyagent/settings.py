@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     llm_remote_model: str | None = Field(
         None, description="Model name to request from --llm-base-url (default: its first)."
     )
+    llm_context_length: int | None = Field(
+        None,
+        ge=16,
+        description=(
+            "Context length of the --llm-base-url model, for servers that do not publish it (llama-cpp-python's "
+            "server); it wins over what the server says. Unknown means no local limit, never 0."
+        ),
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="sentence-transformers model for /v1/embeddings: 'all-MiniLM-L6-v2' (bundled, offline) or a path.",

@@ -25,13 +25,15 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     body |= {
         "model": info.id,
         "source": info.source,
-        "context_length": info.context_length,
+        "context_length": info.context_length or None,  # None: a remote server that does not say
         "fallback": info.fallback_reason is not None,
         "fallback_reason": info.fallback_reason,
         "queue": {"busy": runtime.loaded.service.busy, "waiting": runtime.loaded.service.waiting},
     }
     if info.engine is not None:  # the local llama.cpp's CPU build; a remote backend reports none
         body["llama_cpp"] = _engine(info.engine)
+    if info.dialect is not None:
+        body["remote"] = {"url": info.source, "dialect": info.dialect, "grammar": info.grammar}
     return JSONResponse(body)
 
 

@@ -1,8 +1,16 @@
 """Generation on a remote OpenAI-compatible server (llama-server, vLLM, another TinyAgent Server).
 
-Prompts are already formatted by our chat layer, so this uses the plain
-/completions endpoint; a GBNF grammar goes in the non-standard top-level
-"grammar" field that llama.cpp-based servers (and ours) accept.
+Prompts are already formatted by our chat layer, so this uses the plain /completions endpoint. The
+servers differ in four ways, learnt at connect time (the "dialect"):
+
+- the context length: vLLM lists ``max_model_len`` in /v1/models, llama.cpp's llama-server answers
+  ``/props`` (``default_generation_settings.n_ctx``), llama-cpp-python's server says nothing; then
+  ``--llm-context-length`` is the only source, and unknown (0) means no local limit, never a limit of 0;
+- the grammar: llama.cpp servers (and ours) take GBNF in a top-level ``grammar`` field; vLLM takes it
+  as ``structured_outputs.grammar`` (0.10.2 and later) or ``guided_grammar`` (before), both sent;
+- tokens: ``/extras/tokenize`` (llama-cpp-python, ours), ``/tokenize`` (llama-server, vLLM);
+- usage: a streamed final chunk where the server honours ``stream_options.include_usage``; where it
+  does not (llama-cpp-python's server), the prompt and the reply are counted with the remote tokenizer.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -52,6 +60,7 @@ class RemoteBackend:
     """Backend that forwards formatted prompts to a remote /v1/completions endpoint."""
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, info: ModelInfo) -> None:
+        """``info.dialect``: "llama-server", "vllm" or "openai" (llama-cpp-python's server, ours, others)."""
         self._client = client
         self._base = base_url.rstrip("/")
         self._root = self._base.removesuffix("/v1")
@@ -66,19 +75,25 @@ class RemoteBackend:
         *,
         api_key: str | None,
         model: str | None = None,
+        context_length: int | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> RemoteBackend:
-        """Ask the remote which model it serves (its first one unless ``model`` is given)."""
+        """Ask the remote which model it serves (its first one unless ``model`` is given) and what it is.
+
+        ``context_length`` (the setting) wins over what the remote says."""
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         client = httpx.AsyncClient(headers=headers, timeout=timeout)
         base = base_url.rstrip("/")
         try:
             entries = await _list_models(client, base)
             info = _model_info(entries, model, base)
+            props = await _props(client, base.removesuffix("/v1"))
+            info = _with_dialect(info, entries, props, context_length)
         except BaseException:
             await client.aclose()
             raise
-        log.info("using remote model %s at %s", info.id, base)
+        known = f"context {info.context_length}" if info.context_length else "context length unknown"
+        log.info("using remote model %s at %s (%s, %s)", info.id, base, info.dialect, known)
         return cls(client, base, info)
 
     @property
@@ -91,6 +106,7 @@ class RemoteBackend:
     async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
         body = self._body(prompt, params, await self._room_for(prompt, params.max_tokens))
         state = _StreamState()
+        text: list[str] = []
         try:
             async with self._client.stream("POST", f"{self._base}/completions", json=body) as resp:
                 if resp.status_code >= 400:
@@ -98,6 +114,8 @@ class RemoteBackend:
                     raise _http_error(resp)
                 async for line in resp.aiter_lines():
                     for event in _parse_line(line, state):
+                        if isinstance(event, TextDelta):
+                            text.append(event.text)
                         yield event
                     if state.done:
                         break
@@ -105,7 +123,14 @@ class RemoteBackend:
             raise UpstreamError(f"remote model server {self._base} failed: {exc!r}") from exc
         if state.finish_reason is None:
             raise UpstreamError(f"remote model server {self._base} ended the stream without finishing")
+        if not state.usage:  # the remote ignored include_usage: count with its tokenizer
+            state.usage = await self._counted_usage(prompt, "".join(text))
         yield _finished(state)
+
+    async def _counted_usage(self, prompt: str, reply: str) -> dict[str, Any]:
+        prompt_tokens = await self.count_tokens(prompt)
+        completion = max(await self.count_tokens(prompt + reply) - prompt_tokens, 1 if reply else 0)
+        return {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
 
     def _body(self, prompt: str, params: GenerationParams, max_tokens: int) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -122,7 +147,7 @@ class RemoteBackend:
         if params.stop:
             body["stop"] = list(params.stop)
         if params.grammar:
-            body["grammar"] = params.grammar
+            body.update(_grammar_fields(self._info.dialect, params.grammar))
         return body
 
     async def tokenize(self, text: str) -> list[int]:
@@ -176,6 +201,41 @@ class RemoteBackend:
         log.warning("remote %s cannot tokenize; token counts are estimates", self._root)
         self._tokenize_route = _NO_TOKENIZER
         return None
+
+
+def _grammar_fields(dialect: str | None, grammar: str) -> dict[str, Any]:
+    if dialect == "vllm":  # structured_outputs since vLLM 0.10.2; guided_grammar before (ignored after)
+        return {"structured_outputs": {"grammar": grammar}, "guided_grammar": grammar}
+    return {"grammar": grammar}
+
+
+async def _props(client: httpx.AsyncClient, root: str) -> dict[str, Any] | None:
+    """llama-server's /props, or None where there is none."""
+    try:
+        resp = await client.get(f"{root}/props")
+    except httpx.HTTPError:
+        return None
+    if resp.status_code != 200:
+        return None
+    try:
+        data = resp.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _with_dialect(
+    info: ModelInfo, entries: list[dict[str, Any]], props: dict[str, Any] | None, setting: int | None
+) -> ModelInfo:
+    if props is not None and ("default_generation_settings" in props or "n_ctx" in props):
+        dialect = "llama-server"
+        settings = props.get("default_generation_settings") or {}
+        learnt = int(settings.get("n_ctx") or props.get("n_ctx") or 0)
+    elif any(e.get("owned_by") == "vllm" or "max_model_len" in e for e in entries):
+        dialect, learnt = "vllm", info.context_length
+    else:
+        dialect, learnt = "openai", info.context_length
+    return replace(info, dialect=dialect, context_length=setting or learnt or info.context_length)
 
 
 def _estimate_tokens(text: str) -> int:

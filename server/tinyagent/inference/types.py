@@ -66,10 +66,12 @@ class EngineBuild:
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
-    context_length: int
+    context_length: int  # 0 = unknown (a remote server that does not say): never a limit of 0
     source: str  # path, hub reference or URL the model came from
     fallback_reason: str | None = None  # set when the requested model could not be had
     engine: EngineBuild | None = None  # set by the local llama.cpp backend; a remote one has none to report
+    dialect: str | None = None  # a remote server's kind (remote_backend.py); None for a local model
+    grammar: bool = True  # whether a GBNF grammar reaches the generation
 
 
 class Backend(Protocol):

@@ -134,9 +134,11 @@ async def _connect_remote(settings: Settings) -> tuple[Backend, ModelProfile]:
 
     assert settings.llm_base_url is not None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    backend = await RemoteBackend.connect(settings.llm_base_url, api_key=key, model=settings.llm_remote_model)
+    backend = await RemoteBackend.connect(
+        settings.llm_base_url, api_key=key, model=settings.llm_remote_model, context_length=settings.llm_context_length
+    )
     # We format prompts ourselves and send raw completions, so the profile still matters.
-    profile = replace(GENERIC, name="remote", context_length=backend.info.context_length)
+    profile = replace(GENERIC, name="remote", context_length=backend.info.context_length or GENERIC.context_length)
     return backend, profile
 
 

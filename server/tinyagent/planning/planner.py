@@ -191,7 +191,8 @@ class Planner:
         # Every token is at least one byte, so the grammar's byte bound is a safe token budget; but a small
         # model that loops inside a string would use all of it (minutes on a laptop), so by default a plan
         # is also capped at DEFAULT_PLAN_TOKENS. The backend further clamps to the room left in the context.
-        bound = min(max_plan_bytes(req.tools, options), self._generator.info.context_length, DEFAULT_PLAN_TOKENS)
+        context = self._generator.info.context_length or DEFAULT_PLAN_TOKENS  # 0: a remote that does not say
+        bound = min(max_plan_bytes(req.tools, options), context, DEFAULT_PLAN_TOKENS)
         budget = req.max_tokens or bound
         params = GenerationParams(
             max_tokens=budget, temperature=_temperature(req), seed=req.seed, stop=rendered.stop, grammar=grammar

@@ -29,7 +29,9 @@ def _prompt(model: LoadedModel, document: str) -> tuple[str, tuple[str, ...]]:
 
 
 async def _fitting_prompt(model: LoadedModel, text: str) -> tuple[str, tuple[str, ...]]:
-    budget = model.service.info.context_length - SUMMARY_MAX_TOKENS - PROMPT_MARGIN_TOKENS
+    # A remote that does not say its context length: assume the profile's (4096 for unknown models).
+    context = model.service.info.context_length or model.profile.context_length
+    budget = context - SUMMARY_MAX_TOKENS - PROMPT_MARGIN_TOKENS
     document = " ".join(text.split())[: max(budget, 1) * CHARS_PER_TOKEN]
     prompt, stops = _prompt(model, document)
     for _ in range(6):

@@ -86,7 +86,10 @@ def stop_tuple(stop: p.Stop) -> tuple[str, ...]:
 
 
 def max_tokens_param(max_tokens: int | None, context_length: int, limit: int, *, param: str = "max_tokens") -> int:
-    """The generation's token budget; the backend clamps it further to the room the prompt leaves."""
+    """The generation's token budget; the backend clamps it further to the room the prompt leaves.
+    A context length of 0 is unknown (a remote that does not say): the remote judges."""
+    if context_length <= 0:
+        return min(max_tokens or limit, limit)
     if max_tokens is not None and max_tokens >= context_length:
         raise InvalidRequest(
             f"{param} ({max_tokens}) must be smaller than the model's context length ({context_length})",

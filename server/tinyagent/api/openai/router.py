@@ -50,7 +50,7 @@ def _card(runtime: Runtime, name: str) -> p.ModelCard:
     return p.ModelCard(
         id=name,
         created=int(time.time()),
-        context_length=info.context_length,
+        context_length=info.context_length or None,
         source=info.source,
         fallback_reason=info.fallback_reason,
     )
