@@ -152,3 +152,30 @@ def test_plans_through_the_remote_obey_the_grammar(front: LiveServer, guided: bo
         assert parse_plan(plan["raw"], ToolSet.all()).plan is not None
     else:  # a cap reached is the only way out of the grammar: never an unparsable line
         assert all(e["code"] not in ("unparsable_line", "named_reference") for e in plan["errors"]), plan
+
+
+def test_the_remote_going_away_mid_stream_is_a_clean_error(tiny_gguf: Path, tiny_settings: Settings) -> None:
+    port = _free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--n_ctx", "4096"]
+    command += ["--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_for(lambda: _up(url) or process.poll() is not None, "llama_cpp.server up", timeout=60)
+        settings = tiny_settings.model_copy(update={"llm_base_url": url, "chat_format": "chatml"})
+        with live_server(settings) as front:
+            body = {"messages": USER, "max_tokens": 3000, "stream": True, "temperature": 1.0}
+            lines: list[str] = []
+            with httpx.stream("POST", front.v1 + "/chat/completions", json=body, timeout=60) as response:
+                assert response.status_code == 200
+                for line in response.iter_lines():
+                    lines.append(line)
+                    if len(lines) == 6:
+                        process.kill()  # the remote dies while it generates
+            data = [json.loads(line[5:]) for line in lines if line.startswith("data:") and line != "data: [DONE]"]
+            assert "error" in data[-1] and data[-1]["error"]["type"] == "server_error"
+            assert lines[-1] == "data: [DONE]" or lines[-2] == "data: [DONE]"
+            assert httpx.get(front.url + "/health").status_code == 200  # the front stays up
+    finally:
+        process.kill()
+        process.wait(timeout=20)
