@@ -152,30 +152,30 @@ CASES = [
         "compose_email",
         "compose_new_email",
         (["ana@example.com"], "Bo", "Lunch?", "Are you free at noon?", ["<tmp>/menu.txt"]),
-        "New email composed successfully with attachments and cc.",
-        {"contacts_lookup": ["ok\nbo@example.com\n"], "mail_compose": ["ok\ndrafted\n"]},
+        "New email composed successfully with attachments and cc. (Body: 21 characters, 1 attachment.)",
+        {"contacts_lookup": ["ok\nbo@example.com\n"], "mail_compose": ["ok\ndrafted\n21\n1\n"]},
     ),
     Case(
         "compose_email_send",
         "compose_new_email",
         ("ana@example.com", [], "Hi", "", []),
-        "New email sent successfully with attachments and cc.",
-        {"mail_compose": ["ok\nsent\n"]},
+        "New email sent successfully with attachments and cc. (Body: 0 characters, 0 attachments.)",
+        {"mail_compose": ["ok\nsent\n0\n0\n"]},
         send=True,
     ),
     Case(
         "reply_email",
         "reply_to_email",
         (["cc@example.com"], "Thanks, see you then.", []),
-        "Replied to the selected email successfully.",
-        {"mail_reply": ["ok\ndrafted\n"]},
+        "Saved a reply to the selected email in Drafts. (Body: 120 characters, 0 attachments.)",
+        {"mail_reply": ["ok\ndrafted\n120\n0\n"]},
     ),
     Case(
         "forward_email",
         "forward_email",
         (["ana@example.com"], [], "FYI", ["<tmp>/menu.txt"]),
-        "Forwarded the selected email successfully.",
-        {"mail_forward": ["ok\ndrafted\n"]},
+        "Saved a forward of the selected email in Drafts. (Body: 300 characters, 1 attachment.)",
+        {"mail_forward": ["ok\ndrafted\n300\n1\n"]},
     ),
     Case(
         "maps_location",
@@ -525,3 +525,19 @@ def test_sms_to_several_without_a_group_chat_says_it_went_separately(mac: FakeMa
     assert result.startswith("SMS sent to each recipient separately")
     assert failure(backend, "send_sms", (["+15550102030"], "hi"), send=True).code == "unavailable"
     assert failure(backend, "send_sms", (["+15550102030"], "hi"), send=True).code == "failed"  # never claims success
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("body_lost\n", "Mail did not take the message text; nothing was sent."),
+        ("attachments_missing\n1\n", "Mail attached only 1 of the files in time; nothing was sent."),
+        ("ok\nsent\n", "Unexpected output from the mail script: 'ok'"),
+    ],
+)
+def test_mail_never_claims_what_the_script_did_not_report(
+    mac: FakeMac, backend: MacOSBackend, answer: str, message: str
+) -> None:
+    mac.respond("mail_reply", answer)
+    err = failure(backend, "reply_to_email", ([], "On my way", []), send=True)
+    assert (err.code, err.message) == ("failed", message)

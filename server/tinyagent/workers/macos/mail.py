@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from tinyagent.workers.backend import ToolFailure
 from tinyagent.workers.macos.contacts import resolve_emails
 from tinyagent.workers.macos.files import resolve_path
-from tinyagent.workers.macos.runner import Call, ScriptResult, unexpected
+from tinyagent.workers.macos.runner import Call, unexpected
 
 COMPOSED = "New email composed successfully with attachments and cc."
 SENT = "New email sent successfully with attachments and cc."
-REPLIED = "Replied to the selected email successfully."
+REPLIED = "Saved a reply to the selected email in Drafts."
 REPLY_SENT = "Replied to the selected email and sent the reply successfully."
 NO_SELECTION_REPLY = "An email has to be viewed in Mail to reply to it."
-FORWARDED = "Forwarded the selected email successfully."
+FORWARDED = "Saved a forward of the selected email in Drafts."
 FORWARD_SENT = "Forwarded the selected email and sent it successfully."
 NO_SELECTION_FORWARD = "An email has to be viewed in Mail to forward it."
 
@@ -37,13 +37,22 @@ def _mode(call: Call) -> str:
     return "send" if call.ctx.send_drafts else "draft"
 
 
-def _run(call: Call, script: str, args: list[str], no_selection: str) -> ScriptResult:
+def _run(call: Call, script: str, args: list[str], no_selection: str) -> tuple[bool, str]:
+    """Whether the message was sent, and what it holds, as the script found it after writing it."""
     result = call.script(script, args, app="Mail")
     if result.status == "no_selection":
         raise ToolFailure("no_selection", no_selection)
-    if result.status != "ok":
+    if result.status == "body_lost":
+        raise ToolFailure("failed", "Mail did not take the message text; nothing was sent.")
+    if result.status == "attachments_missing":
+        attached = result.payload.strip() or "0"
+        raise ToolFailure("failed", f"Mail attached only {attached} of the files in time; nothing was sent.")
+    lines = result.payload.split("\n")
+    if result.status != "ok" or len(lines) < 3 or not (lines[1].strip().isdigit() and lines[2].strip().isdigit()):
         raise unexpected(result, "mail")
-    return result
+    chars, count = int(lines[1]), int(lines[2])
+    files = "1 attachment" if count == 1 else f"{count} attachments"
+    return lines[0].strip() == "sent", f" (Body: {chars} characters, {files}.)"
 
 
 def compose_new_email(
@@ -56,14 +65,14 @@ def compose_new_email(
 ) -> str:
     to = resolve_emails(call, recipients)
     groups = _counted(to, resolve_emails(call, cc), _attachments(call, attachments))
-    result = _run(call, "mail_compose", [subject, context, _mode(call), *groups], "")
-    return SENT if result.payload.strip() == "sent" else COMPOSED
+    sent, held = _run(call, "mail_compose", [subject, context, _mode(call), *groups], "")
+    return (SENT if sent else COMPOSED) + held
 
 
 def reply_to_email(call: Call, cc: Sequence[str], context: str, attachments: Sequence[str]) -> str:
     groups = _counted(resolve_emails(call, cc), _attachments(call, attachments))
-    result = _run(call, "mail_reply", [context, _mode(call), *groups], NO_SELECTION_REPLY)
-    return REPLY_SENT if result.payload.strip() == "sent" else REPLIED
+    sent, held = _run(call, "mail_reply", [context, _mode(call), *groups], NO_SELECTION_REPLY)
+    return (REPLY_SENT if sent else REPLIED) + held
 
 
 def forward_email(
@@ -72,5 +81,5 @@ def forward_email(
     # Upstream ignored ``context`` when forwarding; the tool's description says it is the content.
     to = resolve_emails(call, recipients)
     groups = _counted(to, resolve_emails(call, cc), _attachments(call, attachments))
-    result = _run(call, "mail_forward", [context, _mode(call), *groups], NO_SELECTION_FORWARD)
-    return FORWARD_SENT if result.payload.strip() == "sent" else FORWARDED
+    sent, held = _run(call, "mail_forward", [context, _mode(call), *groups], NO_SELECTION_FORWARD)
+    return (FORWARD_SENT if sent else FORWARDED) + held

@@ -1,7 +1,8 @@
 -- Composes a new Mail message; leaves it open as a draft unless asked to send it.
 -- argv: subject, body, "send" or "draft", to count, cc count, attachment count,
 --       then the to addresses, the cc addresses and the attachment POSIX paths.
--- Prints "ok" and "sent" or "drafted" on the next line.
+-- Prints "ok", "sent" or "drafted", the body's length and the number of attachments, one per line;
+-- or "body_lost" / "attachments_missing" (nothing was sent).
 on run argv
 	set theSubject to item 1 of argv
 	set theBody to item 2 of argv
@@ -12,8 +13,11 @@ on run argv
 	set toAddresses to my sliceArgs(argv, 7, toCount)
 	set ccAddresses to my sliceArgs(argv, 7 + toCount, ccCount)
 	set attachmentFiles to my posixFiles(my sliceArgs(argv, 7 + toCount + ccCount, attachmentCount))
+	-- An attachment goes "after last paragraph": an empty body has none, so it gets a line break.
+	set theContent to theBody
+	if theContent is "" and attachmentCount > 0 then set theContent to linefeed
 	tell application "Mail"
-		set theMessage to make new outgoing message with properties {subject:theSubject, content:theBody, visible:true}
+		set theMessage to make new outgoing message with properties {subject:theSubject, content:theContent, visible:false}
 		repeat with anAddress in toAddresses
 			make new to recipient at end of to recipients of theMessage with properties {address:(contents of anAddress)}
 		end repeat
@@ -25,13 +29,19 @@ on run argv
 				make new attachment with properties {file name:(contents of aFile)} at after last paragraph
 			end tell
 		end repeat
+	end tell
+	set attached to my attachedCount(theMessage, attachmentCount)
+	tell application "Mail"
+		if theBody is not "" and (length of (content of theMessage as text)) is 0 then return "body_lost"
 		if sendNow then
+			if attached < attachmentCount then return "attachments_missing" & linefeed & (attached as text)
 			send theMessage
-			return "ok" & linefeed & "sent"
+			return my report("sent", theMessage, attached)
 		end if
+		set visible of theMessage to true
 		activate
 	end tell
-	return "ok" & linefeed & "drafted"
+	return my report("drafted", theMessage, attached)
 end run
 
 on sliceArgs(argv, startIndex, n)
@@ -50,3 +60,20 @@ on posixFiles(thePaths)
 	end repeat
 	return theFiles
 end posixFiles
+
+-- Mail attaches files asynchronously: a message sent right after "make new attachment" can leave
+-- without them. Wait (up to 10 s) until every attachment is there; return how many are.
+on attachedCount(theMessage, wanted)
+	repeat 40 times
+		tell application "Mail" to set n to count of mail attachments of theMessage
+		if n is greater than or equal to wanted then return n
+		delay 0.25
+	end repeat
+	tell application "Mail" to return count of mail attachments of theMessage
+end attachedCount
+
+-- What the message holds now: "ok", what happened, the body's length, the attachments attached.
+on report(what, theMessage, attached)
+	tell application "Mail" to set n to length of (content of theMessage as text)
+	return "ok" & linefeed & what & linefeed & (n as text) & linefeed & (attached as text)
+end report

@@ -1,6 +1,12 @@
--- Replies to the message selected in Mail; leaves the reply open as a draft unless asked to send it.
+-- Replies to the message selected in Mail; saves it in Drafts unless asked to send it.
+-- Composed "without opening window": a reply or forward composed in a window is rich text, where Mail
+-- ignores "set content" (worst from a background process: the message went out empty; reported by
+-- apple-pim issue 73 and apple-mail-mcp issue 7). Without a window the content is plain and
+-- writable, but setting it drops Mail's own quote (apple-mail-mcp issue 249), so the original's text
+-- is quoted here.
 -- argv: body, "send" or "draft", cc count, attachment count, then the cc addresses and attachment paths.
--- Prints "ok" and "sent" or "drafted" on the next line, or "no_selection".
+-- Prints "ok", "sent" or "drafted", the body's length and the number of attachments, one per line;
+-- or "no_selection", "body_lost" or "attachments_missing" (nothing was sent).
 on run argv
 	set theBody to item 1 of argv
 	set sendNow to (item 2 of argv) is "send"
@@ -14,8 +20,10 @@ on run argv
 			set theMessages to selection
 		end try
 		if theMessages is missing value or (count of theMessages) is 0 then return "no_selection"
-		set theReply to reply (item 1 of theMessages) with opening window
-		if theBody is not "" then set content of theReply to theBody & linefeed & linefeed & (content of theReply)
+		set theOriginal to item 1 of theMessages
+		set theQuote to "On " & ((date sent of theOriginal) as text) & ", " & (sender of theOriginal) & " wrote:" & linefeed & (content of theOriginal)
+		set theReply to reply theOriginal without opening window
+		set content of theReply to theBody & linefeed & linefeed & theQuote
 		repeat with anAddress in ccAddresses
 			make new cc recipient at end of cc recipients of theReply with properties {address:(contents of anAddress)}
 		end repeat
@@ -24,13 +32,18 @@ on run argv
 				make new attachment with properties {file name:(contents of aFile)} at after last paragraph
 			end tell
 		end repeat
-		if sendNow then
-			send theReply
-			return "ok" & linefeed & "sent"
-		end if
-		activate
 	end tell
-	return "ok" & linefeed & "drafted"
+	set attached to my attachedCount(theReply, attachmentCount)
+	tell application "Mail"
+		if theBody is not "" and (length of (content of theReply as text)) is 0 then return "body_lost"
+		if sendNow then
+			if attached < attachmentCount then return "attachments_missing" & linefeed & (attached as text)
+			send theReply
+			return my report("sent", theReply, attached)
+		end if
+		save theReply
+	end tell
+	return my report("drafted", theReply, attached)
 end run
 
 on sliceArgs(argv, startIndex, n)
@@ -49,3 +62,20 @@ on posixFiles(thePaths)
 	end repeat
 	return theFiles
 end posixFiles
+
+-- Mail attaches files asynchronously: a message sent right after "make new attachment" can leave
+-- without them. Wait (up to 10 s) until every attachment is there; return how many are.
+on attachedCount(theMessage, wanted)
+	repeat 40 times
+		tell application "Mail" to set n to count of mail attachments of theMessage
+		if n is greater than or equal to wanted then return n
+		delay 0.25
+	end repeat
+	tell application "Mail" to return count of mail attachments of theMessage
+end attachedCount
+
+-- What the message holds now: "ok", what happened, the body's length, the attachments attached.
+on report(what, theMessage, attached)
+	tell application "Mail" to set n to length of (content of theMessage as text)
+	return "ok" & linefeed & what & linefeed & (n as text) & linefeed & (attached as text)
+end report
