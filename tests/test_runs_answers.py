@@ -164,3 +164,10 @@ async def test_slow_apps_get_longer_deadlines(tmp_path: Path) -> None:
     )
     base = RunConfig().tool_timeout_s
     assert worker.timeouts["get_phone_number"] == base and worker.timeouts["create_calendar_event"] == 2 * base
+
+
+@pytest.mark.anyio
+async def test_an_email_to_no_one_says_so(tmp_path: Path) -> None:
+    plan = '1. compose_new_email([], [], "Zoom", "Here is the link", [])\n2. join()<END_OF_PLAN>'
+    events = await run(tmp_path, FakeModel(plan), Worker(), rules=True)
+    assert events[-1].answer.startswith("Email to no one: ")

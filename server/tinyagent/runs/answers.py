@@ -83,7 +83,7 @@ def _who(value: ArgValue, state: TaskState, by_id: dict[tuple[int, int], TaskSta
             names.append(str(source.task.args[0]))
         else:
             names.append(item)
-    return ", ".join(names)
+    return ", ".join(n for n in names if n.strip()) or "no one"
 
 
 def _describe(state: TaskState, by_id: dict[tuple[int, int], TaskState], _tools: ToolSet) -> str:
