@@ -13,9 +13,10 @@ import pytest
 from fake_model import FakeModel
 from tinyagent.models.profiles import GENERIC
 from tinyagent.runs.answers import unrepeated
-from tinyagent.runs.loop import RunConfig, RunRequest, write_key
+from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.store import RunStore
+from tinyagent.runs.writes import write_key
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 

@@ -37,12 +37,12 @@ from tinyagent.chat.grammars import (
     tool_arguments_grammar,
     tool_call_grammar,
 )
+from tinyagent.chat.text_guards import LeadTrimmer, StopGuard
 from tinyagent.chat.tool_calls import (
     CallGate,
     RepeatedCallGuard,
     ToolCallStreamParser,
     accumulate_tool_calls,
-    partial_suffix,
     with_tools_prompt,
 )
 from tinyagent.chat.types import (
@@ -185,7 +185,7 @@ class ChatService:
     async def _plain(
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
     ) -> AsyncGenerator[ChatEvent, None]:
-        async with aclosing(self._text(plan.prompt, plan.text_params, tally, _LeadTrimmer())) as events:
+        async with aclosing(self._text(plan.prompt, plan.text_params, tally, LeadTrimmer())) as events:
             async for event in events:
                 yield event
         outcome.append(tally.last.finish_reason)
@@ -267,7 +267,7 @@ class ChatService:
         cannot see a stop that straddles the probe and the continuation, so stops are
         matched here across both.
         """
-        trimmer, guard = _LeadTrimmer(), _StopGuard(plan.text_params.stop)
+        trimmer, guard = LeadTrimmer(), StopGuard(plan.text_params.stop)
         shown, stopped = guard.push(probe)
         if stopped or tally.last.finish_reason == "stop" or remaining <= 0:
             if text := trimmer(shown if stopped else shown + guard.flush()):
@@ -298,7 +298,7 @@ class ChatService:
         return Finished("stop", Usage(prompt_tokens=prompt_tokens, completion_tokens=max(generated, 1)))
 
     async def _text(
-        self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: _LeadTrimmer
+        self, prompt: str, params: GenerationParams, tally: _Tally, trimmer: LeadTrimmer
     ) -> AsyncGenerator[ContentDelta, None]:
         async with aclosing(self._events(prompt, params, tally)) as deltas:
             async for delta in deltas:
@@ -366,19 +366,6 @@ async def collect(events: AsyncIterable[ChatEvent]) -> ChatResult:
     )
 
 
-class _LeadTrimmer:
-    """Drops whitespace before the first visible character (transcript prompts end in "Assistant:")."""
-
-    def __init__(self) -> None:
-        self._started = False
-
-    def __call__(self, text: str) -> str:
-        if not self._started:
-            text = text.lstrip()
-            self._started = bool(text)
-        return text
-
-
 def _mode(request: ChatRequest) -> Mode:
     choice = request.tool_choice
     if isinstance(choice, NamedTool):
@@ -419,29 +406,6 @@ def _tool_reason(finished: Finished, gate: CallGate) -> ChatFinishReason:
 
 def _budget(params: GenerationParams, max_tokens: int) -> GenerationParams:
     return dataclasses.replace(params, max_tokens=max_tokens)
-
-
-class _StopGuard:
-    """Finds stop sequences in streamed text, holding back what may be the start of one."""
-
-    def __init__(self, stops: Sequence[str]) -> None:
-        self._stops = tuple(s for s in stops if s)
-        self._held = ""
-
-    def push(self, text: str) -> tuple[str, bool]:
-        """The text safe to show, and whether a stop sequence was found (nothing after it shows)."""
-        text = self._held + text
-        hits = [i for i in (text.find(s) for s in self._stops) if i >= 0]
-        if hits:
-            self._held = ""
-            return text[: min(hits)], True
-        keep = max((len(partial_suffix(text, s)) for s in self._stops), default=0)
-        self._held = text[len(text) - keep :]
-        return text[: len(text) - keep], False
-
-    def flush(self) -> str:
-        held, self._held = self._held, ""
-        return held
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:

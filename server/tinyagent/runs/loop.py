@@ -8,7 +8,6 @@ publishes) and asks ``RunContext`` for approvals. Failures it cannot turn into o
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -22,7 +21,7 @@ from tinyagent.models.profiles import JoinStyle
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.planning.prepare import PlanOptions, PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.parser import PlanOutcome
-from tinyagent.plans.plan import ArgValue, Task
+from tinyagent.plans.plan import Task
 from tinyagent.plans.prompts import build_system_prompt
 from tinyagent.runs.answers import done_answer, round_failed, rules_decision, unrepeated
 from tinyagent.runs.events import (
@@ -50,9 +49,10 @@ from tinyagent.runs.joiner import (
     scratchpad,
 )
 from tinyagent.runs.summarize import summarize_text
+from tinyagent.runs.writes import UNKNOWN_OUTCOME, already_done, blocked, not_retried, outcome_unknown, write_key
 from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ToolSet, ToolSpec
-from tinyagent.workers.protocol import TIMEOUT, WORKER_CRASHED, ToolContext, ToolOutcome
+from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 log = logging.getLogger(__name__)
 
@@ -400,55 +400,6 @@ class RunLoop:
         self.run.emit(AnswerToken, text=answer)
         self.run.emit(AnswerEvent, text=answer)
         return answer
-
-
-def write_key(tool: str, args: tuple[ArgValue, ...]) -> tuple[object, ...]:
-    """What a write did, for telling a repeat: the tool and its arguments after substitution, strings
-    folded (case, spacing, punctuation) and lists as sets. A replan that sends the same text to the same
-    people again matches; one that reaches someone else, or says something else, does not."""
-    return (tool, *(_folded(arg) for arg in args))
-
-
-def _folded(value: ArgValue) -> object:
-    if isinstance(value, tuple):
-        return frozenset(_folded(v) for v in value)
-    if isinstance(value, str):
-        return re.sub(r"[\W_]+", "", value).casefold()
-    return value
-
-
-def blocked(failed: tuple[int, ...]) -> TaskResult:
-    names = ", ".join(f"${dep}" for dep in failed)
-    message = f"Not run: it needs the result of {names}, which failed."
-    return TaskResult(False, f"Error: {message}", error_code="dependency_failed", error=message)
-
-
-# A write that ended this way may still have happened: the app had the request (an Apple Event is
-# delivered before osascript is killed) when the deadline passed or the worker died.
-UNKNOWN_OUTCOME = frozenset({TIMEOUT, WORKER_CRASHED})
-
-
-def outcome_unknown(tool: str, failed: TaskResult) -> TaskResult:
-    message = (
-        f"The outcome is unknown: {tool} did not answer in time ({failed.error}), and it may have been done."
-        " It is not tried again in this run; check before asking again."
-    )
-    return TaskResult(False, f"Error: {message}", error_code="outcome_unknown", error=message)
-
-
-def not_retried(earlier: TaskState) -> TaskResult:
-    where = f"round {earlier.round}, task {earlier.task.id}"
-    message = (
-        f"Not run again: the same {earlier.task.tool} ({where}) may already have been done; its outcome is unknown."
-    )
-    return TaskResult(False, f"Error: {message}", error_code="outcome_unknown", error=message)
-
-
-def already_done(earlier: TaskState) -> TaskResult:
-    """Stands in for a write that already succeeded in this run: it is not run again."""
-    where = f"round {earlier.round}, task {earlier.task.id}"
-    note = f"Not run again: the same {earlier.task.tool} already succeeded ({where}): {earlier.observation}"
-    return TaskResult(True, note, result=earlier.result.result if earlier.result else None)
 
 
 def _plan_error(finished: PlanFinished | None) -> str | None:
