@@ -7,9 +7,9 @@ case "${TOOL_CHOICE:-get_weather}" in
     *) choice="{\"type\": \"function\", \"function\": {\"name\": \"${TOOL_CHOICE:-get_weather}\"}}" ;;
 esac
 api POST /v1/chat/completions "{
-  \"model\": \"$MODEL\", \"max_tokens\": 64, \"tool_choice\": $choice,
+  \"model\": \"$MODEL\", \"max_tokens\": 128, \"tool_choice\": $choice,
   \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}],
   \"tools\": [{\"type\": \"function\", \"function\": {
     \"name\": \"get_weather\", \"description\": \"Current weather for a city.\",
-    \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]
+    \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"maxLength\": 40}}, \"required\": [\"city\"]}}}]
 }"
