@@ -98,14 +98,14 @@ CASES = [
         "create_calendar_event",
         ("Team sync", "2026-12-01 10:00:00", "", "Room 4", ["ana@example.com", "Bo"], None, "Work"),
         'Event created successfully in the "Work" calendar.',
-        {"contacts_lookup": ["ok\nbo@example.com\n"], "calendar_create_event": ["ok\nWork\n"]},
+        {"contacts_lookup": ["ok\nbo@example.com\n"], "calendar_create_event": ["ok\nWork\n2\n"]},
     ),
     Case(
         "calendar_event_default_calendar",
         "create_calendar_event",
         ("Dentist", "", "2026-02-28 23:30:00", "", [], "bring card", "None"),
         'Event created successfully in the "Home" calendar.',
-        {"calendar_create_event": ["ok\nHome\n"]},
+        {"calendar_create_event": ["ok\nHome\n0\n"]},
     ),
     Case(
         "phone_number",
@@ -541,3 +541,14 @@ def test_mail_never_claims_what_the_script_did_not_report(
     mac.respond("mail_reply", answer)
     err = failure(backend, "reply_to_email", ([], "On my way", []), send=True)
     assert (err.code, err.message) == ("failed", message)
+
+
+def test_invitees_a_local_calendar_refused_are_reported(mac: FakeMac, backend: MacOSBackend) -> None:
+    mac.respond("calendar_create_event", "ok\nOn My Mac\n0\n")
+    result = backend.call(
+        "create_calendar_event", ("Sync", "2026-12-01 10:00:00", "", "", ["a@x.io", "b@x.io"], "", ""), ctx()
+    )
+    assert result == (
+        'Event created successfully in the "On My Mac" calendar. '
+        "2 of 2 invitees could not be added to this calendar: invite them yourself."
+    )

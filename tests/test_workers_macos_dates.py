@@ -59,7 +59,7 @@ def test_calendar_and_reminders_use_the_macs_zone(
     mac: FakeMac, monkeypatch: pytest.MonkeyPatch, mac_zone: str, start: str
 ) -> None:
     monkeypatch.setenv("TZ", mac_zone)
-    mac.respond("calendar_create_event", "ok\nWork\n")
+    mac.respond("calendar_create_event", "ok\nWork\n0\n")
     mac.respond("reminders_create", "ok\nReminders\n")
     ctx = CallContext(call_id="t", deadline_s=10, timezone="America/New_York", send_drafts=False)
     backend = MacOSBackend()

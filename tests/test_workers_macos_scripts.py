@@ -106,7 +106,7 @@ def _assert_byte_exact(call: dict[str, Any], index: int, value: str) -> None:
 
 def _run_all_tools_with(backend: MacOSBackend, mac: FakeMac, text: str) -> None:
     mac.respond("contacts_lookup", "ok\nx@example.com\n")
-    mac.respond("calendar_create_event", "ok\nWork\n")
+    mac.respond("calendar_create_event", "ok\nWork\n0\n")
     mac.respond("reminders_create", "ok\nInbox\n")
     mac.respond("mail_compose", "ok\ndrafted\n5\n0\n")
     mac.respond("mail_reply", "ok\ndrafted\n5\n0\n")

@@ -49,9 +49,14 @@ def create_calendar_event(
         raise ToolFailure("failed", f"Failed to create the event: {failure.message}") from None
     if result.status == "no_calendar":
         raise ToolFailure("not_found", NO_CALENDAR)
-    if result.status != "ok":
+    lines = result.payload.split("\n")
+    if result.status != "ok" or len(lines) < 2 or not lines[1].strip().isdigit():
         raise unexpected(result, "calendar")
-    return f'Event created successfully in the "{result.payload.strip()}" calendar.'
+    done = f'Event created successfully in the "{lines[0].strip()}" calendar.'
+    missed = len(addresses) - int(lines[1])
+    if missed > 0:  # a local ("On My Mac") calendar takes no attendees
+        done += f" {missed} of {len(addresses)} invitees could not be added to this calendar: invite them yourself."
+    return done
 
 
 def _due(due_date: str, all_day: bool, tz: str) -> tuple[str, str]:

@@ -2,7 +2,9 @@
 -- argv: title, start, end (both "YYYY-MM-DDTHH:MM:SS", local time), location, notes,
 --       calendar name ("" = first writable calendar), invitee count, then the invitee addresses.
 -- Dates are built from numbers, never from locale-dependent date literals.
--- Prints "ok" and the calendar's name on the next line, or "no_calendar".
+-- Prints "ok", the calendar's name and how many invitees were added, one per line; or "no_calendar".
+-- A local ("On My Mac") calendar takes no attendees: the event exists by then, so an attendee that
+-- cannot be added is counted, not an error that would make the tool report a failure.
 on run argv
 	set theTitle to item 1 of argv
 	set startDate to my isoDate(item 2 of argv)
@@ -21,8 +23,12 @@ on run argv
 			set theCalendar to item 1 of writableCalendars
 		end if
 		set theEvent to make new event at end of events of theCalendar with properties {summary:theTitle, start date:startDate, end date:endDate, location:theLocation, description:theNotes}
+		set added to 0
 		repeat with anAddress in invitees
-			make new attendee at end of attendees of theEvent with properties {email:(contents of anAddress)}
+			try
+				make new attendee at end of attendees of theEvent with properties {email:(contents of anAddress)}
+				set added to added + 1
+			end try
 		end repeat
 		set calendarName to name of theCalendar
 		-- Showing is a courtesy: the event exists by now, so a failure here must not report an error.
@@ -31,7 +37,7 @@ on run argv
 			show theEvent
 		end try
 	end tell
-	return "ok" & linefeed & calendarName
+	return "ok" & linefeed & calendarName & linefeed & (added as text)
 end run
 
 on isoDate(s)

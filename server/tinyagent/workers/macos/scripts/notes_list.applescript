@@ -1,5 +1,5 @@
 -- Lists notes so that the worker can pick one by exact or fuzzy name.
--- argv: folder name ("" or a folder that does not exist = every note).
+-- argv: folder name ("" or a folder that does not exist = every note outside "Recently Deleted").
 -- Prints "ok" and, on the next line, records "id<US>name" joined by <RS> (ASCII 31 and 30),
 -- separators that cannot occur in a note's title line.
 on run argv
@@ -9,8 +9,13 @@ on run argv
 			set theIds to id of notes of folder folderName
 			set theNames to name of notes of folder folderName
 		else
-			set theIds to id of notes
-			set theNames to name of notes
+			-- Deleted notes stay in "Recently Deleted" for 30 days; they are not the user's notes.
+			set theIds to {}
+			set theNames to {}
+			repeat with aFolder in (every folder whose name is not "Recently Deleted")
+				set theIds to theIds & (id of notes of aFolder)
+				set theNames to theNames & (name of notes of aFolder)
+			end repeat
 		end if
 	end tell
 	set theRecords to {}
