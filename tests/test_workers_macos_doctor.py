@@ -65,3 +65,22 @@ def test_the_cli_exits_1_until_everything_works(
     mac.respond("doctor_probe", DENIED)
     assert doctor_main(["--macos"]) == 1
     assert "not allowed: allow it in System Settings" in capsys.readouterr().out
+
+
+def test_the_write_round_trip_creates_reads_back_and_names_its_containers(mac: FakeMac, scope: FileScope) -> None:
+    name = "TinyAgent doctor 2026-12-06 10.00.00"
+    mac.respond("doctor_probe", "ok\n1\n")
+    mac.respond("doctor_roundtrip", f"ok\n{name}\n", DENIED, "ok\nsomething else\n")
+    checks = [
+        c for c in run_doctor(scope, "tok", deadline_s=10, write_stamp="2026-12-06 10.00.00") if c.area == "writes"
+    ]
+    assert [(c.name, c.ok) for c in checks] == [("Notes", True), ("Reminders", False), ("Calendar", False)]
+    assert "not allowed" in checks[1].detail and "read back 'something else'" in checks[2].detail
+    trips = [c["argv"][1:] for c in mac.calls() if c["key"] == "doctor_roundtrip.applescript"]
+    assert trips == [["Notes", name], ["Reminders", name], ["Calendar", name]]
+
+
+def test_without_write_nothing_is_written(mac: FakeMac, scope: FileScope) -> None:
+    mac.respond("doctor_probe", "ok\n1\n")
+    run_doctor(scope, "tok", deadline_s=10)
+    assert not [c for c in mac.calls() if c["key"] == "doctor_roundtrip.applescript"]

@@ -3,7 +3,9 @@
 Every shipped script must compile (``osacompile``); each app the tools drive gets one read-only Apple
 Event (scripts/doctor_probe.applescript), so macOS asks for the Automation permission now, or the
 table says it was refused and where to allow it; the file folders and the Zoom token are reported.
-Nothing is created, sent or changed.
+Nothing is created, sent or changed, unless ``--write`` asks for a round trip in Notes, Reminders and
+Calendar: a throwaway folder, list and calendar named "TinyAgent doctor <time>" are created, written to,
+read back and deleted (scripts/doctor_roundtrip.applescript).
 """
 
 from __future__ import annotations
@@ -68,6 +70,26 @@ def _probe(call: Call, app: str, noun: str) -> Check:
     return Check("apps", app, True, f"allowed ({count} {noun})")
 
 
+WRITE_APPS = ("Notes", "Reminders", "Calendar")
+
+
+def write_checks(new_call: Callable[[], Call], stamp: str) -> list[Check]:
+    """One write round trip per app, in a container of its own that is deleted again."""
+    name = f"TinyAgent doctor {stamp}"
+    return [_round_trip(new_call(), app, name) for app in WRITE_APPS]
+
+
+def _round_trip(call: Call, app: str, name: str) -> Check:
+    try:
+        result = call.script("doctor_roundtrip", [app, name], app=app)
+    except ToolFailure as failure:
+        detail = f"not allowed: {ALLOW_HINT}" if failure.code == "unavailable" else failure.message
+        return Check("writes", app, False, detail)
+    if result.status != "ok" or result.payload.strip() != name:
+        return Check("writes", app, False, f"wrote, but read back {result.payload.strip()!r}")
+    return Check("writes", app, True, "created, read back and deleted a test item")
+
+
 def setting_checks(scope: FileScope, zoom_token: str | None) -> list[Check]:
     home = str(Path.home())
     checks = [
@@ -81,13 +103,18 @@ def _tilde(path: str, home: str) -> str:
     return "~" + path[len(home) :] if path == home or path.startswith(home + "/") else path
 
 
-def run_doctor(scope: FileScope, zoom_token: str | None, *, deadline_s: float = 30.0) -> list[Check]:
+def run_doctor(
+    scope: FileScope, zoom_token: str | None, *, deadline_s: float = 30.0, write_stamp: str | None = None
+) -> list[Check]:
+    """``write_stamp``: run the write round trips, in containers named with it."""
+
     def new_call() -> Call:
         return Call(
             CallContext(call_id="doctor", deadline_s=deadline_s, timezone="UTC", send_drafts=False), files=scope
         )
 
-    return [*compile_checks(new_call), *permission_checks(new_call), *setting_checks(scope, zoom_token)]
+    writes = write_checks(new_call, write_stamp) if write_stamp is not None else []
+    return [*compile_checks(new_call), *permission_checks(new_call), *writes, *setting_checks(scope, zoom_token)]
 
 
 def render(checks: Sequence[Check]) -> str:
