@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from gguf_factory import write_tiny_gguf
+from macos_fakes import FakeMac
 from tinyagent.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,3 +53,13 @@ def client(tiny_server: LiveServer) -> Iterator[openai.OpenAI]:
     """The official openai client pointed at the live server (no retries, so errors surface once)."""
     with openai.OpenAI(base_url=tiny_server.v1, api_key="sk-no-key-required", max_retries=0) as c:
         yield c
+
+
+@pytest.fixture
+def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
+    """Recording stand-ins for osascript, open, mdfind and osacompile first on PATH (tests/macos_fakes.py)."""
+    fake = FakeMac(tmp_path / "fakemac")
+    fake.install()
+    for key, value in fake.env().items():
+        monkeypatch.setenv(key, value)
+    return fake

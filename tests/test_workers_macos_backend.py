@@ -33,13 +33,9 @@ UPDATE = os.environ.get("TINYAGENT_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture
-def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
-    fake = FakeMac(tmp_path / "fakemac")
-    fake.install()
-    for key, value in fake.env().items():
-        monkeypatch.setenv(key, value)
+def mac(mac: FakeMac, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
     monkeypatch.setenv("TZ", "Europe/Istanbul")  # the fake Mac's zone: the requests' (ctx) zone, unless a test moves it
-    return fake
+    return mac
 
 
 @pytest.fixture

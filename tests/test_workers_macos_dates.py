@@ -43,15 +43,6 @@ def test_the_macs_zone_comes_from_tz_then_localtime(tmp_path: Path, monkeypatch:
     assert system_zone(tmp_path / "missing").utcoffset(datetime.now()) is not None  # a fixed offset, at worst
 
 
-@pytest.fixture
-def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
-    fake = FakeMac(tmp_path / "fakemac")
-    fake.install()
-    for key, value in fake.env().items():
-        monkeypatch.setenv(key, value)
-    return fake
-
-
 @pytest.mark.parametrize(
     ("mac_zone", "start"), [("Europe/Paris", "2025-06-16T15:00:00"), ("America/New_York", "2025-06-16T09:00:00")]
 )

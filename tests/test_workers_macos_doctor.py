@@ -20,15 +20,6 @@ DENIED = {"stderr": "execution error: Not authorized to send Apple events to Cal
 
 
 @pytest.fixture
-def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
-    fake = FakeMac(tmp_path / "fakemac")
-    fake.install()
-    for key, value in fake.env().items():
-        monkeypatch.setenv(key, value)
-    return fake
-
-
-@pytest.fixture
 def scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileScope:
     monkeypatch.setenv("HOME", str(tmp_path))  # folders show as ~/..., the same on every machine
     (tmp_path / "Documents").mkdir()

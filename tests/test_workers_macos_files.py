@@ -22,15 +22,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@pytest.fixture
-def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
-    fake = FakeMac(tmp_path / "fakemac")
-    fake.install()
-    for key, value in fake.env().items():
-        monkeypatch.setenv(key, value)
-    return fake
-
-
 def ctx() -> CallContext:
     return CallContext(call_id="t", deadline_s=10, timezone="UTC", send_drafts=False)
 

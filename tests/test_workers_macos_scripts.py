@@ -63,15 +63,6 @@ def test_script_reads_argv_and_runs_no_shell(script: Path) -> None:
 
 
 @pytest.fixture
-def mac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMac:
-    fake = FakeMac(tmp_path / "fakemac")
-    fake.install()
-    for key, value in fake.env().items():
-        monkeypatch.setenv(key, value)
-    return fake
-
-
-@pytest.fixture
 def marker(tmp_path: Path) -> Path:
     return tmp_path / "pwned"
 
