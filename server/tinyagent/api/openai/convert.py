@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Literal
+
 from tinyagent.api.openai import protocol as p
 from tinyagent.chat import types as c
 from tinyagent.errors import InvalidRequest
@@ -40,30 +43,38 @@ def to_message(message: p.Message, index: int) -> c.ChatMessage:
 
 def to_tool_choice(req: p.ChatCompletionRequest, tools: tuple[c.ToolSpec, ...]) -> c.ToolChoice:
     choice = req.tool_choice
+    named = c.NamedTool(choice.function.name) if isinstance(choice, p.NamedToolChoice) else choice
+    return resolve_tool_choice(named, tools)
+
+
+def resolve_tool_choice(
+    choice: Literal["none", "auto", "required"] | c.NamedTool | None, tools: tuple[c.ToolSpec, ...]
+) -> c.ToolChoice:
+    """A request's tool_choice against its tools (both surfaces): absent means auto with tools."""
     if choice is None:
         return "auto" if tools else "none"
     if choice == "none":
         return "none"
     if not tools:
         raise InvalidRequest("tool_choice requires a non-empty 'tools' list", param="tool_choice")
-    if isinstance(choice, p.NamedToolChoice):
-        names = [t.name for t in tools]
-        if choice.function.name not in names:
-            raise InvalidRequest(
-                f"tool_choice names '{choice.function.name}', which is not in tools ({', '.join(names)})",
-                param="tool_choice",
-            )
-        return c.NamedTool(choice.function.name)
+    names = [t.name for t in tools]
+    if isinstance(choice, c.NamedTool) and choice.name not in names:
+        raise InvalidRequest(
+            f"tool_choice names '{choice.name}', which is not in tools ({', '.join(names)})", param="tool_choice"
+        )
     return choice
 
 
 def to_tools(req: p.ChatCompletionRequest) -> tuple[c.ToolSpec, ...]:
-    tools = tuple(
+    return unique_tools(
         c.ToolSpec(name=t.function.name, description=t.function.description, parameters=t.function.parameters)
         for t in req.tools or ()
     )
-    names = [t.name for t in tools]
-    if len(set(names)) != len(names):
+
+
+def unique_tools(specs: Iterable[c.ToolSpec]) -> tuple[c.ToolSpec, ...]:
+    tools = tuple(specs)
+    if len({t.name for t in tools}) != len(tools):
         raise InvalidRequest("tools: function names must be unique", param="tools")
     return tools
 

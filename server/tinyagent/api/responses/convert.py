@@ -6,7 +6,14 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from tinyagent.api.openai.convert import DEFAULT_TEMPERATURE, DEFAULT_TOP_P, max_tokens_param, refuse_logprobs
+from tinyagent.api.openai.convert import (
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
+    max_tokens_param,
+    refuse_logprobs,
+    resolve_tool_choice,
+    unique_tools,
+)
 from tinyagent.api.responses import protocol as p
 from tinyagent.chat import types as c
 from tinyagent.errors import InvalidRequest
@@ -68,28 +75,15 @@ def _text(content: str | list[Item], where: str) -> str:
 
 
 def tools(body: p.ResponseRequest) -> tuple[c.ToolSpec, ...]:
-    specs = tuple(
+    return unique_tools(
         c.ToolSpec(t.name, t.description or "", t.parameters or {"type": "object", "properties": {}})
         for t in body.tools or ()
     )
-    if len({t.name for t in specs}) != len(specs):
-        raise InvalidRequest("tools: function names must be unique", param="tools")
-    return specs
 
 
 def tool_choice(body: p.ResponseRequest, specs: tuple[c.ToolSpec, ...]) -> c.ToolChoice:
     choice = body.tool_choice
-    if choice is None:
-        return "auto" if specs else "none"
-    if choice == "none":
-        return "none"
-    if not specs:
-        raise InvalidRequest("tool_choice requires a non-empty 'tools' list", param="tool_choice")
-    if isinstance(choice, p.NamedFunction):
-        if choice.name not in {t.name for t in specs}:
-            raise InvalidRequest(f"tool_choice names '{choice.name}', which is not in tools", param="tool_choice")
-        return c.NamedTool(choice.name)
-    return choice
+    return resolve_tool_choice(c.NamedTool(choice.name) if isinstance(choice, p.NamedFunction) else choice, specs)
 
 
 def response_format(body: p.ResponseRequest) -> c.ResponseFormat:
