@@ -104,7 +104,8 @@ class RemoteBackend:
         await self._client.aclose()
 
     async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
-        body = self._body(prompt, params, await self._room_for(prompt, params.max_tokens))
+        room, prompt_tokens = await self._room_for(prompt, params.max_tokens)
+        body = self._body(prompt, params, room)
         state = _StreamState()
         text: list[str] = []
         try:
@@ -124,11 +125,13 @@ class RemoteBackend:
         if state.finish_reason is None:
             raise UpstreamError(f"remote model server {self._base} ended the stream without finishing")
         if not state.usage:  # the remote ignored include_usage: count with its tokenizer
-            state.usage = await self._counted_usage(prompt, "".join(text))
+            state.usage = await self._counted_usage(prompt, "".join(text), prompt_tokens)
         yield _finished(state)
 
-    async def _counted_usage(self, prompt: str, reply: str) -> dict[str, Any]:
-        prompt_tokens = await self.count_tokens(prompt)
+    async def _counted_usage(self, prompt: str, reply: str, prompt_tokens: int | None) -> dict[str, Any]:
+        """``prompt_tokens``: the prompt's count when _room_for already measured it."""
+        if prompt_tokens is None:
+            prompt_tokens = await self.count_tokens(prompt)
         completion = max(await self.count_tokens(prompt + reply) - prompt_tokens, 1 if reply else 0)
         return {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
 
@@ -160,25 +163,26 @@ class RemoteBackend:
         tokens = await self._remote_tokens(text)
         return len(tokens) if tokens is not None else _estimate_tokens(text)
 
-    async def _room_for(self, prompt: str, max_tokens: int) -> int:
-        """Clamp max_tokens to the room the prompt leaves, as the local backend does.
+    async def _room_for(self, prompt: str, max_tokens: int) -> tuple[int, int | None]:
+        """Clamp max_tokens to the room the prompt leaves, as the local backend does; and the prompt's
+        token count when it was measured (None otherwise).
 
         Servers reject (vLLM, ours) or truncate (llama-server) a max_tokens that
         does not fit, so the prompt is measured first: one extra local round trip.
         """
         n_ctx = self._info.context_length
         if n_ctx <= 0:
-            return max_tokens  # the remote did not say; let it judge
+            return max_tokens, None  # the remote did not say; let it judge
         tokens = await self._remote_tokens(prompt)
         if tokens is None:
-            return min(max_tokens, n_ctx - 1)
+            return min(max_tokens, n_ctx - 1), None
         if len(tokens) >= n_ctx:
             raise ContextLengthExceeded(
                 f"This model's maximum context length is {n_ctx} tokens, but the prompt has {len(tokens)} "
                 "tokens (no room left for a reply). Shorten the messages.",
                 param="messages",
             )
-        return min(max_tokens, n_ctx - len(tokens))
+        return min(max_tokens, n_ctx - len(tokens)), len(tokens)
 
     async def _remote_tokens(self, text: str) -> list[int] | None:
         """Token ids from the remote, or None if it has no tokenize endpoint."""
