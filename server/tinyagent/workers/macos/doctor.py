@@ -60,14 +60,18 @@ def _probe(call: Call, app: str, noun: str) -> Check:
     try:
         result = call.script("doctor_probe", [app], app=app)
     except ToolFailure as failure:
-        detail = f"not allowed: {ALLOW_HINT}" if failure.code == "unavailable" else failure.message
-        return Check("apps", app, False, detail)
+        return Check("apps", app, False, _failure_detail(failure))
     if result.status != "ok":
         return Check("apps", app, False, f"unexpected answer {result.status!r}")
     count = result.payload.strip()
     if app == "Messages" and count == "0":
         return Check("apps", app, False, "allowed, but no iMessage or SMS account is enabled")
     return Check("apps", app, True, f"allowed ({count} {noun})")
+
+
+def _failure_detail(failure: ToolFailure) -> str:
+    """A refused Automation permission says where to allow it; anything else is osascript's message."""
+    return f"not allowed: {ALLOW_HINT}" if failure.code == "unavailable" else failure.message
 
 
 WRITE_APPS = ("Notes", "Reminders", "Calendar")
@@ -83,8 +87,7 @@ def _round_trip(call: Call, app: str, name: str) -> Check:
     try:
         result = call.script("doctor_roundtrip", [app, name], app=app)
     except ToolFailure as failure:
-        detail = f"not allowed: {ALLOW_HINT}" if failure.code == "unavailable" else failure.message
-        return Check("writes", app, False, detail)
+        return Check("writes", app, False, _failure_detail(failure))
     if result.status != "ok" or result.payload.strip() != name:
         return Check("writes", app, False, f"wrote, but read back {result.payload.strip()!r}")
     return Check("writes", app, True, "created, read back and deleted a test item")
