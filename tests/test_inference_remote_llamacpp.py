@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -52,20 +53,27 @@ def _up(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def remote(tiny_gguf: Path) -> Iterator[str]:
+@contextmanager
+def llama_cpp_server(gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """llama-cpp-python's server on ``gguf`` at a free loopback port: its /v1 URL and its process."""
     port = _free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--n_ctx", "8192"]
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--n_ctx", str(n_ctx)]
     command += ["--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         wait_for(lambda: _up(url) or process.poll() is not None, "llama_cpp.server up", timeout=60)
         assert process.poll() is None, "llama_cpp.server exited"
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        process.kill()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def remote(tiny_gguf: Path) -> Iterator[str]:
+    with llama_cpp_server(tiny_gguf, 8192) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +166,7 @@ def test_plans_through_the_remote_obey_the_grammar(front: LiveServer, guided: bo
 
 
 def test_the_remote_going_away_mid_stream_is_a_clean_error(tiny_gguf: Path, tiny_settings: Settings) -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--n_ctx", "4096"]
-    command += ["--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_for(lambda: _up(url) or process.poll() is not None, "llama_cpp.server up", timeout=60)
+    with llama_cpp_server(tiny_gguf, 4096) as (url, process):
         settings = tiny_settings.model_copy(update={"llm_base_url": url, "chat_format": "chatml"})
         with live_server(settings) as front:
             body = {"messages": USER, "max_tokens": 3000, "stream": True, "temperature": 1.0}
@@ -179,6 +181,3 @@ def test_the_remote_going_away_mid_stream_is_a_clean_error(tiny_gguf: Path, tiny
             assert "error" in data[-1] and data[-1]["error"]["type"] == "server_error"
             assert lines[-1] == "data: [DONE]" or lines[-2] == "data: [DONE]"
             assert httpx.get(front.url + "/health").status_code == 200  # the front stays up
-    finally:
-        process.kill()
-        process.wait(timeout=20)
