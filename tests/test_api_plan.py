@@ -216,7 +216,7 @@ def test_unknown_model_is_404(http: httpx.Client) -> None:
 def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> None:
     settings = Settings(planner_instructions="Be brief.", plan_grammar=False)
     body = p.PlanBody(query="hi", timezone="Asia/Tokyo", instructions="Use French.")
-    options = serving.plan_options(body, settings, serving.selected_tools(settings, body))
+    options = serving.plan_options(body, settings, settings.enabled_tools().select(apps=body.apps, tools=body.tools))
     req = plan_request(options, ToolChoice(options.tools))
     assert req.now.utcoffset() == timedelta(hours=9)
     assert req.user_instructions == ("Be brief.", "Use French.")
@@ -231,7 +231,7 @@ def test_plan_request_uses_zone_setting_instructions_and_grammar_default() -> No
 def test_enabled_apps_setting_limits_tools() -> None:
     settings = Settings(enabled_apps=["sms", "contacts"])
     assert settings.enabled_tools().names == ("get_phone_number", "get_email_address", "send_sms")
-    assert serving.tool_list(settings.enabled_tools()).apps == ["contacts", "sms"]
+    assert serving.tool_list(settings.enabled_tools(), []).apps == ["contacts", "sms"]
     assert len(Settings(enabled_apps=[]).enabled_tools()) == 0  # none enabled means none
 
 

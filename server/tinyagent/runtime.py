@@ -18,7 +18,10 @@ from tinyagent.inference.types import Usage
 from tinyagent.models.loaded import LoadedModel, load_model
 from tinyagent.models.resolve import ResolvedModel
 from tinyagent.settings import Settings
-from tinyagent.toolrag.select import LazyToolRAG
+from tinyagent.toolrag.select import ExtraExamples, LazyToolRAG
+from tinyagent.tools.registry import ToolSet
+from tinyagent.workers.mcp.config import load_config
+from tinyagent.workers.mcp.hub import McpHub
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,23 @@ class Runtime:
     on_usage: Callable[[Usage], None] | None = None  # token counts of every generation (metrics)
     # ``await runtime.toolrag()``: the ToolRAG index, built (or loaded from its disk cache) on first use.
     toolrag: LazyToolRAG = field(init=False, repr=False)
+    # The MCP servers of --mcp-config (none without one); started with the model, closed with it.
+    mcp: McpHub = field(init=False, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _mcp_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.toolrag = LazyToolRAG(self.settings, self.embedder)
+        self.mcp = mcp_hub(self.settings)
+        self.toolrag = LazyToolRAG(self.settings, self.embedder, self._toolrag_extras)
+
+    def tools(self) -> ToolSet:
+        """The enabled tools: the built-in apps' and those of every MCP server that has started."""
+        return self.mcp.toolset(self.settings.enabled_tools())
+
+    async def _toolrag_extras(self) -> tuple[ToolSet, ExtraExamples]:
+        # ToolRAG parses the whole bank, so it knows every built-in tool, enabled or not.
+        await self.mcp.started.wait()
+        return self.mcp.toolset(ToolSet.all()), tuple((e.query, e.plan) for e in self.mcp.examples)
 
     def require_model(self) -> LoadedModel:
         if self.loaded is None:
@@ -48,6 +64,7 @@ class Runtime:
 
     def start(self, resolved: ResolvedModel | None, on_fatal: Callable[[str], None] | None) -> None:
         self._task = asyncio.create_task(self._load(resolved, on_fatal))
+        self._mcp_task = asyncio.create_task(self.mcp.start(ToolSet.all()))
 
     async def _load(self, resolved: ResolvedModel | None, on_fatal: Callable[[str], None] | None) -> None:
         try:
@@ -66,5 +83,15 @@ class Runtime:
     async def aclose(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        if self._mcp_task is not None and not self._mcp_task.done():
+            self._mcp_task.cancel()
+        await self.mcp.aclose()
         if self.loaded is not None:
             await self.loaded.aclose()
+
+
+def mcp_hub(settings: Settings) -> McpHub:
+    """The hub of the settings' MCP config; a malformed config raises McpConfigError (start-up stops)."""
+    configs = load_config(settings.mcp_config, settings.mcp_servers) if settings.mcp_config is not None else ()
+    log_dir = settings.data_dir / "mcp" if configs else None
+    return McpHub(configs, start_timeout_s=settings.mcp_start_timeout_s, log_dir=log_dir)

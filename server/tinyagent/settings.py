@@ -138,6 +138,17 @@ class Settings(BaseSettings):
         False,
         description="Mail and Messages tools send messages instead of leaving drafts for you to review.",
     )
+    mcp_config: Path | None = Field(
+        None,
+        description="MCP servers whose tools plans may use: a JSON file in the mcpServers format other hosts read "
+        "(docs/mcp.md).",
+    )
+    mcp_servers: list[str] | None = Field(
+        None, description="Which of the MCP config's servers to start (default: all of them)."
+    )
+    mcp_start_timeout_s: float = Field(
+        30.0, gt=0, description="How long an MCP server may take to start and list its tools, in seconds."
+    )
     zoom_token: SecretStr | None = Field(None, description="Zoom API access token for get_zoom_meeting_link.")
     zoom_api_base: str = Field("https://api.zoom.us/v2", description="Zoom REST API base URL.")
 

@@ -17,6 +17,8 @@ router = APIRouter(tags=["health"])
 @router.get("/health", responses={503: {"description": "Model loading or failed"}})
 async def health(runtime: RuntimeDep) -> JSONResponse:
     body: dict[str, Any] = {"status": runtime.status}
+    if servers := runtime.mcp.status():  # reported while the model loads too: a failed server is news then
+        body["mcp_servers"] = servers
     if runtime.loaded is None:
         message = runtime.error or "The model is loading."
         body |= error_body(message, "server_error", None, "model_" + runtime.status)

@@ -40,7 +40,7 @@ class ToolRAGResponse(BaseModel):
 
 @router.post("/toolrag")
 async def toolrag(body: ToolRAGRequest, runtime: RuntimeDep) -> ToolRAGResponse:
-    enabled = runtime.settings.enabled_tools().select(apps=body.apps, tools=body.tools)
+    enabled = runtime.tools().select(apps=body.apps, tools=body.tools)
     rag = await runtime.toolrag()
     top_k = runtime.settings.toolrag_top_k if body.top_k is None else body.top_k
     result = await rag.aretrieve(body.query, enabled, top_k=top_k)

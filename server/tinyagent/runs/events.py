@@ -58,6 +58,7 @@ class TaskCreated(RunEvent):
     args: JsonArgs
     depends_on: list[int]
     thought: str | None = None
+    source: str = "builtin"  # or "mcp:<server>": where the tool runs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +92,7 @@ class ApprovalRequired(RunEvent):
     tool: str
     args: JsonArgs
     timeout_s: float
+    source: str = "builtin"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -218,6 +218,7 @@ class RunLoop:
             args=args_json(task.args),
             depends_on=list(task.depends_on),
             thought=task.thought,
+            source=self._source(task.tool),
         )
         executor.add(task)
 
@@ -283,6 +284,10 @@ class RunLoop:
             self.writes_unknown.setdefault(key, state)
         return self._finish(state, result, time.perf_counter() - started)
 
+    def _source(self, tool: str) -> str:
+        spec = self.req.tools.get(tool)
+        return spec.source if spec is not None else "builtin"
+
     def _needs_approval(self, spec: ToolSpec | None) -> bool:
         if self.req.approval == "always":
             return True
@@ -298,6 +303,7 @@ class RunLoop:
             tool=state.task.tool,
             args=args_json(state.args or ()),
             timeout_s=timeout,
+            source=self._source(state.task.tool),
         )
         decided = await self.run.approval(state.round, state.task.id, timeout)
         if decided:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.client import WorkerClient
+from tinyagent.workers.mcp.hub import RoutedCaller
 
 
 @dataclass
@@ -26,7 +27,8 @@ class AgentService:
     manager: RunManager
     worker: WorkerClient
     settings: Settings
-    tools: ToolSet  # the enabled tools; a request may narrow them, never widen them
+    # The enabled tools (MCP servers' included, once started); a request may narrow them, never widen them.
+    tools: Callable[[], ToolSet]
 
     @property
     def default_approval(self) -> ApprovalPolicy:
@@ -81,21 +83,22 @@ def build_agent(
 ) -> AgentService:
     """The agent runs' parts for ``runtime``; marks runs a previous process left in flight as interrupted.
 
-    ``tools``: what runs may use (default: the settings' enabled tools); ``on_event`` sees every run
-    event once stored (metrics). Round one of a query run plans through ``runtime.toolrag``.
+    ``tools``: what runs may use (default: the runtime's enabled tools); ``on_event`` sees every run
+    event once stored (metrics). Round one of a query run plans through ``runtime.toolrag``; MCP tools
+    are called through ``runtime.mcp``, the others through the worker.
     """
     settings = runtime.settings
     worker = worker or worker_for(settings)
     manager = RunManager(
         RunStore(runs_db_path(settings)),
-        worker,
+        RoutedCaller(worker, runtime.mcp),
         run_config(settings),
         model=lambda: runtime.loaded,
         toolrag=runtime.toolrag,
         on_event=on_event,
     )
     manager.recover()
-    return AgentService(manager, worker, settings, tools if tools is not None else settings.enabled_tools())
+    return AgentService(manager, worker, settings, (lambda: tools) if tools is not None else runtime.tools)
 
 
 class AgentUnavailable(ServiceError):

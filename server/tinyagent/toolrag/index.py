@@ -84,6 +84,16 @@ class ExampleIndex:
             _save_cache(paths, index, examples, bank.content_hash, embedder.model_name)
         return cls(examples, index, embedder)
 
+    def extended(self, extra: tuple[Example, ...]) -> ExampleIndex:
+        """This index and ``extra`` (MCP tools' examples, a handful): only those are embedded, so the
+        bank's cached vectors are reused and the cache stays keyed by the shipped bank alone."""
+        if not extra:
+            return self
+        index = faiss.IndexFlatIP(self.dimension)
+        index.add(self.vectors())
+        index.add(_vectors(extra, self.embedder))
+        return ExampleIndex(self.examples + extra, index, self.embedder)
+
     @property
     def dimension(self) -> int:
         return int(self._index.d)
@@ -116,10 +126,15 @@ class ExampleIndex:
         return hits[:k]
 
 
-def _build(examples: tuple[Example, ...], embedder: TextEmbedder) -> Any:
+def _vectors(examples: tuple[Example, ...], embedder: TextEmbedder) -> np.ndarray:
     vectors = np.ascontiguousarray(embedder.encode_sync([e.query for e in examples]).vectors, dtype=np.float32)
     # The embedder normalises already; normalising again keeps inner product == cosine for any embedder.
     faiss.normalize_L2(vectors)
+    return vectors
+
+
+def _build(examples: tuple[Example, ...], embedder: TextEmbedder) -> Any:
+    vectors = _vectors(examples, embedder)
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     return index

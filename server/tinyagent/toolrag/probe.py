@@ -67,16 +67,25 @@ def _single_blas_thread() -> AbstractContextManager[Any]:
     return limits
 
 
-def train_probe(vectors: np.ndarray, examples: Sequence[Example], config: ProbeConfig | None = None) -> LinearProbe:
-    """Fit weighted binary cross-entropy + L2 with full-batch Adam; deterministic (zero init)."""
+def train_probe(
+    vectors: np.ndarray,
+    examples: Sequence[Example],
+    config: ProbeConfig | None = None,
+    tools: Sequence[str] = TOOL_NAMES,
+) -> LinearProbe:
+    """Fit weighted binary cross-entropy + L2 with full-batch Adam; deterministic (zero init).
+
+    ``tools``: the outputs (the sixteen, and MCP tools when their examples joined the bank)."""
     with _single_blas_thread():
-        return _train(vectors, examples, config)
+        return _train(vectors, examples, config, tuple(tools))
 
 
-def _train(vectors: np.ndarray, examples: Sequence[Example], config: ProbeConfig | None) -> LinearProbe:
+def _train(
+    vectors: np.ndarray, examples: Sequence[Example], config: ProbeConfig | None, tools: tuple[str, ...]
+) -> LinearProbe:
     cfg = config if config is not None else ProbeConfig()
     x = np.asarray(vectors, dtype=np.float32)
-    y = _targets(examples, TOOL_NAMES)
+    y = _targets(examples, tools)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"{x.shape[0]} vectors for {y.shape[0]} examples")
     sample_weight = np.where(y > 0, cfg.positive_weight, 1.0).astype(np.float32)
@@ -93,4 +102,4 @@ def _train(vectors: np.ndarray, examples: Sequence[Example], config: ProbeConfig
             v *= 0.999
             v += 0.001 * g * g
             p -= cfg.learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return LinearProbe(weights=params[0], bias=params[1], tools=TOOL_NAMES)
+    return LinearProbe(weights=params[0], bias=params[1], tools=tools)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -29,7 +29,7 @@ import numpy as np
 from tinyagent.plans.prompts import examples_block
 from tinyagent.plans.skeleton import PlanGuide
 from tinyagent.settings import Settings
-from tinyagent.toolrag.bank import ExampleBank, load_bank
+from tinyagent.toolrag.bank import Example, ExampleBank, load_bank, parse_example
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
 from tinyagent.toolrag.guide import DEFAULT_SHOTS, SkeletonRanker
@@ -47,6 +47,10 @@ EMBEDDING_THRESHOLD = 0.2
 REQUIRES: Mapping[str, tuple[str, ...]] = {"summarize_pdf": ("open_and_get_file_path",)}
 
 Mode = Literal["embedding", "classifier"]
+# (query, plan) pairs a user wrote for MCP tools (workers/mcp/hub.py), added to the bank.
+ExtraExamples = Sequence[tuple[str, str]]
+# ``await extras()``: every tool (the enabled built-ins and the MCP servers') and the MCP examples.
+ExtrasSource = Callable[[], Awaitable[tuple[ToolSet, ExtraExamples]]]
 
 
 @dataclass(frozen=True)
@@ -176,8 +180,14 @@ class ToolRAG:
     """Facade: ``retrieve(query, enabled)`` -> tools + examples for the planner prompt;
     ``guide(query, enabled)`` -> a plan skeleton and its examples for guided planning."""
 
-    def __init__(self, selector: ToolSelector) -> None:
+    def __init__(self, selector: ToolSelector, tools: ToolSet | None = None) -> None:
         self.selector = selector
+        self.tools = tools if tools is not None else ToolSet.all()  # every tool a plan here may name
+        # MCP tools the selector cannot score (no example taught it them): always offered, never guided.
+        probe = getattr(selector, "probe", None)
+        scored = {t for e in selector.index.examples for t in e.tools} if probe is not None else set()
+        self.unranked = frozenset(t.name for t in self.tools if t.remote is not None and t.name not in scored)
+        self._cards: dict[str, np.ndarray] = {}
         self._ranker: SkeletonRanker | None = None
         self._ranker_lock = threading.Lock()
 
@@ -185,8 +195,30 @@ class ToolRAG:
         """Built on first use (~0.3 s: every bank plan's skeleton, and the tool-set classifier)."""
         with self._ranker_lock:
             if self._ranker is None:
-                self._ranker = SkeletonRanker(self.selector.index)
+                self._ranker = SkeletonRanker(self.selector.index, self.tools)
             return self._ranker
+
+    def _card(self, name: str) -> np.ndarray:
+        """An unranked tool's words (its name and first description line), embedded once."""
+        if name not in self._cards:
+            spec = self.tools.get(name)
+            words = (spec.remote.name if spec and spec.remote else name).replace("_", " ")
+            first = spec.bullets[0] if spec is not None and spec.bullets else ""
+            self._cards[name] = self.selector.index.embed(f"{words}: {first}")
+        return self._cards[name]
+
+    def unranked_first(self, query: str, enabled: ToolSet) -> bool:
+        """Whether an enabled tool without examples is nearer the query than every bank example.
+
+        Guided planning can only pick skeletons of the bank, so such a query plans from the tools'
+        signatures instead (docs/mcp.md)."""
+        names = [n for n in enabled.names if n in self.unranked]
+        if not names:
+            return False
+        vector = self.selector.index.embed(query)
+        nearest = self.selector.index.nearest(vector, 1)
+        best_card = max(float((vector @ self._card(n).T).item()) for n in names)
+        return not nearest or best_card >= nearest[0].similarity
 
     def guide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
         return self.ranker().guide(query, enabled, shots=shots)
@@ -200,7 +232,7 @@ class ToolRAG:
         set would make the expanded plan name a tool the parser does not know). Without a skeleton,
         ToolRAG's tools and examples when ``toolrag``; otherwise every enabled tool.
         """
-        if guided and (guide := self.guide(query, enabled)) is not None:
+        if guided and not self.unranked_first(query, enabled) and (guide := self.guide(query, enabled)) is not None:
             return ToolChoice(enabled, None, guide), None
         if not toolrag:
             return ToolChoice(enabled), None
@@ -224,6 +256,8 @@ class ToolRAG:
         offline: bool = False,
         bank: ExampleBank | None = None,
         threshold: float | None = None,
+        tools: ToolSet | None = None,
+        extra: ExtraExamples = (),
     ) -> ToolRAG:
         """Open the index (cached under ``<data_dir>/toolrag/``; no cache without a data dir) and a selector.
 
@@ -231,15 +265,21 @@ class ToolRAG:
         the probe (~0.2 s). Call it at start-up in a worker thread, or lazily on the first request.
         """
         cache_dir = data_dir / "toolrag" if data_dir is not None else None
+        tools = tools if tools is not None else ToolSet.all()
         index = ExampleIndex.open(bank if bank is not None else load_bank(), embedder, cache_dir)
+        index = index.extended(extra_examples(extra, tools))
         if mode == "classifier":
             classifier = ToolClassifier(classifier_model, offline=offline)
             t = CLASSIFIER_THRESHOLD if threshold is None else threshold
-            return cls(ClassifierSelector(classifier, index, threshold=t))
-        return cls(EmbeddingSelector(index, threshold=EMBEDDING_THRESHOLD if threshold is None else threshold))
+            return cls(ClassifierSelector(classifier, index, threshold=t), tools)
+        probe = train_probe(index.vectors(), index.examples, ProbeConfig(), tools.names)
+        t = EMBEDDING_THRESHOLD if threshold is None else threshold
+        return cls(EmbeddingSelector(index, threshold=t, probe=probe), tools)
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: TextEmbedder) -> ToolRAG:
+    def from_settings(
+        cls, settings: Settings, embedder: TextEmbedder, tools: ToolSet | None = None, extra: ExtraExamples = ()
+    ) -> ToolRAG:
         """The ToolRAG the server's settings describe (index cached under the data dir). Blocking."""
         return cls.create(
             embedder,
@@ -248,14 +288,18 @@ class ToolRAG:
             classifier_model=settings.toolrag_classifier,
             offline=settings.offline,
             threshold=settings.toolrag_threshold,
+            tools=tools,
+            extra=extra,
         )
 
     def retrieve(self, query: str, enabled: ToolSet, *, top_k: int = DEFAULT_TOP_K) -> ToolRAGResult:
         start = time.perf_counter()
         selection = self.selector.select(query, enabled, top_k=top_k)
         timings = {**selection.timings, "total_ms": _ms(start)}
+        chosen = {t.name: t.score for t in selection.tools}
+        chosen.update({n: chosen.get(n, 0.0) for n in enabled.names if n in self.unranked})
         return ToolRAGResult(
-            tools=tuple((t.name, t.score) for t in selection.tools),
+            tools=tuple((n, chosen[n]) for n in enabled.names if n in chosen),
             examples=tuple((h.example.query, h.example.plan, round(h.similarity, 4)) for h in selection.examples),
             timings=timings,
             fallback=selection.fallback,
@@ -274,13 +318,24 @@ class LazyToolRAG:
     waits for the first request that needs it; every caller then shares the one instance.
     """
 
-    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
-        self._settings, self._embedder = settings, embedder
+    def __init__(self, settings: Settings, embedder: TextEmbedder, extras: ExtrasSource | None = None) -> None:
+        self._settings, self._embedder, self._extras = settings, embedder, extras
         self._built: ToolRAG | None = None
         self._lock = asyncio.Lock()
 
     async def __call__(self) -> ToolRAG:
         async with self._lock:
             if self._built is None:
-                self._built = await asyncio.to_thread(ToolRAG.from_settings, self._settings, self._embedder)
+                tools, extra = await self._extras() if self._extras is not None else (None, ())
+                self._built = await asyncio.to_thread(
+                    ToolRAG.from_settings, self._settings, self._embedder, tools, extra
+                )
             return self._built
+
+
+def extra_examples(pairs: ExtraExamples, tools: ToolSet) -> tuple[Example, ...]:
+    """User-written (query, plan) pairs as bank examples, validated as the bank's own are."""
+    return tuple(
+        parse_example({"id": f"mcp-{n}", "query": q, "plan": p, "split": "bank"}, f"MCP example {n}", tools)
+        for n, (q, p) in enumerate(pairs, start=1)
+    )

@@ -38,6 +38,7 @@ from tinyagent.tools.spec import (
     ArgType,
     Effect,
     Param,
+    RemoteTool,
     ToolSpec,
     bullets_from_doc,
     param_from_hint,
@@ -55,6 +56,7 @@ __all__ = [
     "ArgType",
     "Effect",
     "Param",
+    "RemoteTool",
     "ToolSet",
     "ToolSpec",
     "bullets_from_doc",
@@ -80,6 +82,9 @@ def _registry(declared: tuple[ToolSpec, ...]) -> tuple[ToolSpec, ...]:
 TOOLS: tuple[ToolSpec, ...] = _registry(DECLARED)
 TOOL_NAMES: tuple[str, ...] = tuple(t.name for t in TOOLS)
 JOIN = "join"
+# Tools from MCP servers take labels from here on, in the order they were listed: after the sixteen,
+# so a ToolSet's order (the prompt's order) keeps the built-in tools first.
+REMOTE_LABELS = 1000
 
 
 def _unknown(kind: str, names: Iterable[str], valid: Iterable[str], param: str) -> InvalidRequest:
@@ -117,7 +122,16 @@ class ToolSet:
 
     @property
     def apps(self) -> tuple[str, ...]:
-        return tuple(a for a in APPS if any(t.app == a for t in self.tools))
+        """The built-in apps in registry order, then each MCP server's (``mcp:<name>``) as listed."""
+        builtin = tuple(a for a in APPS if any(t.app == a for t in self.tools))
+        return builtin + tuple(dict.fromkeys(t.app for t in self.tools if t.app not in APPS))
+
+    def plus(self, extra: Iterable[ToolSpec]) -> ToolSet:
+        """These tools and ``extra`` (tools from MCP servers, labelled after these); names stay unique."""
+        tools = self.tools + tuple(extra)
+        if len({t.name for t in tools}) != len(tools):
+            raise ValueError("tool names must be unique")
+        return ToolSet(tools)
 
     def __len__(self) -> int:
         return len(self.tools)

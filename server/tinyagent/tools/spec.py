@@ -103,6 +103,24 @@ def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
 
+BUILTIN = "builtin"
+
+
+@dataclass(frozen=True)
+class RemoteTool:
+    """Where a tool that is not one of the sixteen lives: an MCP server's tool, called by its own name.
+
+    ``schema`` is the tool's JSON Schema as text (hashable, so a ToolSpec stays a value): the plan
+    language has no floats or objects, so a ``number`` or ``object`` parameter travels as a string
+    and is converted back by the schema when the call is made.
+    """
+
+    server: str
+    name: str
+    schema: str
+    destructive: bool = False
+
+
 @dataclass(frozen=True)
 class ToolSpec:
     name: str
@@ -111,6 +129,13 @@ class ToolSpec:
     effect: Effect
     params: tuple[Param, ...]
     bullets: tuple[str, ...]
+    # None for the sixteen built-in tools, which run in a tool worker.
+    remote: RemoteTool | None = None
+
+    @property
+    def source(self) -> str:
+        """``builtin``, or ``mcp:<server>`` for a tool an MCP server provides."""
+        return BUILTIN if self.remote is None else f"mcp:{self.remote.server}"
 
     @property
     def has_side_effects(self) -> bool:

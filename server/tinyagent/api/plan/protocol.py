@@ -115,9 +115,26 @@ class ToolOut(BaseModel):
     parameters: dict[str, Any] = Field(description="JSON schema of the positional arguments, by name.")
     side_effects: bool
     effect: Literal["none", "opens_app", "writes"]
+    source: str = Field(description="'builtin', or 'mcp:<server>' for a tool an MCP server provides.")
+    destructive: bool = Field(
+        description="May destroy or overwrite something: MCP's destructiveHint (unknown counts as true for a tool "
+        "that is not read-only); for built-in tools, the tools that write."
+    )
+
+
+class McpServerOut(BaseModel):
+    name: str
+    transport: Literal["stdio", "http"]
+    state: Literal["starting", "ready", "failed", "stopped"]
+    error: str | None = Field(description="Why it failed to start, when it did.")
+    tools: int = Field(description="Tools it contributes.")
+    examples: int = Field(description="Examples from its examples file that joined the ToolRAG bank.")
+    examples_error: str | None = Field(description="Why its examples (or a tool) were not taken, when they were not.")
+    restarts: int = Field(description="Times it was connected again after its connection broke.")
 
 
 class ToolList(BaseModel):
     object: Literal["list"] = "list"
     apps: list[str]
     data: list[ToolOut]
+    mcp_servers: list[McpServerOut] = Field(description="The MCP servers of --mcp-config and their state.")

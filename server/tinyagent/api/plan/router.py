@@ -29,7 +29,7 @@ router = APIRouter(tags=["agent"], responses=ERRORS)
 @router.get("/tools")
 async def list_tools(runtime: RuntimeDep) -> p.ToolList:
     """The enabled tools, in planner order, with their planner description and argument schema."""
-    return s.tool_list(runtime.settings.enabled_tools())
+    return s.tool_list(runtime.tools(), runtime.mcp.status())
 
 
 @router.post("/plan", response_model=p.PlanResponse, responses=STREAM)
@@ -46,7 +46,7 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     has started is an ``error`` event carrying the envelope.
     """
     s.check_body(body)
-    tools = s.selected_tools(runtime.settings, body)
+    tools = runtime.tools().select(apps=body.apps, tools=body.tools)
     user_zone(body.timezone)  # a bad zone is a 400 even when no model is needed
     if body.plan is not None:
         checked = s.validate_text(body.plan, tools, body.query)

@@ -24,10 +24,6 @@ from tinyagent.timezones import user_zone
 from tinyagent.tools.registry import ToolSet, ToolSpec
 
 
-def selected_tools(settings: Settings, body: p.PlanBody) -> ToolSet:
-    return settings.enabled_tools().select(apps=body.apps, tools=body.tools)
-
-
 def check_body(body: p.PlanBody) -> None:
     """No unknown fields; a plan to validate, or a non-blank query to plan."""
     if body.model_extra:
@@ -154,8 +150,12 @@ def tool_out(spec: ToolSpec) -> p.ToolOut:
         parameters=schema,
         side_effects=spec.has_side_effects,
         effect=spec.effect.value,
+        source=spec.source,
+        destructive=spec.remote.destructive if spec.remote is not None else spec.writes,
     )
 
 
-def tool_list(tools: ToolSet) -> p.ToolList:
-    return p.ToolList(apps=list(tools.apps), data=[tool_out(t) for t in tools])
+def tool_list(tools: ToolSet, servers: list[dict[str, Any]]) -> p.ToolList:
+    return p.ToolList(
+        apps=list(tools.apps), data=[tool_out(t) for t in tools], mcp_servers=[p.McpServerOut(**s) for s in servers]
+    )

@@ -43,7 +43,7 @@ def _check(body: p.RunBody) -> None:
 
 def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
     _check(body)
-    tools = agent.tools.select(apps=body.apps, tools=body.tools)
+    tools = agent.tools().select(apps=body.apps, tools=body.tools)
     zone = user_zone(body.timezone)
     outcome = None
     if body.plan is not None:

@@ -1,0 +1,181 @@
+"""The MCP config file and an MCP tool's schema as a plan tool: parsed and converted without a server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tinyagent.tools.registry import ArgType, Effect, ToolSet
+from tinyagent.workers.mcp.config import McpConfigError, load_config, parse_config
+from tinyagent.workers.mcp.hub import read_examples
+from tinyagent.workers.mcp.schema import ArgumentProblem, call_arguments, result_text, spec_from_mcp, tool_name
+
+SOURCE = Path("/etc/tinyagent/mcp.json")
+
+
+def _parse(servers: dict[str, object], environ: dict[str, str] | None = None) -> list[object]:
+    return list(parse_config(json.dumps({"mcpServers": servers}), SOURCE, environ or {}))
+
+
+def test_stdio_and_http_servers_read_the_format_other_hosts_write() -> None:
+    stdio, http = _parse(
+        {
+            "time": {"command": "uvx", "args": ["mcp-server-time"], "env": {"TZ": "${ZONE}"}, "examples": "t.jsonl"},
+            "remote": {"url": "http://127.0.0.1:9000/mcp", "headers": {"Authorization": "Bearer ${TOKEN}"}},
+            "off": {"command": "x", "disabled": True},
+        },
+        {"ZONE": "Europe/Warsaw", "TOKEN": "abc"},
+    )
+    assert (stdio.name, stdio.command, stdio.args, dict(stdio.env)) == (  # type: ignore[attr-defined]
+        "time",
+        "uvx",
+        ("mcp-server-time",),
+        {"TZ": "Europe/Warsaw"},
+    )
+    assert stdio.examples == Path("/etc/tinyagent/t.jsonl") and stdio.transport == "stdio"  # type: ignore[attr-defined]
+    assert http.transport == "http" and dict(http.headers) == {"Authorization": "Bearer abc"}  # type: ignore[attr-defined]
+
+
+def test_an_unset_variable_fails_that_server_only() -> None:
+    broken, fine = _parse({"a": {"command": "x", "env": {"K": "${NOPE}"}}, "b": {"command": "y"}})
+    assert broken.error == "environment variable(s) not set: NOPE"  # type: ignore[attr-defined]
+    assert fine.error is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("servers", "message"),
+    [
+        ({"a": {"command": "x", "url": "http://h/mcp"}}, "either 'command'"),
+        ({"a": {}}, "either 'command'"),
+        ({"a": {"url": "ftp://h"}}, "http(s) URL"),
+        ({"a": {"command": "x", "args": "not a list"}}, "args must be a list"),
+        ({"a": {"command": "x", "type": "sse"}}, "SSE is deprecated"),
+        ({"a": {"command": "x", "timeout_s": 0}}, "timeout_s"),
+        ({"a": {"command": "x", "shell": True}}, "unknown keys ['shell']"),
+        ({"bad name!": {"command": "x"}}, "server name"),
+    ],
+)
+def test_a_malformed_config_is_refused_with_the_reason(servers: dict[str, object], message: str) -> None:
+    with pytest.raises(McpConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        _parse(servers)
+
+
+def test_load_config_keeps_the_named_servers(tmp_path: Path) -> None:
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"a": {"command": "x"}, "b": {"command": "y"}}}))
+    assert [s.name for s in load_config(path, ["b"])] == ["b"]
+    with pytest.raises(McpConfigError, match="unknown servers"):
+        load_config(path, ["c"])
+    with pytest.raises(McpConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.json")
+    path.write_text("{not json")
+    with pytest.raises(McpConfigError, match="invalid JSON"):
+        load_config(path)
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "limit": {"type": "integer"},
+        "query": {"type": "string", "description": "Words to look for"},
+        "ratio": {"type": "number"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "filters": {"type": "object"},
+        "exact": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+        "mode": {"type": "string", "enum": ["fast", "slow"]},
+    },
+    "required": ["query", "ratio"],
+}
+
+
+def _spec(read_only: bool | None = True, destructive: bool | None = None) -> object:
+    return spec_from_mcp("my-server", "Find.Things", "Find things.\nSecond line.", SCHEMA, read_only, destructive, 1000)
+
+
+def test_an_mcp_tool_becomes_a_plan_tool_required_arguments_first() -> None:
+    spec = _spec()
+    assert spec.name == "my_server__find_things" == tool_name("my-server", "Find.Things")  # type: ignore[attr-defined]
+    assert [(p.name, p.type, p.nullable) for p in spec.params] == [  # type: ignore[attr-defined]
+        ("query", ArgType.STR, False),
+        ("ratio", ArgType.STR, False),  # a number travels as a string
+        ("limit", ArgType.INT, True),
+        ("tags", ArgType.STR_LIST, True),
+        ("filters", ArgType.STR, True),
+        ("exact", ArgType.BOOL, True),
+        ("mode", ArgType.STR, True),
+    ]
+    assert spec.bullets[:4] == (  # type: ignore[attr-defined]
+        "Find things.",
+        "Second line.",
+        "query: Words to look for",
+        "ratio: (a number, written as a string)",
+    )
+    assert spec.bullets[-1] == 'mode: (optional; one of "fast", "slow")'  # type: ignore[attr-defined]
+    assert spec.source == "mcp:my-server" and spec.app == "mcp:my-server"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("read_only", "destructive", "effect", "destroys"),
+    [(True, None, Effect.NONE, True), (False, False, Effect.WRITES, False), (None, None, Effect.WRITES, True)],
+)
+def test_side_effects_come_from_the_annotations_and_unknown_means_writes(
+    read_only: bool | None, destructive: bool | None, effect: Effect, destroys: bool
+) -> None:
+    spec = _spec(read_only, destructive)
+    assert spec.effect is effect and spec.remote.destructive is destroys  # type: ignore[attr-defined]
+
+
+def test_plan_arguments_become_the_tools_arguments() -> None:
+    spec = _spec()
+    args = ["cats", "2.5", 3, ("a", "b"), '{"k": 1}', None, "fast"]
+    assert call_arguments(spec, args) == {  # type: ignore[arg-type]
+        "query": "cats",
+        "ratio": 2.5,
+        "limit": 3,
+        "tags": ["a", "b"],
+        "filters": {"k": 1},
+        "mode": "fast",
+    }
+    assert call_arguments(spec, ["cats", "4", None, None, None, None, None])["ratio"] == 4  # type: ignore[arg-type]
+    with pytest.raises(ArgumentProblem, match="ratio must be a number"):
+        call_arguments(spec, ["cats", "soon", None, None, None, None, None])  # type: ignore[arg-type]
+    with pytest.raises(ArgumentProblem, match="filters must be JSON"):
+        call_arguments(spec, ["cats", "1", None, None, "{", None, None])  # type: ignore[arg-type]
+    with pytest.raises(ArgumentProblem, match="takes 7 positional arguments"):
+        call_arguments(spec, ["cats"])  # type: ignore[arg-type]
+
+
+class _Block:
+    def __init__(self, kind: str, text: str = "") -> None:
+        self.type, self.text = kind, text
+
+
+def test_a_result_is_its_text_else_its_structured_content_and_is_capped() -> None:
+    assert result_text([_Block("text", "a"), _Block("image"), _Block("text", "b")], None) == "a\n[image]\nb"
+    assert result_text([], {"x": 1}) == '{"x": 1}'
+    long = result_text([_Block("text", "y" * 20_000)], None)
+    assert long.startswith("y" * 16_000) and long.endswith("[... 4000 more characters cut]")
+
+
+def test_examples_are_checked_against_every_tool(tmp_path: Path) -> None:
+    tools = ToolSet.all().plus([_spec()])  # type: ignore[list-item]
+    good = tmp_path / "good.jsonl"
+    good.write_text(
+        json.dumps(
+            {
+                "query": "find cats",
+                "plan": '1. my_server__find_things("cats", "1", None, None, None, None, None)\n2. join()',
+            }
+        )
+        + "\n\n"
+    )
+    assert [e.query for e in read_examples("my-server", good, tools)] == ["find cats"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"query": "x", "plan": '1. my_server__find_things("cats")\n2. join()'}) + "\n")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: the plan does not parse"):
+        read_examples("my-server", bad, tools)
+    bad.write_text('{"query": "x"}\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: expected"):
+        read_examples("my-server", bad, tools)
