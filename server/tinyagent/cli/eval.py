@@ -16,7 +16,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +31,7 @@ from tinyagent.eval.runner import (
     score_predictions,
 )
 from tinyagent.plans.grammar import PlanGrammarOptions
+from tinyagent.tools.registry import ToolSet
 
 if TYPE_CHECKING:
     from tinyagent.settings import Settings
@@ -134,12 +135,13 @@ def run_eval(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     try:
-        dataset = load_dataset(args.data or dev_set_path()).limited(args.limit)
+        mcp = asyncio.run(mcp_tools(_settings(args)))
+        dataset = load_dataset(args.data or dev_set_path(), mcp.tools if mcp else None).limited(args.limit)
         if args.predictions is not None:
             model_id = None
             results = score_predictions(dataset, load_predictions(args.predictions), _progress_fn(args))
         else:
-            results, model_id = asyncio.run(_generate_all(dataset, args))
+            results, model_id = asyncio.run(_generate_all(dataset, args, mcp))
     except (OSError, ValueError) as exc:  # unreadable or malformed data / predictions, bad settings
         return _fail(str(exc) if not isinstance(exc, ValidationError) else f"invalid settings:\n{exc}", EXIT_USAGE)
     except ModelLoadError as exc:
@@ -209,7 +211,40 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings_from_args(args)
 
 
-async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[list[QueryResult], str]:
+@dataclass(frozen=True)
+class McpTools:
+    """What an evaluation over MCP servers plans with: every tool, the enabled ones, the examples."""
+
+    tools: ToolSet  # the sixteen and the servers' tools: what references and plans may call
+    enabled: ToolSet
+    examples: tuple[tuple[str, str], ...]
+
+    async def extras(self) -> tuple[ToolSet, tuple[tuple[str, str], ...]]:
+        return self.tools, self.examples
+
+
+async def mcp_tools(settings: Settings) -> McpTools | None:
+    """The tools and examples of the settings' MCP servers (started, listed, stopped); None without a config."""
+    from tinyagent.runtime import mcp_hub
+
+    if settings.mcp_config is None:
+        return None
+    hub = mcp_hub(settings)
+    try:
+        await hub.start(ToolSet.all())
+        servers = hub.status()
+    finally:
+        await hub.aclose()
+    for server in servers:
+        if server["state"] != "ready" or server["examples_error"]:
+            print(f"tinyagent eval: MCP server {server['name']}: {server['error'] or server['examples_error']}")  # noqa: T201
+    examples = tuple((e.query, e.plan) for e in hub.examples)
+    return McpTools(hub.toolset(ToolSet.all()), hub.toolset(settings.enabled_tools()), examples)
+
+
+async def _generate_all(
+    dataset: Dataset, args: argparse.Namespace, mcp: McpTools | None = None
+) -> tuple[list[QueryResult], str]:
     from tqdm import tqdm
 
     from tinyagent.embeddings import Embedder
@@ -218,8 +253,9 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
     from tinyagent.toolrag.select import LazyToolRAG
 
     settings = _settings(args)
+    enabled = mcp.enabled if mcp is not None else settings.enabled_tools()
     base = PlanOptions.from_settings(
-        settings, "", settings.enabled_tools(), args.now, grammar=args.grammar, toolrag=args.toolrag, guided=args.guided
+        settings, "", enabled, args.now, grammar=args.grammar, toolrag=args.toolrag, guided=args.guided
     )
     # 0 = no cap of our own: the planner then bounds the plan by the grammar and the context.
     grammar = PlanGrammarOptions(max_lines=args.max_plan_lines) if args.max_plan_lines else None
@@ -229,7 +265,7 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
     model = await load_model(settings, None)
     if args.guided is None:  # for the report: what the preparation will choose
         args.guided = model.profile.plan_style == "guided"
-    toolrag = LazyToolRAG(settings, Embedder(settings.embedding_model))
+    toolrag = LazyToolRAG(settings, Embedder(settings.embedding_model), mcp.extras if mcp is not None else None)
 
     def prepare(query: str) -> Awaitable[PreparedPlan]:
         return prepare_plan(model, replace(base, query=query), toolrag)
@@ -238,7 +274,7 @@ async def _generate_all(dataset: Dataset, args: argparse.Namespace) -> tuple[lis
         results: list[QueryResult] = []
         with tqdm(total=len(dataset.examples), desc="planning", unit="query", disable=args.no_progress) as bar:
             for example in dataset.examples:
-                results.append(await generate_one(example, prepare))
+                results.append(await generate_one(example, prepare, mcp.tools if mcp is not None else None))
                 bar.update(1)
                 bar.set_postfix(success=f"{sum(r.score.success for r in results)}/{len(results)}")
         return results, model.service.info.id

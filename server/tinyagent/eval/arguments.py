@@ -86,6 +86,8 @@ def score_arguments(
     graph isomorphism); None when there is none, i.e. the graph is wrong."""
     best: ArgScore | None = None
     for ids in islice(alignments, MAX_ALIGNMENTS):
+        if any(task.id not in ids for task in predicted.actions):
+            continue  # upstream's graph matched where ours did not (e.g. a task without output): no pairing
         score = _judge(predicted, reference, ids, tools)
         if best is None or len(score.wrong) < len(best.wrong):
             best = score

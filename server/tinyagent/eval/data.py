@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyagent.eval.metric import reference_plan, upstream_calls
-from tinyagent.tools.registry import TOOL_NAMES
+from tinyagent.tools.registry import ToolSet
 
 # How many problem messages a Dataset keeps for the report; the counts are always complete.
 _MAX_PROBLEMS = 20
@@ -82,16 +82,17 @@ class _Collector:
     invalid: int = 0
     unknown: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    tools: ToolSet = field(default_factory=ToolSet.all)  # the sixteen, and MCP tools for an MCP set
 
     def problem(self, message: str) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append(message)
 
     def add(self, query: str, plan: str, id_: str) -> None:
-        unknown = [tool for tool, _ in upstream_calls(plan) if tool not in TOOL_NAMES and tool != "join"]
+        unknown = [tool for tool, _ in upstream_calls(plan) if tool not in self.tools and tool != "join"]
         self.unknown.update(unknown)
         try:
-            reference_plan(plan)
+            reference_plan(plan, self.tools)
         except ValueError as exc:
             self.invalid += 1
             self.problem(f"{id_}: {exc}")
@@ -118,9 +119,9 @@ def _first_plan_output(record: dict[str, Any]) -> str | None:
     return None
 
 
-def tinyagent_dataset(data: dict[str, Any], source: str) -> Dataset:
+def tinyagent_dataset(data: dict[str, Any], source: str, tools: ToolSet | None = None) -> Dataset:
     """Records of testing_data.json: the reference is the first "plan" output's raw_output."""
-    out = _Collector()
+    out = _Collector(tools=tools or ToolSet.all())
     for key, record in data.items():
         out.records += 1
         plan = _first_plan_output(record) if isinstance(record, dict) else None
@@ -147,9 +148,9 @@ def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, row
 
 
-def jsonl_dataset(text: str, source: str) -> Dataset:
+def jsonl_dataset(text: str, source: str, tools: ToolSet | None = None) -> Dataset:
     """JSON Lines of {"query", "plan"}; malformed lines are an error (the file is ours to fix)."""
-    out = _Collector()
+    out = _Collector(tools=tools or ToolSet.all())
     for number, row in _jsonl_rows(text, source):
         out.records += 1
         out.add(row["query"], row["plan"], str(row.get("id", number)))
@@ -160,16 +161,17 @@ def _is_tinyagent(data: object) -> bool:
     return isinstance(data, dict) and all(isinstance(v, dict) and "input" in v for v in data.values())
 
 
-def load_dataset(path: str | Path) -> Dataset:
-    """testing_data.json (one JSON object keyed by id) or JSON Lines of {"query", "plan"}."""
+def load_dataset(path: str | Path, tools: ToolSet | None = None) -> Dataset:
+    """testing_data.json (one JSON object keyed by id) or JSON Lines of {"query", "plan"}; ``tools``: what
+    the references may call (default: the sixteen; an MCP set needs its servers' tools)."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         whole: object = json.loads(text)
     except json.JSONDecodeError:
         whole = None
     if _is_tinyagent(whole) and isinstance(whole, dict):
-        return tinyagent_dataset(whole, str(path))
-    return jsonl_dataset(text, str(path))
+        return tinyagent_dataset(whole, str(path), tools)
+    return jsonl_dataset(text, str(path), tools)
 
 
 def dev_set_path() -> Path:

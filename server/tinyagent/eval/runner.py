@@ -63,19 +63,19 @@ class QueryResult:
         return body
 
 
-def _parsed(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    outcome = parse_plan(text, ToolSet.all())
+def _parsed(text: str, tools: ToolSet | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    outcome = parse_plan(text, tools or ToolSet.all())
     return tuple(t.render() for t in outcome.tasks), tuple(str(e) for e in outcome.errors)
 
 
-def score_one(example: Example, prediction: str | None) -> QueryResult:
+def score_one(example: Example, prediction: str | None, tools: ToolSet | None = None) -> QueryResult:
     """A prediction file row: a missing prediction scores as an empty (invalid, failed) plan."""
     text = prediction if prediction is not None else ""
-    tasks, errors = _parsed(text)
+    tasks, errors = _parsed(text, tools)
     if prediction is None:
         errors = ("no prediction for this query", *errors)
     return QueryResult(
-        example.id, example.query, example.plan, prediction, tasks, errors, score_plan(text, example.plan)
+        example.id, example.query, example.plan, prediction, tasks, errors, score_plan(text, example.plan, tools)
     )
 
 
@@ -85,7 +85,7 @@ def score_predictions(
     return [score_one(ex, predictions.get(normalize_query(ex.query))) for ex in progress(dataset.examples)]
 
 
-def _finished_result(example: Example, finished: PlanFinished, offered: ToolSet) -> QueryResult:
+def _finished_result(example: Example, finished: PlanFinished, offered: ToolSet, tools: ToolSet | None) -> QueryResult:
     outcome = finished.outcome
     return QueryResult(
         id=example.id,
@@ -94,7 +94,7 @@ def _finished_result(example: Example, finished: PlanFinished, offered: ToolSet)
         prediction=finished.raw,
         tasks=tuple(t.render() for t in outcome.tasks),
         errors=tuple(str(e) for e in outcome.errors),
-        score=score_plan(finished.raw, example.plan),
+        score=score_plan(finished.raw, example.plan, tools),
         timings=dict(finished.timings),
         completion_tokens=finished.usage.completion_tokens,
         tools_offered=offered.names,
@@ -102,19 +102,20 @@ def _finished_result(example: Example, finished: PlanFinished, offered: ToolSet)
     )
 
 
-async def generate_one(example: Example, prepare: PrepareFn) -> QueryResult:
+async def generate_one(example: Example, prepare: PrepareFn, tools: ToolSet | None = None) -> QueryResult:
+    """``tools``: what plans may call, for scoring (default: the sixteen)."""
     prepared: PreparedPlan | None = None
     try:
         prepared = await prepare(example.query)
         finished = await prepared.planner.plan(prepared.request)
     except ServiceError as exc:  # e.g. the prompt does not fit: a failed query, not a failed run
-        failed = score_one(example, "")
+        failed = score_one(example, "", tools)
         offered = prepared.request.tools.names if prepared is not None else None
         return QueryResult(
             example.id, example.query, example.plan, None, (), (f"planner error: {exc.message}",),
             failed.score, tools_offered=offered,
         )  # fmt: skip
-    return _finished_result(example, finished, prepared.request.tools)
+    return _finished_result(example, finished, prepared.request.tools, tools)
 
 
 # --- tables ---------------------------------------------------------------------------------------
