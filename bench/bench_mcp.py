@@ -76,7 +76,7 @@ def _line(label: str, times: list[float], base: list[float] | None) -> str:
     p50 = statistics.median(times)
     p95 = sorted(times)[int(len(times) * 0.95) - 1]
     ratio = f"  {p50 / statistics.median(base):.2f}x the SDK's p50" if base else ""
-    return f"{label:<34} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms{ratio}"
+    return f"{label:<48} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms{ratio}"
 
 
 async def _pair(label: str, target: object, config: str, tool: str, args: dict[str, str], n: int) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from tinyagent.plans.values import by_format, read_values
+from tinyagent.plans.zones import zones_named
 from tinyagent.tools.registry import ArgType, Effect, ToolSet
 from tinyagent.workers.mcp.config import McpConfigError, load_config, parse_config
 from tinyagent.workers.mcp.hub import read_examples
@@ -179,3 +182,47 @@ def test_examples_are_checked_against_every_tool(tmp_path: Path) -> None:
     bad.write_text('{"query": "x"}\n')
     with pytest.raises(ValueError, match=r"bad.jsonl:1: expected"):
         read_examples("my-server", bad, tools)
+
+
+# --- guided plans: what an MCP tool's schema lets the grammar offer ----------------------------------
+
+NOW = datetime(2026, 11, 23, 10, 0)
+TIME_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "timezone": {"type": "string", "description": "IANA timezone name (e.g., 'Europe/London')."},
+        "due": {"type": "string", "format": "date"},
+        "at": {"type": "string", "format": "date-time"},
+        "note": {"type": "integer"},
+    },
+    "required": ["timezone"],
+}
+
+
+def test_schema_formats_and_iana_descriptions_say_what_a_string_holds() -> None:
+    spec = spec_from_mcp("clock", "set", None, TIME_SCHEMA, True, None, 1000)
+    assert [p.format for p in spec.params] == ["timezone", "date", "datetime", None]
+
+
+@pytest.mark.parametrize(
+    ("query", "zones"),
+    [
+        ("what time is it in tokyo rn", ("Asia/Tokyo",)),
+        ("14:00 London time, what is that in New York?", ("Europe/London", "America/New_York")),
+        ("standup at 10:30 in Mumbai, when is that in San Francisco", ("Asia/Kolkata", "America/Los_Angeles")),
+        ("remind me about christmas shopping and easter", ()),  # zone cities that are everyday words
+        ("what time is it", ()),
+    ],
+)
+def test_zones_named_by_their_cities_in_the_order_said(query: str, zones: tuple[str, ...]) -> None:
+    assert zones_named(query) == zones
+
+
+def test_an_mcp_tools_dates_and_zones_come_from_the_request() -> None:
+    dated = read_values("add pay rent due 2026-12-01 and call mom tomorrow", NOW)
+    assert by_format(dated, "date", nullable=True) == ("2026-12-01", "2026-11-24")
+    undated = read_values("add buy milk to my todo list", NOW)
+    assert by_format(undated, "date", nullable=True) == (None,)  # none said: leave it out, do not invent one
+    assert by_format(undated, "date", nullable=False) is None
+    assert by_format(read_values("time in Berlin?", NOW), "timezone", nullable=False) == ("Europe/Berlin",)
+    assert by_format(undated, None, nullable=True) is None

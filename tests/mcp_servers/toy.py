@@ -13,10 +13,13 @@ import asyncio
 import json
 import os
 from pathlib import Path
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
+from pydantic import Field
 
+DueDate = Annotated[str, Field(description="When it is due, YYYY-MM-DD", json_schema_extra={"format": "date"})]
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False)
 
@@ -34,7 +37,7 @@ def tasks_server(debug: bool) -> MCPServer:
     server = MCPServer("tasks")
 
     @server.tool(annotations=WRITES)
-    def add_task(title: str, due_date: str = "") -> str:
+    def add_task(title: str, due_date: DueDate = "") -> str:
         """Add a task to the to-do list, optionally due on a date (YYYY-MM-DD)."""
         items = _load("TASKS_FILE")
         items.append({"title": title, "due_date": due_date, "done": False})

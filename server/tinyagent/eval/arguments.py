@@ -125,7 +125,7 @@ def _task_args(task: Task, ref: Task, ids: Mapping[int, int], tools: ToolSet) ->
     spec = tools.get(ref.tool)
     if spec is None:
         return
-    dated = [i for i, p in enumerate(spec.params) if p.format and _is_day_only(ref.args[i])]
+    dated = [i for i, p in enumerate(spec.params) if p.format in DATE_FORMATS and _is_day_only(ref.args[i])]
     for i, param in enumerate(spec.params):
         if param.name == "all_day" and dated:
             continue  # the request named no time of day: all-day or a default hour are both right
@@ -134,12 +134,15 @@ def _task_args(task: Task, ref: Task, ids: Mapping[int, int], tools: ToolSet) ->
         yield _Verdict(param.name, kind, _same(kind, got, want), task.args[i], want)
 
 
+DATE_FORMATS = ("date", "datetime")  # "timezone" names a zone: an entity
+
+
 def kind_of(param: Param) -> str:
     if param.type.is_list:
         return "list"
     if param.type in (ArgType.INT, ArgType.BOOL):
         return "number"
-    if param.format:
+    if param.format in DATE_FORMATS:
         return "date"
     return "text" if param.text else "entity"
 

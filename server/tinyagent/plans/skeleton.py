@@ -22,7 +22,7 @@ from tinyagent.plans.grammar import gbnf_literal, string_char_rule
 from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import ArgValue, render_value
-from tinyagent.plans.values import JOINT, RequestValues, choices, joint_choices, people
+from tinyagent.plans.values import JOINT, RequestValues, by_format, choices, joint_choices, people
 from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
 
 
@@ -85,7 +85,7 @@ def skeleton_of(plan: str, tools: ToolSet | None = None) -> Skeleton:
 # --- grammar ----------------------------------------------------------------------------------------
 
 _BASE = {ArgType.STR: "str", ArgType.INT: "int", ArgType.BOOL: "bool"}
-_FORMATS = {"datetime": "datetime", "date": "(datetime | date)"}
+_FORMATS = {"datetime": "datetime", "date": "(datetime | date)", "timezone": "str"}
 _DAY = '[0-9] [0-9] [0-9] [0-9] "-" [0-1] [0-9] "-" [0-3] [0-9]'
 _TIME = '[0-2] [0-9] ":" [0-5] [0-9] ":" [0-5] [0-9]'
 
@@ -162,6 +162,9 @@ def _value_rule(
     tool: str, param: Param, tools: ToolSet, values: RequestValues, rules: _Rules, options: SkeletonGrammarOptions
 ) -> str:
     offered = choices(values, tool, param.name) if _fill_of(param) in options.fill else None
+    spec = tools.get(tool)
+    if offered is None and spec is not None and spec.remote is not None and _fill_of(param) in options.fill:
+        offered = by_format(values, param.format, param.nullable)  # an MCP tool: by what its schema says
     if param.resolves is not None:
         names = (
             people(values, param.name, param.resolves)

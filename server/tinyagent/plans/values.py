@@ -20,6 +20,7 @@ from tinyagent.plans import reading
 from tinyagent.plans.plan import ArgValue
 from tinyagent.plans.query_spans import QuerySpans, query_spans
 from tinyagent.plans.when import Moment, resolve_moments
+from tinyagent.plans.zones import zones_named
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,17 @@ def _people(values: RequestValues) -> tuple[str, ...]:
 
 def _quoted_names(quoted: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for q in quoted for w in re.findall(r"(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)*", " " + q[1:]))
+
+
+def by_format(values: RequestValues, fmt: str | None, nullable: bool) -> tuple[ArgValue, ...] | None:
+    """An MCP tool's parameter, by its schema's format: the dates the request names (none said: None, when
+    the tool takes None), the IANA zones of the cities it names; None: the model writes it freely."""
+    if fmt == "timezone":
+        return zones_named(values.query) or None
+    if fmt not in ("date", "datetime"):
+        return None
+    found = [_stamp(m.start) if fmt == "datetime" and m.timed else m.start.strftime("%Y-%m-%d") for m in values.moments]
+    return tuple(dict.fromkeys(found)) or ((None,) if nullable else None)
 
 
 def choices(values: RequestValues, tool: str, param: str) -> tuple[ArgValue, ...] | None:

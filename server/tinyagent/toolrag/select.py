@@ -32,7 +32,7 @@ from tinyagent.settings import Settings
 from tinyagent.toolrag.bank import Example, ExampleBank, load_bank, parse_example
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
-from tinyagent.toolrag.guide import DEFAULT_SHOTS, SkeletonRanker
+from tinyagent.toolrag.guide import DEFAULT_SHOTS, USER_PREFIX, SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex, Hit, TextEmbedder
 from tinyagent.toolrag.probe import LinearProbe, ProbeConfig, train_probe
 from tinyagent.tools.registry import ToolSet
@@ -336,6 +336,6 @@ class LazyToolRAG:
 def extra_examples(pairs: ExtraExamples, tools: ToolSet) -> tuple[Example, ...]:
     """User-written (query, plan) pairs as bank examples, validated as the bank's own are."""
     return tuple(
-        parse_example({"id": f"mcp-{n}", "query": q, "plan": p, "split": "bank"}, f"MCP example {n}", tools)
+        parse_example({"id": f"{USER_PREFIX}{n}", "query": q, "plan": p, "split": "bank"}, f"MCP example {n}", tools)
         for n, (q, p) in enumerate(pairs, start=1)
     )

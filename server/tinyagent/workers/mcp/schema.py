@@ -70,6 +70,15 @@ def _bullet(name: str, schema: Mapping[str, Any], required: bool) -> str | None:
     return " ".join(part for part in (f"{name}:", text, f"({'; '.join(notes)})" if notes else "") if part)
 
 
+def _format(schema: Mapping[str, Any], kind: ArgType) -> str | None:
+    """What guided plans fill a string from: the request's dates (JSON Schema's ``date``/``date-time``), the
+    zones of the cities it names (a description asking for an IANA zone, as time servers write)."""
+    if kind is not ArgType.STR:
+        return None
+    declared = {"date": "date", "date-time": "datetime"}.get(str(schema.get("format")))
+    return declared or ("timezone" if "IANA" in str(schema.get("description", "")) else None)
+
+
 def _ordered(schema: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
     props = schema.get("properties")
     props = props if isinstance(props, dict) else {}
@@ -91,7 +100,7 @@ def spec_from_mcp(
     params, bullets = [], [line.strip() for line in (description or name).splitlines() if line.strip()]
     for pname, pschema, required in _ordered(schema):
         kind, nullable = arg_type(pschema)
-        params.append(Param(pname, kind, nullable or not required))
+        params.append(Param(pname, kind, nullable or not required, format=_format(pschema, kind)))
         if (bullet := _bullet(pname, pschema, required)) is not None:
             bullets.append(bullet)
     return ToolSpec(
