@@ -2,7 +2,7 @@
 
 ``python bench/bench_mcp.py configs --out DIR`` writes ``DIR/no-examples.json`` and
 ``DIR/examples.json``: the time server (``mcp-server-time``) and the two servers of
-``tests/mcp_servers/toy.py`` over stdio, without and with the examples of ``bench/mcp/`` (3 per tool).
+``tests/mcp_servers/toy.py`` over stdio, without and with the examples of ``bench/mcp_examples/`` (3 per tool).
 Then, with nothing else running::
 
     tinyagent eval --model smollm2-135m --offline --n-threads 2 --now 2026-11-23T10:00:00 \\
@@ -35,7 +35,7 @@ from tinyagent.workers.mcp.hub import McpHub
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "tests" / "mcp_servers" / "toy.py"
-EXAMPLES = ROOT / "bench" / "mcp"
+EXAMPLES = ROOT / "bench" / "mcp_examples"
 
 
 def servers(data: Path, examples: bool) -> dict[str, object]:
