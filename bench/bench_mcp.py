@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from mcp import Client, StdioServerParameters
+
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.mcp.config import parse_config
 from tinyagent.workers.mcp.hub import McpHub
