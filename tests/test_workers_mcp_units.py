@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tinyagent.plans.values import by_format, read_values
+from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
+from tinyagent.plans.values import by_format, by_schema, read_values
 from tinyagent.plans.zones import zones_named
 from tinyagent.tools.registry import ArgType, Effect, ToolSet
 from tinyagent.workers.mcp.config import McpConfigError, load_config, parse_config
@@ -226,3 +227,19 @@ def test_an_mcp_tools_dates_and_zones_come_from_the_request() -> None:
     assert by_format(undated, "date", nullable=False) is None
     assert by_format(read_values("time in Berlin?", NOW), "timezone", nullable=False) == ("Europe/Berlin",)
     assert by_format(undated, None, nullable=True) is None
+
+
+def test_a_guided_plan_offers_only_the_values_an_enum_allows() -> None:
+    spec = spec_from_mcp("clock", "set", None, {**TIME_SCHEMA, "properties": {
+        "mode": {"type": "string", "enum": ["open", "done", "all"]},
+        "level": {"type": "integer", "enum": [1, 2]},
+        "free": {"type": "string"},
+    }, "required": ["mode", "level"]}, True, None, 1000)  # fmt: skip
+    values = read_values("show me what is done", NOW)
+    mode, level, free = spec.params
+    assert by_schema(values, spec, mode) == ("open", "done", "all")
+    assert by_schema(values, spec, level) == (1, 2)
+    assert by_schema(values, spec, free) is None  # optional, no format: the model writes it
+    grammar = skeleton_grammar(skeleton_of("1. clock__set(\"open\", 1, None)\n2. join()", ToolSet((spec,))),
+                               ToolSet((spec,)), values)  # fmt: skip
+    assert '("\\"open\\"" | "\\"done\\"" | "\\"all\\"")' in grammar and '("1" | "2")' in grammar

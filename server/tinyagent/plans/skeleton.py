@@ -22,7 +22,7 @@ from tinyagent.plans.grammar import gbnf_literal, string_char_rule
 from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import ArgValue, render_value
-from tinyagent.plans.values import JOINT, RequestValues, by_format, choices, joint_choices, people
+from tinyagent.plans.values import JOINT, RequestValues, by_schema, choices, joint_choices, people
 from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
 
 
@@ -164,7 +164,7 @@ def _value_rule(
     offered = choices(values, tool, param.name) if _fill_of(param) in options.fill else None
     spec = tools.get(tool)
     if offered is None and spec is not None and spec.remote is not None and _fill_of(param) in options.fill:
-        offered = by_format(values, param.format, param.nullable)  # an MCP tool: by what its schema says
+        offered = by_schema(values, spec, param)  # an MCP tool: by what its schema says
     if param.resolves is not None:
         names = (
             people(values, param.name, param.resolves)

@@ -11,6 +11,7 @@ docs/arguments.md. English only, like the rest of the guided path.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from tinyagent.plans.plan import ArgValue
 from tinyagent.plans.query_spans import QuerySpans, query_spans
 from tinyagent.plans.when import Moment, resolve_moments
 from tinyagent.plans.zones import zones_named
+from tinyagent.tools.registry import Param, ToolSpec
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,15 @@ def _people(values: RequestValues) -> tuple[str, ...]:
 
 def _quoted_names(quoted: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for q in quoted for w in re.findall(r"(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)*", " " + q[1:]))
+
+
+def by_schema(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgValue, ...] | None:
+    """An MCP tool's parameter: its schema's ``enum`` when it has one, else by its format (``by_format``)."""
+    props = json.loads(spec.remote.schema).get("properties", {}) if spec.remote is not None else {}
+    enum = props.get(param.name, {}).get("enum") if isinstance(props.get(param.name), dict) else None
+    if isinstance(enum, list) and enum and all(v is not None and param.accepts(v) for v in enum):
+        return tuple(enum) + ((None,) if param.nullable else ())
+    return by_format(values, param.format, param.nullable)
 
 
 def by_format(values: RequestValues, fmt: str | None, nullable: bool) -> tuple[ArgValue, ...] | None:
