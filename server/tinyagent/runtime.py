@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tinyagent.embeddings import Embedder
 from tinyagent.errors import ModelNotReady, ServiceError
@@ -88,6 +88,17 @@ class Runtime:
         await self.mcp.aclose()
         if self.loaded is not None:
             await self.loaded.aclose()
+
+
+async def listed_mcp(settings: Settings) -> tuple[McpHub, list[dict[str, Any]]]:
+    """Start the settings' MCP servers, list their tools and examples, stop them (the CLIs that only list):
+    the hub keeps what it listed; the states are as they were before stopping."""
+    hub = mcp_hub(settings)
+    try:
+        await hub.start(ToolSet.all())
+        return hub, hub.status()
+    finally:
+        await hub.aclose()
 
 
 def mcp_hub(settings: Settings) -> McpHub:

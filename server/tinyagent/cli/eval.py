@@ -225,16 +225,11 @@ class McpTools:
 
 async def mcp_tools(settings: Settings) -> McpTools | None:
     """The tools and examples of the settings' MCP servers (started, listed, stopped); None without a config."""
-    from tinyagent.runtime import mcp_hub
+    from tinyagent.runtime import listed_mcp
 
     if settings.mcp_config is None:
         return None
-    hub = mcp_hub(settings)
-    try:
-        await hub.start(ToolSet.all())
-        servers = hub.status()
-    finally:
-        await hub.aclose()
+    hub, servers = await listed_mcp(settings)
     for server in servers:
         if server["state"] != "ready" or server["examples_error"]:
             print(f"tinyagent eval: MCP server {server['name']}: {server['error'] or server['examples_error']}")  # noqa: T201

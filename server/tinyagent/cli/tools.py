@@ -20,15 +20,11 @@ EXIT_USAGE = 2
 
 
 async def _listing(args: argparse.Namespace) -> tuple[ToolSet, list[dict[str, Any]]]:
-    from tinyagent.runtime import mcp_hub
+    from tinyagent.runtime import listed_mcp
 
     settings = settings_from_args(args)
-    hub = mcp_hub(settings)
-    try:
-        await hub.start(ToolSet.all())
-        return hub.toolset(settings.enabled_tools()), hub.status()
-    finally:
-        await hub.aclose()
+    hub, servers = await listed_mcp(settings)
+    return hub.toolset(settings.enabled_tools()), servers
 
 
 def _lines(tools: ToolSet, servers: list[dict[str, Any]]) -> list[str]:

@@ -11,7 +11,6 @@ docs/arguments.md. English only, like the rest of the guided path.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -92,8 +91,7 @@ def _quoted_names(quoted: tuple[str, ...]) -> tuple[str, ...]:
 
 def by_schema(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgValue, ...] | None:
     """An MCP tool's parameter: its schema's ``enum`` when it has one, else by its format (``by_format``)."""
-    props = json.loads(spec.remote.schema).get("properties", {}) if spec.remote is not None else {}
-    enum = props.get(param.name, {}).get("enum") if isinstance(props.get(param.name), dict) else None
+    enum = spec.remote.property(param.name).get("enum") if spec.remote is not None else None
     if isinstance(enum, list) and enum and all(v is not None and param.accepts(v) for v in enum):
         return tuple(enum) + ((None,) if param.nullable else ())
     return by_format(values, param.format, param.nullable)

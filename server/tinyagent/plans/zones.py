@@ -51,9 +51,4 @@ def zones_named(query: str) -> tuple[str, ...]:
     for city, zone in _cities().items():
         for match in re.finditer(rf"(?<= ){re.escape(city)}(?= )", text):
             found.append((match.start(), -len(city), zone))
-    found.sort()
-    taken: list[str] = []
-    for _, _, zone in found:
-        if zone not in taken:
-            taken.append(zone)
-    return tuple(taken)
+    return tuple(dict.fromkeys(zone for *_, zone in sorted(found)))

@@ -51,7 +51,7 @@ from tinyagent.runs.joiner import (
 from tinyagent.runs.summarize import summarize_text
 from tinyagent.runs.writes import UNKNOWN_OUTCOME, already_done, blocked, not_retried, outcome_unknown, write_key
 from tinyagent.toolrag.select import ToolChoice
-from tinyagent.tools.registry import ToolSet, ToolSpec
+from tinyagent.tools.registry import BUILTIN, ToolSet, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 log = logging.getLogger(__name__)
@@ -286,7 +286,7 @@ class RunLoop:
 
     def _source(self, tool: str) -> str:
         spec = self.req.tools.get(tool)
-        return spec.source if spec is not None else "builtin"
+        return spec.source if spec is not None else BUILTIN
 
     def _needs_approval(self, spec: ToolSpec | None) -> bool:
         if self.req.approval == "always":

@@ -40,6 +40,12 @@ GUIDE_NEIGHBOURS = 20
 # eval/data/mcp_dev.jsonl: 50 was best; 1 is what the bank's own examples weigh).
 USER_EXAMPLE_WEIGHT = 50.0
 USER_PREFIX = "mcp-"
+
+
+def example_weight(example: Example) -> float:
+    return USER_EXAMPLE_WEIGHT if example.id.startswith(USER_PREFIX) else 1.0
+
+
 TOOLSET_WEIGHT = 3.0
 DEFAULT_SHOTS = 4
 _EPS = 1e-6
@@ -59,7 +65,7 @@ class ToolSetClassifier:
         self._words.fit(queries)
         self._chars.fit(queries)
         features = self._features(queries, vectors)
-        weights = np.array([USER_EXAMPLE_WEIGHT if e.id.startswith(USER_PREFIX) else 1.0 for e in examples])
+        weights = np.array([example_weight(e) for e in examples])
         self._models: list[LogisticRegression | None] = []
         for name in self.names:
             labels = np.array([name in e.tools for e in examples], dtype=int)
@@ -112,8 +118,7 @@ class SkeletonRanker:
         votes: dict[str, float] = {}
         for hit in ranked[:GUIDE_NEIGHBOURS]:
             key = self._key_of[hit.example.id]
-            weight = USER_EXAMPLE_WEIGHT if hit.example.id.startswith(USER_PREFIX) else 1.0
-            votes[key] = votes.get(key, 0.0) + hit.similarity * weight
+            votes[key] = votes.get(key, 0.0) + hit.similarity * example_weight(hit.example)
         probabilities = self.classifier.probabilities(query, vector)
         allowed = set(enabled.names)
         scored = [

@@ -33,6 +33,7 @@ from typing import Any
 from tinyagent.errors import InvalidRequest
 from tinyagent.tools.definitions import DECLARED
 from tinyagent.tools.spec import (
+    BUILTIN,
     REFERENCE_RE,
     ArgIssue,
     ArgType,
@@ -47,6 +48,7 @@ from tinyagent.tools.spec import (
 )
 
 __all__ = [
+    "BUILTIN",
     "APPS",
     "JOIN",
     "REFERENCE_RE",

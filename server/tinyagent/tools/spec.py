@@ -7,7 +7,9 @@ annotations give the argument types, the docstring gives upstream's description 
 
 from __future__ import annotations
 
+import functools
 import inspect
+import json
 import re
 import types
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -119,6 +121,18 @@ class RemoteTool:
     name: str
     schema: str
     destructive: bool = False
+
+    def property(self, name: str) -> dict[str, Any]:
+        """The JSON Schema of parameter ``name`` (``{}`` when the schema does not describe it)."""
+        found = _properties(self.schema).get(name)
+        return found if isinstance(found, dict) else {}
+
+
+@functools.cache
+def _properties(schema: str) -> dict[str, Any]:
+    # Parsed once per schema text: plans (each guided grammar) and calls read it again and again.
+    props = json.loads(schema).get("properties")
+    return props if isinstance(props, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class McpHub:
         self.specs: tuple[ToolSpec, ...] = ()
         self.examples: tuple[McpExample, ...] = ()
         self.example_errors: dict[str, str] = {}
-        self._owner: dict[str, McpServer] = {}
+        self._owner: dict[str, tuple[McpServer, ToolSpec]] = {}  # tool name -> where it runs, what it is
         self.started = asyncio.Event()  # set once every server was tried, whatever came of it
 
     async def start(self, builtin: ToolSet) -> None:
@@ -69,7 +69,7 @@ class McpHub:
                     self.example_errors.setdefault(server.name, f"tool name {spec.name} is taken; {tool.name} skipped")
                     continue
                 specs.append(spec)
-                self._owner[spec.name] = server
+                self._owner[spec.name] = (server, spec)
         self.specs = tuple(specs)
 
     def _load_examples(self, tools: ToolSet) -> None:
@@ -95,10 +95,10 @@ class McpHub:
         self, tool: str, args: Sequence[object], *, timeout: float, context: ToolContext | None = None
     ) -> ToolOutcome:
         del context  # the time zone and draft mode are the built-in tools' business
-        server = self._owner.get(tool)
-        spec = next((s for s in self.specs if s.name == tool), None)
-        if server is None or spec is None or spec.remote is None:
+        if tool not in self._owner:
             return ToolOutcome.failure(UNKNOWN_TOOL, f"no MCP server provides {tool}")
+        server, spec = self._owner[tool]
+        assert spec.remote is not None  # every spec the hub names is an MCP tool
         try:
             arguments = call_arguments(spec, list(args))
         except ArgumentProblem as exc:
@@ -114,7 +114,7 @@ class McpHub:
                 "transport": s.config.transport,
                 "state": s.state,
                 "error": s.error,
-                "tools": sum(1 for t in self.specs if self._owner.get(t.name) is s),
+                "tools": sum(1 for owner, _ in self._owner.values() if owner is s),
                 "examples": sum(1 for e in self.examples if e.server == s.name),
                 "examples_error": self.example_errors.get(s.name),
                 "restarts": max(0, s.starts - 1),

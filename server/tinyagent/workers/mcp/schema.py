@@ -135,9 +135,9 @@ def call_arguments(spec: ToolSpec, args: Sequence[object]) -> dict[str, object]:
         raise ValueError(f"{spec.name} is not an MCP tool")
     if issues := spec.check_args(args):
         raise ArgumentProblem("; ".join(i.message for i in issues))
-    props = json.loads(spec.remote.schema).get("properties") or {}
+    remote = spec.remote
     return {
-        p.name: _convert(p.name, value, props.get(p.name) or {})
+        p.name: _convert(p.name, value, remote.property(p.name))
         for p, value in zip(spec.params, args, strict=True)
         if value is not None
     }
