@@ -7,8 +7,11 @@ server sees) next to the sandbox's built-in tools. Waits are upper bounds that o
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
+import pkgutil
 import socket
 import subprocess
 import sys
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -24,6 +28,15 @@ from run_helpers import Sse, agent_server, check_order, sse_events, world
 from tinyagent.settings import Settings
 
 TOY = Path(__file__).parent / "mcp_servers" / "toy.py"
+
+# anyio imports its parts lazily, and as a pytest plugin its modules go through pytest's assertion
+# rewriter, which parses them with ast. The SDK's first subprocess then imported one in the server's thread
+# while this thread parsed too, and CPython 3.11's AST parser failed ("recursion depth mismatch", the bug
+# tests/test_layers.py works around); the time server then "failed to start" in one full run out of four.
+# Importing every anyio module here, before any server thread, leaves nothing to import there.
+for _module in pkgutil.walk_packages(anyio.__path__, "anyio."):
+    with contextlib.suppress(ImportError):  # the trio backend, without trio
+        importlib.import_module(_module.name)
 
 
 def _free_port() -> int:
