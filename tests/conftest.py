@@ -29,6 +29,8 @@ def tiny_settings(tiny_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return Settings(
         model=str(tiny_gguf),
         data_dir=tmp_path_factory.mktemp("data"),
+        # Every live server of the session shares one ToolRAG index, embedded once.
+        toolrag_cache_dir=tmp_path_factory.mktemp("toolrag"),
         offline=True,
         n_ctx=2048,
         # One thread: the server shares two cores with the test client, and llama.cpp's

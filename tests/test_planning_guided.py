@@ -278,7 +278,7 @@ def test_real_smollm2_guided_plans_are_valid_and_mostly_right(tmp_path: Path) ->
     from tinyagent.models.catalogue import CATALOGUE, PackageSource, packaged_file
     from tinyagent.toolrag.select import ToolRAG
 
-    rag = ToolRAG.create(Embedder(), data_dir=tmp_path)
+    rag = ToolRAG.create(Embedder(), cache_dir=tmp_path)
     source = CATALOGUE["smollm2-135m"].source
     assert isinstance(source, PackageSource)
     path = packaged_file(source)

@@ -46,7 +46,7 @@ def create_app(
         metrics: Metrics = app.state.metrics
         runtime = Runtime(
             settings=settings,
-            embedder=Embedder(settings.embedding_model),
+            embedder=Embedder(settings.embedding_model, backend=settings.embedding_backend),
             on_usage=lambda usage: metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens),
         )
         app.state.runtime = runtime

@@ -260,7 +260,11 @@ async def _generate_all(
     model = await load_model(settings, None)
     if args.guided is None:  # for the report: what the preparation will choose
         args.guided = model.profile.plan_style == "guided"
-    toolrag = LazyToolRAG(settings, Embedder(settings.embedding_model), mcp.extras if mcp is not None else None)
+    toolrag = LazyToolRAG(
+        settings,
+        Embedder(settings.embedding_model, backend=settings.embedding_backend),
+        mcp.extras if mcp is not None else None,
+    )
 
     def prepare(query: str) -> Awaitable[PreparedPlan]:
         return prepare_plan(model, replace(base, query=query), toolrag)

@@ -81,7 +81,7 @@ async def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     settings = settings_from_args(args)
     model = await load_model(settings, None)
     decider_name = model.profile.auto_choice if args.decider == "profile" else args.decider
-    rows = embedding_rows(Embedder(settings.embedding_model))
+    rows = embedding_rows(Embedder(settings.embedding_model, backend=settings.embedding_backend))
     decider = SimilarityDecider(rows, threshold=args.threshold)
     chat = ChatService(
         model.service, model.formatter, stop=model.stop, decider=decider if decider_name == "similarity" else None

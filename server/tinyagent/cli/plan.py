@@ -116,7 +116,11 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> tuple[PlanFinis
     options = replace(options, seed=args.seed, max_tokens=args.max_tokens)
     model = await load_model(settings, None)
     try:
-        prepared = await prepare_plan(model, options, LazyToolRAG(settings, Embedder(settings.embedding_model)))
+        prepared = await prepare_plan(
+            model,
+            options,
+            LazyToolRAG(settings, Embedder(settings.embedding_model, backend=settings.embedding_backend)),
+        )
         finished = await prepared.planner.plan(prepared.request)
         return finished, model.service.info.id, toolrag_report(prepared)
     finally:

@@ -34,7 +34,9 @@ OVERFETCH = 8
 class TextEmbedder(Protocol):
     """What the index needs of ``tinyagent.embeddings.Embedder`` (tests count calls through it)."""
 
-    model_name: str
+    @property
+    def vector_id(self) -> str:
+        """Names the vectors (model and runtime): the disk cache is keyed by it."""
 
     def encode_sync(self, texts: list[str]) -> Embeddings: ...
 
@@ -77,11 +79,11 @@ class ExampleIndex:
         examples = bank.bank
         if cache_dir is None:
             return cls(examples, _build(examples, embedder), embedder)
-        paths = _cache_paths(cache_dir, cache_key(bank.content_hash, embedder.model_name))
-        index = _load_cache(paths, examples, bank.content_hash, embedder.model_name)
+        paths = _cache_paths(cache_dir, cache_key(bank.content_hash, embedder.vector_id))
+        index = _load_cache(paths, examples, bank.content_hash, embedder.vector_id)
         if index is None:
             index = _build(examples, embedder)
-            _save_cache(paths, index, examples, bank.content_hash, embedder.model_name)
+            _save_cache(paths, index, examples, bank.content_hash, embedder.vector_id)
         return cls(examples, index, embedder)
 
     def extended(self, extra: tuple[Example, ...]) -> ExampleIndex:
