@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 from tinyagent.request_context import RequestIdFilter
+
+# Libraries that report their own routine at INFO (faiss: each CPU variant it tried to load, with a
+# traceback; httpx: every request to a remote model or MCP server). Their news is DEBUG for us.
+CHATTY_LOGGERS = ("faiss", "httpx", "httpcore", "mcp", "sentence_transformers", "transformers", "huggingface_hub")
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,3 +42,13 @@ def configure_logging(level: str, as_json: bool) -> None:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers[:] = []
         uvicorn_logger.propagate = True
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int) -> None:
+    """Library INFO only when the server logs at DEBUG; no progress bars in a server log."""
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
+    # tqdm (>=4.66) and the Hugging Face libraries read these when a bar would start.
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

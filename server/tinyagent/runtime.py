@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from tinyagent.errors import ModelNotReady, ServiceError
 from tinyagent.inference.types import Usage
 from tinyagent.models.loaded import LoadedModel, load_model
 from tinyagent.models.resolve import ResolvedModel
+from tinyagent.planning.warmup import warm_up
 from tinyagent.settings import Settings
 from tinyagent.toolrag.select import ExtraExamples, LazyToolRAG
 from tinyagent.tools.registry import ToolSet
@@ -25,7 +27,7 @@ from tinyagent.workers.mcp.hub import McpHub
 
 log = logging.getLogger(__name__)
 
-ModelStatus = Literal["loading", "ready", "failed"]
+ModelStatus = Literal["loading", "warming", "ready", "failed"]
 
 
 @dataclass
@@ -68,9 +70,10 @@ class Runtime:
 
     async def _load(self, resolved: ResolvedModel | None, on_fatal: Callable[[str], None] | None) -> None:
         try:
-            self.loaded = await load_model(self.settings, resolved, on_usage=self.on_usage, embedder=self.embedder)
-            self.status = "ready"
-            info = self.loaded.service.info
+            loaded = await load_model(self.settings, resolved, on_usage=self.on_usage, embedder=self.embedder)
+            await self._warm_up(loaded)
+            self.loaded, self.status = loaded, "ready"
+            info = loaded.service.info
             # resolve_model has already warned loudly about a fallback; this line says it is ready.
             fallback = " (fallback)" if info.fallback_reason else ""
             log.info("model %s%s ready (context %d, from %s)", info.id, fallback, info.context_length, info.source)
@@ -79,6 +82,20 @@ class Runtime:
             log.error("model failed to load: %s", exc, exc_info=not isinstance(exc, ServiceError))
             if on_fatal is not None:
                 on_fatal(str(exc))
+
+    async def _warm_up(self, loaded: LoadedModel) -> None:
+        if not self.settings.warm_up:
+            return
+        self.status = "warming"
+        start = time.perf_counter()
+        await asyncio.to_thread(self.embedder.load)
+        await self.mcp.started.wait()  # the plan is written over every tool the server will offer
+        try:
+            plan_s = await warm_up(loaded, self.settings, self.tools(), self.toolrag)
+        except ServiceError as exc:  # a warm-up that fails costs speed, not service: the first request retries
+            log.warning("warm-up plan failed: %s", exc)
+            return
+        log.info("warmed up in %.1f s (a plan in %.1f s)", time.perf_counter() - start, plan_s)
 
     async def aclose(self) -> None:
         if self._task is not None and not self._task.done():

@@ -13,14 +13,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinyagent.plans.parser import parse_plan
 from tinyagent.tools.registry import REMOTE_LABELS, ToolSet, ToolSpec
 from tinyagent.workers.mcp.config import ServerConfig
 from tinyagent.workers.mcp.schema import ArgumentProblem, call_arguments, spec_from_mcp
-from tinyagent.workers.mcp.server import McpServer
 from tinyagent.workers.protocol import INVALID_ARGUMENT, UNKNOWN_TOOL, ToolContext, ToolOutcome
+
+if TYPE_CHECKING:
+    from tinyagent.workers.mcp.server import McpServer
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class McpHub:
     def __init__(
         self, configs: Sequence[ServerConfig], *, start_timeout_s: float = 30.0, log_dir: Path | None = None
     ) -> None:
+        if configs:  # the SDK costs ~36 MB resident: imported only for a config that names servers
+            from tinyagent.workers.mcp.server import McpServer
         self.servers = {c.name: McpServer(c, start_timeout_s=start_timeout_s, log_dir=log_dir) for c in configs}
         self.specs: tuple[ToolSpec, ...] = ()
         self.examples: tuple[McpExample, ...] = ()
