@@ -53,12 +53,23 @@ class Settings(BaseSettings):
     )
     n_ctx: int | None = Field(None, ge=256, description="Context length in tokens (default: the model profile's).")
     n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
+    adapt_threads: bool = Field(
+        True,
+        description=(
+            "Generate on fewer threads while other processes keep cores busy (Linux; measured from /proc/stat): "
+            "llama.cpp's threads stall each other when one loses its core."
+        ),
+    )
     n_batch: int = Field(512, ge=16, description="Prompt-processing batch size in tokens.")
     prompt_cache_mb: int = Field(
-        # Saved states cost more RAM than they count (see docs/architecture.md), so the default stays modest.
-        256,
+        # Off by default: a ready server with the embedded model holds ~590 MB after ten plans, and each saved
+        # state of a planner prompt is ~40 MB. 256 MB makes a repeated request ~2.6x faster (bench_speed.py).
+        0,
         ge=0,
-        description="RAM for saved KV states of earlier prompts, reused by requests sharing a prefix (0 = off).",
+        description=(
+            "RAM for saved KV states of earlier prompts, reused by requests that repeat a prefix (0 = off; the "
+            "last prompt's prefix is always reused)."
+        ),
     )
     stream_interval_ms: int = Field(
         20,

@@ -57,10 +57,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from tinyagent.app import create_app
+    from tinyagent.memory import return_freed_memory
     from tinyagent.models.resolve import resolve_model
 
     settings = settings_from_args(args)
     _configure(settings)
+    return_freed_memory()  # before the model and the caches allocate anything
     try:
         resolved = None if settings.llm_base_url else resolve_model(settings)
     except ModelLoadError as exc:

@@ -28,6 +28,7 @@ from llama_cpp.llama_cache import LlamaRAMCache
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ModelLoadError
+from tinyagent.inference.cpu_share import CpuShare
 from tinyagent.inference.llama_build import installed_build
 from tinyagent.inference.types import (
     EngineBuild,
@@ -123,8 +124,11 @@ class LlamaBackend:
         *,
         prompt_cache: LlamaRAMCache | None = None,
         stream_interval_s: float = 0.0,
+        cpu_share: CpuShare | None = None,
     ) -> None:
         self._llm = llm
+        self._cpu_share = cpu_share
+        self._threads = cpu_share.configured if cpu_share is not None else 0
         self._info = info
         self._stream_interval_s = stream_interval_s
         self._prompt_cache = prompt_cache
@@ -149,6 +153,7 @@ class LlamaBackend:
         prompt_cache_mb: int,
         fallback_reason: str | None = None,
         stream_interval_s: float = 0.0,
+        adapt_threads: bool = True,
     ) -> LlamaBackend:
         """Load a GGUF file. Blocking (tens of ms to seconds): from async code use asyncio.to_thread."""
         threads = n_threads or os.cpu_count() or 1
@@ -176,7 +181,8 @@ class LlamaBackend:
             prompt_cache_mb,
         )
         _log_engine(engine)
-        return cls(llm, info, prompt_cache=cache, stream_interval_s=stream_interval_s)
+        share = CpuShare(threads) if adapt_threads and threads > 1 else None
+        return cls(llm, info, prompt_cache=cache, stream_interval_s=stream_interval_s, cpu_share=share)
 
     @property
     def info(self) -> ModelInfo:
@@ -243,6 +249,7 @@ class LlamaBackend:
 
     def _generate_sync(self, prompt: str, params: GenerationParams, run: _Run, emit: Callable[[object], None]) -> None:
         run.started = time.perf_counter()
+        self._use_threads(self._cpu_share.start() if self._cpu_share is not None else 0)
         tokens = self._tokenize(prompt)
         max_tokens = self._room_for(len(tokens), params.max_tokens)
         grammar = self._grammar(params.grammar) if params.grammar else None
@@ -267,6 +274,8 @@ class LlamaBackend:
                 # After the last chunk llama saves the prompt cache; let it, even if cancelled.
                 if run.cancel.is_set() and not finished:
                     break
+                if self._cpu_share is not None:
+                    self._use_threads(self._cpu_share.during())
                 choice = chunk["choices"][0]
                 if choice["text"]:
                     emit(TextDelta(choice["text"]))
@@ -275,6 +284,14 @@ class LlamaBackend:
                     emit(self._finished(choice["finish_reason"], len(tokens), cached, run))
         finally:
             stream.close()
+
+    def _use_threads(self, threads: int) -> None:
+        """As many threads as other processes leave cores free (cpu_share.py); 0 leaves them as they are."""
+        if threads and threads != self._threads:
+            llama_cpp.llama_set_n_threads(self._llm.ctx, threads, threads)
+            others = self._cpu_share.others if self._cpu_share is not None else 0.0
+            log.debug("llama.cpp threads %d -> %d (other processes on %.1f cores)", self._threads, threads, others)
+            self._threads = threads
 
     def _tokenize(self, text: str) -> list[int]:
         # special=True: chat templates put control tokens such as <|im_start|> in the prompt text.

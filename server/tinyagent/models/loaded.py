@@ -126,6 +126,7 @@ def _load_local(settings: Settings, resolved: ResolvedModel) -> Backend:
         prompt_cache_mb=settings.prompt_cache_mb,
         fallback_reason=resolved.fallback_reason,
         stream_interval_s=settings.stream_interval_ms / 1000,
+        adapt_threads=settings.adapt_threads,
     )
 
 

@@ -1,0 +1,91 @@
+"""Fewer llama.cpp threads while other processes keep the cores busy (inference/cpu_share.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import llama_cpp
+import pytest
+
+from tinyagent.inference.cpu_share import STALE_S, CpuShare, threads_for
+from tinyagent.inference.llama_backend import LlamaBackend
+from tinyagent.inference.types import GenerationParams
+
+linux_only = pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads /proc/stat")
+
+
+@pytest.mark.parametrize(
+    ("configured", "cores", "others", "want"),
+    [
+        (2, 2, 0.05, 2),  # quiet: all configured threads
+        (2, 2, 0.4, 2),  # a half-idle neighbour leaves the core to us
+        (2, 2, 1.0, 1),  # one busy loop: one thread
+        (2, 2, 2.0, 1),  # never fewer than one
+        (8, 8, 3.0, 5),
+        (4, 16, 0.0, 4),  # never more than configured
+    ],
+)
+def test_threads_for(configured: int, cores: int, others: float, want: int) -> None:
+    assert threads_for(configured, cores, others) == want
+
+
+@contextmanager
+def busy_loops(n: int) -> Iterator[None]:
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+@linux_only
+def test_counts_other_processes_not_this_one() -> None:
+    share = CpuShare(2, cores=2, period_s=0.3)
+    assert share.start() == 2
+    deadline = time.monotonic() + 0.4
+    while time.monotonic() < deadline:  # this process busy: not counted
+        pass
+    share.during()
+    # We spun a whole core; counted as ours, it is not in ``others`` (unless the machine itself is busy).
+    assert share.others < 0.9 or os.getloadavg()[0] > 1.5
+    with busy_loops(2):
+        time.sleep(0.4)
+        assert share.during() == 1
+        assert share.others >= 1.0
+        assert share.start() == 1  # a recent decision carries over to the next generation
+    time.sleep(0.4)
+    assert share.during() == threads_for(2, 2, share.others)  # 2 again unless the machine is busy
+
+
+@linux_only
+def test_generation_drops_to_one_thread_beside_busy_loops(tiny_gguf: Path) -> None:
+    backend = LlamaBackend.load(tiny_gguf, model_id="tiny", source="test", n_ctx=256, n_threads=2, n_batch=64,
+                                prompt_cache_mb=0)  # fmt: skip
+    share = backend._cpu_share
+    assert share is not None
+    share.period_s = 0.05  # 60 tokens of the tiny model take over a second: many periods
+
+    async def generate() -> None:
+        async for _ in backend.generate("hello", GenerationParams(max_tokens=60, temperature=0.0)):
+            pass
+
+    try:
+        with busy_loops(2):
+            time.sleep(0.3)
+            asyncio.run(generate())
+            assert llama_cpp.llama_n_threads(backend._llm.ctx) == 1
+        time.sleep(STALE_S + 0.1)  # the last decision is stale: the next generation starts on all threads
+        asyncio.run(generate())
+        # 2 on a quiet machine; whatever the share decided on a busy one, but never left at 1 by the loops.
+        assert llama_cpp.llama_n_threads(backend._llm.ctx) == threads_for(2, share.cores, share.others)
+    finally:
+        asyncio.run(backend.aclose())
