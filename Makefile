@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 MODEL ?= smollm2-135m
 ARGS ?=
 
-.PHONY: install serve test lint typecheck pytest openapi bench clean
+.PHONY: install serve test lint typecheck pytest openapi bench clean llama-server
 
 # Re-installs only when pyproject.toml or the llama.cpp build script changes. llama-cpp-python is built
 # by scripts/llama_wheel.sh for a declared CPU baseline (x86-64-v3 on x86; ~3.5 min the first time, then
 # kept in ~/.cache/tinyagent/wheels) and force-installed, so no other build pip may hold is ever used;
 # `tinyagent llama-info --check` then fails the install if the library is not that build.
-$(BIN)/.installed: pyproject.toml scripts/llama_wheel.sh
+$(BIN)/.installed: pyproject.toml scripts/llama_wheel.sh scripts/cpu_flags.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and pinned: anything else pulls a multi-GB CUDA build.
@@ -26,6 +26,10 @@ $(BIN)/.installed: pyproject.toml scripts/llama_wheel.sh
 
 install: $(BIN)/.installed
 
+# llama.cpp's own server for `--engine llama-server` (~6 min on 2 cores, once; kept in ~/.cache/tinyagent).
+llama-server: install
+	PYTHON=$(BIN)/python sh scripts/llama_server.sh
+
 serve: install
 	$(BIN)/tinyagent serve --model $(MODEL) $(ARGS)
 
@@ -36,7 +40,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+# The suite runs the llama-server engine for real, so the test target builds it (once per machine).
+pytest: install llama-server
 	$(BIN)/pytest $(ARGS)
 
 test: lint typecheck pytest
@@ -44,8 +49,8 @@ test: lint typecheck pytest
 openapi: install
 	$(BIN)/tinyagent openapi --out openapi/openapi.json
 
-bench: install
-	$(BIN)/python bench/bench_server.py $(ARGS)
+bench: install llama-server
+	$(BIN)/python bench/bench_speed.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

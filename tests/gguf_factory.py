@@ -59,9 +59,9 @@ def _vocab() -> tuple[list[str], list[float], list[int]]:
     return tokens, scores, types
 
 
-def _add_metadata(writer: gguf.GGUFWriter, n_vocab: int) -> None:
+def _add_metadata(writer: gguf.GGUFWriter, n_vocab: int, n_ctx_train: int) -> None:
     writer.add_name("tinyagent-test-random")
-    writer.add_context_length(N_CTX)
+    writer.add_context_length(n_ctx_train)
     writer.add_embedding_length(N_EMBD)
     writer.add_block_count(N_LAYER)
     writer.add_feed_forward_length(N_FF)
@@ -113,13 +113,15 @@ def _add_tensors(writer: gguf.GGUFWriter, n_vocab: int, rng: np.random.Generator
         writer.add_tensor(f"blk.{i}.ffn_down.weight", rand(N_EMBD, N_FF))
 
 
-def write_tiny_gguf(path: Path, *, seed: int = 0) -> Path:
-    """Write the tiny model to ``path`` (parents created) and return ``path``."""
+def write_tiny_gguf(path: Path, *, seed: int = 0, n_ctx_train: int = N_CTX) -> Path:
+    """Write the tiny model to ``path`` (parents created) and return ``path``.
+
+    ``n_ctx_train``: the context it says it was trained for (llama-server caps a slot's context there)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(path), "llama")
     try:
         n_vocab = len(_vocab()[0])
-        _add_metadata(writer, n_vocab)
+        _add_metadata(writer, n_vocab, n_ctx_train)
         _add_tokenizer(writer)
         _add_tensors(writer, n_vocab, np.random.default_rng(seed))
         writer.write_header_to_file()

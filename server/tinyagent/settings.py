@@ -52,6 +52,25 @@ class Settings(BaseSettings):
         None, description="Override the model profile's prompt format (chatml, alpaca, gemma-base, jinja)."
     )
     n_ctx: int | None = Field(None, ge=256, description="Context length in tokens (default: the model profile's).")
+    engine: Literal["llama-cpp-python", "llama-server"] = Field(
+        "llama-cpp-python",
+        description=(
+            "Runs the local model: 'llama-cpp-python' in this process, or 'llama-server', llama.cpp's own server "
+            "as a child process on a private port (faster, batches concurrent requests; `make llama-server`)."
+        ),
+    )
+    llama_server_path: Path | None = Field(
+        None, description="The llama-server binary for --engine llama-server (default: `make llama-server`'s, or PATH)."
+    )
+    parallel: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description=(
+            "Requests generated at once by --engine llama-server or an --llm-base-url server, which batch them; "
+            "the in-process engine generates one at a time."
+        ),
+    )
     n_threads: int | None = Field(None, ge=1, description="CPU threads for generation (default: all cores).")
     adapt_threads: bool = Field(
         True,

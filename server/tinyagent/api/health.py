@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.errors import error_body
+from tinyagent.inference.service import ModelService
 from tinyagent.inference.types import EngineBuild
 
 router = APIRouter(tags=["health"])
@@ -30,13 +31,18 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         "context_length": info.context_length or None,  # None: a remote server that does not say
         "fallback": info.fallback_reason is not None,
         "fallback_reason": info.fallback_reason,
-        "queue": {"busy": runtime.loaded.service.busy, "waiting": runtime.loaded.service.waiting},
+        "engine": "remote" if runtime.settings.llm_base_url else runtime.settings.engine,
+        "queue": _queue(runtime.loaded.service),
     }
     if info.engine is not None:  # the local llama.cpp's CPU build; a remote backend reports none
         body["llama_cpp"] = _engine(info.engine)
-    if info.dialect is not None:
+    if info.dialect is not None and runtime.settings.llm_base_url:  # not the llama-server we started
         body["remote"] = {"url": info.source, "dialect": info.dialect, "grammar": info.grammar}
     return JSONResponse(body)
+
+
+def _queue(service: ModelService) -> dict[str, Any]:
+    return {"busy": service.busy, "active": service.active, "slots": service.slots, "waiting": service.waiting}
 
 
 def _engine(engine: EngineBuild) -> dict[str, Any]:

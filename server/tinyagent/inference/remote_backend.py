@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,6 +43,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=10.0)
 # Used only when the remote cannot tokenize: roughly 4 bytes per token for English BPE vocabularies.
 BYTES_PER_TOKEN_ESTIMATE = 4
 _NO_TOKENIZER = "none"  # remembered route when the remote has no tokenize endpoint
+Tokenizer = Callable[[str], list[int]]
 
 
 @dataclass
@@ -59,9 +60,22 @@ class _StreamState:
 class RemoteBackend:
     """Backend that forwards formatted prompts to a remote /v1/completions endpoint."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, info: ModelInfo) -> None:
-        """``info.dialect``: "llama-server", "vllm" or "openai" (llama-cpp-python's server, ours, others)."""
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        info: ModelInfo,
+        *,
+        tokenizer: Tokenizer | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """``info.dialect``: "llama-server", "vllm" or "openai" (llama-cpp-python's server, ours, others).
+
+        ``tokenizer``: the same model's tokenizer in this process (a server we started on a local GGUF),
+        which saves a round trip before every generation; ``on_close`` runs after the client closes."""
         self._client = client
+        self._tokenizer = tokenizer
+        self._on_close = on_close
         self._base = base_url.rstrip("/")
         self._root = self._base.removesuffix("/v1")
         self._info = info
@@ -77,10 +91,15 @@ class RemoteBackend:
         model: str | None = None,
         context_length: int | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        tokenizer: Tokenizer | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+        source: str | None = None,
+        fallback_reason: str | None = None,
     ) -> RemoteBackend:
         """Ask the remote which model it serves (its first one unless ``model`` is given) and what it is.
 
-        ``context_length`` (the setting) wins over what the remote says."""
+        ``context_length`` (the setting) wins over what the remote says; ``source`` and ``fallback_reason``
+        describe a model we started the remote on (its URL is the source otherwise)."""
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         client = httpx.AsyncClient(headers=headers, timeout=timeout)
         base = base_url.rstrip("/")
@@ -89,12 +108,13 @@ class RemoteBackend:
             info = _model_info(entries, model, base)
             props = await _props(client, base.removesuffix("/v1"))
             info = _with_dialect(info, entries, props, context_length)
+            info = replace(info, source=source or info.source, fallback_reason=fallback_reason)
         except BaseException:
             await client.aclose()
             raise
         known = f"context {info.context_length}" if info.context_length else "context length unknown"
         log.info("using remote model %s at %s (%s, %s)", info.id, base, info.dialect, known)
-        return cls(client, base, info)
+        return cls(client, base, info, tokenizer=tokenizer, on_close=on_close)
 
     @property
     def info(self) -> ModelInfo:
@@ -102,6 +122,8 @@ class RemoteBackend:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._on_close is not None:
+            await self._on_close()
 
     async def generate(self, prompt: str, params: GenerationParams) -> AsyncIterator[GenerationEvent]:
         room, prompt_tokens = await self._room_for(prompt, params.max_tokens)
@@ -186,6 +208,8 @@ class RemoteBackend:
 
     async def _remote_tokens(self, text: str) -> list[int] | None:
         """Token ids from the remote, or None if it has no tokenize endpoint."""
+        if self._tokenizer is not None:
+            return self._tokenizer(text)
         # llama-cpp-python's server (and ours) serve /extras/tokenize; llama-server serves /tokenize.
         routes = [self._tokenize_route] if self._tokenize_route else ["/extras/tokenize", "/tokenize"]
         try:

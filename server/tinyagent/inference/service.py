@@ -1,9 +1,10 @@
-"""ModelService: one model, one request at a time, the rest wait in FIFO order.
+"""ModelService: one model, ``slots`` requests at a time, the rest wait in FIFO order.
 
-A CPU box runs one generation at a time at full speed; running two at once
-only makes both slower. So requests queue for the model, and when too many are
-already waiting the caller is told to come back later (ServerBusy) instead of
-waiting indefinitely.
+A CPU box runs one in-process generation at a time at full speed; running two at
+once only makes both slower. So requests queue for the model (one slot), and when
+too many are already waiting the caller is told to come back later (ServerBusy)
+instead of waiting indefinitely. llama.cpp's server batches several requests into
+one pass over the weights, so a backend on it gets as many slots as it has.
 """
 
 from __future__ import annotations
@@ -29,16 +30,18 @@ class ModelService:
         queue_depth: int,
         retry_after_s: int = 1,
         on_usage: Callable[[Usage], None] | None = None,
+        slots: int = 1,
     ) -> None:
         """``on_usage`` sees every finished generation's token counts (the metrics hook)."""
-        if queue_depth < 1:
-            raise ValueError("queue_depth must be at least 1")
+        if queue_depth < 1 or slots < 1:
+            raise ValueError("queue_depth and slots must be at least 1")
+        self._slots = slots
         self._backend = backend
         self._queue_depth = queue_depth
         self._retry_after_s = retry_after_s
-        # Waiters' futures in arrival order; the holder of the model is not in here.
+        # Waiters' futures in arrival order; the holders of the model's slots are not in here.
         self._waiters: deque[asyncio.Future[None]] = deque()
-        self._busy = False
+        self._active = 0
         self._on_usage = on_usage
 
     @property
@@ -55,9 +58,18 @@ class ModelService:
         return len(self._waiters)
 
     @property
+    def active(self) -> int:
+        """Requests generating now."""
+        return self._active
+
+    @property
+    def slots(self) -> int:
+        return self._slots
+
+    @property
     def busy(self) -> bool:
-        """True while a request holds the model."""
-        return self._busy
+        """True while every slot is held."""
+        return self._active >= self._slots
 
     async def count_tokens(self, text: str) -> int:
         # Tokenizing does not touch the generation state, so it skips the queue.
@@ -88,8 +100,8 @@ class ModelService:
             self._release()
 
     async def _acquire(self) -> None:
-        if not self._busy and not self._waiters:
-            self._busy = True
+        if self._active < self._slots and not self._waiters:
+            self._active += 1
             return
         if len(self._waiters) >= self._queue_depth:
             raise ServerBusy(
@@ -112,14 +124,14 @@ class ModelService:
             self._waiters.remove(turn)
 
     def _release(self) -> None:
-        # Hand the model straight to the next waiter (busy stays True), so a
+        # Hand the slot straight to the next waiter (still counted as held), so a
         # newcomer cannot slip in ahead of the queue between release and wake-up.
         while self._waiters:
             turn = self._waiters.popleft()
             if not turn.done():
                 turn.set_result(None)
                 return
-        self._busy = False
+        self._active -= 1
 
 
 async def _aclose(stream: AsyncIterator[GenerationEvent]) -> None:

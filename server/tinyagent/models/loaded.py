@@ -47,6 +47,7 @@ class LoadedModel:
         formatter: ChatFormatter | None = None,
         *,
         queue_depth: int = 8,
+        slots: int = 1,
         on_usage: UsageHook | None = None,
         aliases: Iterable[str | None] = (),
         embedder: Embedder | None = None,
@@ -55,7 +56,7 @@ class LoadedModel:
 
         ``embedder``: for the profiles whose tool_choice "auto" is decided by similarity."""
         formatter = formatter or get_chat_format(profile.chat_format, getattr(backend, "model_template", None))
-        service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage)
+        service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage, slots=slots)
         names = frozenset(a for a in (backend.info.id, "default", *aliases) if a)
         chat = ChatService(service, formatter, stop=profile.stop, decider=decider_for(profile, embedder))
         return cls(service, chat, profile, formatter, names)
@@ -100,13 +101,19 @@ async def load_model(
         backend, profile = await _connect_remote(settings)
     else:
         local = resolved if resolved is not None else await asyncio.to_thread(resolve_model, settings)
-        backend = await asyncio.to_thread(_load_local, settings, local)
+        if settings.engine == "llama-server":
+            backend = await _start_llama_server(settings, local)
+        else:
+            backend = await asyncio.to_thread(_load_local, settings, local)
         profile = local.profile
+    # One in-process context generates one request at a time; llama.cpp's server batches its slots.
+    slots = settings.parallel if settings.llm_base_url or settings.engine == "llama-server" else 1
     return LoadedModel.assemble(
         backend,
         profile,
         _formatter(settings, profile, backend),
         queue_depth=settings.queue_depth,
+        slots=slots,
         on_usage=on_usage,
         aliases=(settings.model, settings.model_alias),
         embedder=embedder,
@@ -128,6 +135,33 @@ def _load_local(settings: Settings, resolved: ResolvedModel) -> Backend:
         stream_interval_s=settings.stream_interval_ms / 1000,
         adapt_threads=settings.adapt_threads,
     )
+
+
+async def _start_llama_server(settings: Settings, local: ResolvedModel) -> Backend:
+    """The local GGUF served by a llama-server child (inference/llama_server.py), spoken to as a remote."""
+    from tinyagent.inference.cpu_share import usable_cores
+    from tinyagent.inference.llama_server import LlamaServerOptions, LlamaServerProcess, find_binary
+    from tinyagent.inference.remote_backend import RemoteBackend
+    from tinyagent.inference.tokenizer import vocab_tokenizer
+
+    n_ctx, model_id = local.profile.context_length, settings.model_alias or local.model_id
+    options = LlamaServerOptions(
+        model=local.path, n_ctx=n_ctx, threads=settings.n_threads or usable_cores(), slots=settings.parallel,
+        cache_mb=settings.prompt_cache_mb, work_dir=settings.data_dir / "llama-server", alias=model_id,
+    )  # fmt: skip
+    server = await LlamaServerProcess.start(find_binary(settings.llama_server_path), options)
+    try:
+        tokenizer = await asyncio.to_thread(vocab_tokenizer, local.path)
+        backend = await RemoteBackend.connect(
+            # No context_length: llama-server's own /props says what a slot really holds (it caps n_ctx at the
+            # model's training context).
+            server.url + "/v1", api_key=server.key, model=model_id, tokenizer=tokenizer,
+            on_close=server.stop, source=local.source, fallback_reason=local.fallback_reason,
+        )  # fmt: skip
+    except BaseException:
+        await server.stop()
+        raise
+    return backend
 
 
 async def _connect_remote(settings: Settings) -> tuple[Backend, ModelProfile]:
