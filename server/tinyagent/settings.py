@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     llama_server_path: Path | None = Field(
         None, description="The llama-server binary for --engine llama-server (default: `make llama-server`'s, or PATH)."
     )
+    llama_server_args: str = Field(
+        "",
+        description="Extra arguments for the llama-server child, shell-quoted (e.g. --llama-server-args='--poll 0').",
+    )
     parallel: int = Field(
         4,
         ge=1,

@@ -7,6 +7,7 @@ Everything that generates (chat, the planner, the joiner, PDF summaries) takes a
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -148,6 +149,7 @@ async def _start_llama_server(settings: Settings, local: ResolvedModel) -> Backe
     options = LlamaServerOptions(
         model=local.path, n_ctx=n_ctx, threads=settings.n_threads or usable_cores(), slots=settings.parallel,
         cache_mb=settings.prompt_cache_mb, work_dir=settings.data_dir / "llama-server", alias=model_id,
+        extra=tuple(shlex.split(settings.llama_server_args)),
     )  # fmt: skip
     server = await LlamaServerProcess.start(find_binary(settings.llama_server_path), options)
     try:
