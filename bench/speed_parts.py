@@ -217,7 +217,7 @@ def contention(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _speed(server: lib.Server, tag: str) -> float:
-    replies = [_completion(server, f"{tag} {rep}. {STORY}", 64, True) for rep in range(3)]
+    replies = [_completion(server, f"{tag} {rep}. {STORY}", 96, True) for rep in range(5)]
     return round(median([r.tok_s for r in replies]), 1)
 
 

@@ -44,6 +44,18 @@ def _busy_seconds() -> float | None:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _running_now() -> int | None:
+    """Threads runnable this instant, machine-wide (``procs_running`` in /proc/stat), None where unknown."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            for line in stat:
+                if line.startswith("procs_running"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 @dataclass
 class _Sample:
     wall: float
@@ -56,7 +68,8 @@ class CpuShare:
 
     Only time inside generations counts: just before one, the busiest process is often the previous
     request's engine winding down. A generation starts with the last decision if it is recent (a
-    competing job is still there), else with all configured threads, and is re-decided every period.
+    competing job is still there), else from the threads runnable at that instant, and is re-decided
+    every period.
     """
 
     def __init__(self, configured: int, *, cores: int | None = None, period_s: float = PERIOD_S) -> None:
@@ -77,7 +90,10 @@ class CpuShare:
         """At a generation's start: the threads to begin with."""
         self._last = self._sample()
         if self._last is None or self._last.wall - self._decided_at > STALE_S:
-            self._threads = self.configured
+            # No recent measurement: what is runnable right now, less this thread, is the best guess.
+            running = _running_now()
+            others = 0.0 if running is None else max(0, running - 1)
+            self._threads = threads_for(self.configured, self.cores, others)
         return self._threads
 
     def during(self) -> int:
