@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "server" / "tinyagent"
 
 # Bottom first. A part may import only parts on lower lines; parts on one line may not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "errors", "request_context", "metrics"),
+    ("__init__", "errors", "request_context", "metrics", "memory"),
     ("tools", "timezones"),
     ("settings", "logging_setup"),
     ("inference", "embeddings"),
