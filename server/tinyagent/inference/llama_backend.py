@@ -8,13 +8,12 @@ the event loop through an asyncio queue.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +22,14 @@ from typing import Any, cast
 import llama_cpp
 import numpy as np
 import numpy.typing as npt
-from llama_cpp.llama import Llama, LlamaState, StoppingCriteriaList
+from llama_cpp.llama import Llama, StoppingCriteriaList
 from llama_cpp.llama_cache import LlamaRAMCache
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ModelLoadError
 from tinyagent.inference.cpu_share import CpuShare
 from tinyagent.inference.llama_build import installed_build
+from tinyagent.inference.llama_state import LeanStateLlama, PromptCache
 from tinyagent.inference.types import (
     EngineBuild,
     Finished,
@@ -45,45 +45,6 @@ log = logging.getLogger(__name__)
 
 _MAX_GRAMMARS = 64  # agents reuse a handful of grammars; bound the cache anyway
 _DONE = object()  # end-of-stream marker the worker puts on the queue
-
-
-class _Llama(Llama):
-    """Llama whose prompt-cache save and restore leave the logits buffer alone.
-
-    The buffer is n_batch x n_vocab floats (100 MB for SmolLM2's 49k vocabulary,
-    512 MB for Gemma 3's 262k). Stock save_state copies it into every saved
-    state, and load_state writes and scans all of it, paging in memory that
-    plain generation never touches (measured: +1.2 GB RSS for a 512 MB cache on
-    Gemma). Those logits are never read back: after load_state llama
-    re-evaluates at least one token and samples from the context's fresh logits.
-    """
-
-    def save_state(self) -> LlamaState:
-        with self._one_row_of_scores():
-            return super().save_state()
-
-    def load_state(self, state: LlamaState) -> None:
-        with self._one_row_of_scores():
-            super().load_state(state)
-
-    @contextlib.contextmanager
-    def _one_row_of_scores(self) -> Iterator[None]:
-        full = self.scores
-        self.scores = full[:1]
-        try:
-            yield
-        finally:
-            self.scores = full
-
-
-class _PromptCache(LlamaRAMCache):
-    """LlamaRAMCache that counts all of a saved state against its capacity, not just the KV bytes."""
-
-    @property
-    def cache_size(self) -> int:
-        return sum(
-            int(s.llama_state_size) + int(s.scores.nbytes) + int(s.input_ids.nbytes) for s in self.cache_state.values()
-        )
 
 
 @dataclass
@@ -158,7 +119,7 @@ class LlamaBackend:
         """Load a GGUF file. Blocking (tens of ms to seconds): from async code use asyncio.to_thread."""
         threads = n_threads or os.cpu_count() or 1
         try:
-            llm = _Llama(
+            llm = LeanStateLlama(
                 model_path=str(path),
                 n_ctx=n_ctx,
                 n_threads=threads,
@@ -172,7 +133,7 @@ class LlamaBackend:
         info = ModelInfo(
             id=model_id, context_length=llm.n_ctx(), source=source, fallback_reason=fallback_reason, engine=engine
         )
-        cache = _PromptCache(capacity_bytes=prompt_cache_mb * 1024 * 1024) if prompt_cache_mb > 0 else None
+        cache = PromptCache(capacity_bytes=prompt_cache_mb * 1024 * 1024) if prompt_cache_mb > 0 else None
         log.info(
             "loaded %s (n_ctx=%d, threads=%d, prompt cache %d MB)",
             path,
