@@ -87,6 +87,7 @@ class Runtime:
         if not self.settings.warm_up:
             return
         self.status = "warming"
+        log.info("warming up: loading ToolRAG and writing one plan before /health turns 200")
         start = time.perf_counter()
         await asyncio.to_thread(self.embedder.load)
         await self.mcp.started.wait()  # the plan is written over every tool the server will offer
