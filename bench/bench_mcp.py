@@ -30,6 +30,7 @@ from pathlib import Path
 
 from mcp import Client, StdioServerParameters
 
+from speedlib import free_port
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.mcp.config import parse_config
 from tinyagent.workers.mcp.hub import McpHub
@@ -94,17 +95,11 @@ async def _pair(label: str, target: object, config: str, tool: str, args: dict[s
     print(_line(f"{label}, through the hub", via, direct))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def measure_calls(n: int) -> None:
     stdio = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server_time", "--local-timezone", "UTC"])
     config = json.dumps({"mcpServers": {"time": {"command": stdio.command, "args": stdio.args}}})
     await _pair("stdio (mcp-server-time)", stdio, config, "get_current_time", {"timezone": "Asia/Tokyo"}, n)
-    port, data = _free_port(), Path(tempfile.mkdtemp()) / "bookmarks.json"
+    port, data = free_port(), Path(tempfile.mkdtemp()) / "bookmarks.json"
     env = {**os.environ, "BOOKMARKS_FILE": str(data)}
     cmd = [sys.executable, str(TOY), "bookmarks", "--http", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,11 @@ from typing import Any
 import httpx
 import openai
 
+from speedlib import free_port
 from tinyagent.models.resolve import resolve_model
 from tinyagent.settings import Settings
 
 STORY = "Write a long, detailed story about a lighthouse keeper who finds a message in a bottle. "
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

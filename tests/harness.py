@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -19,6 +20,13 @@ from tinyagent.models.resolve import ResolvedModel
 from tinyagent.settings import Settings
 
 T = TypeVar("T")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for the servers tests start as subprocesses)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ or a plan the parser accepts can only come back if the grammar reached the remot
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import httpx
 import openai
 import pytest
 
-from harness import LiveServer, live_server, wait_for
+from harness import LiveServer, free_port, live_server, wait_for
 from tinyagent.plans.parser import parse_plan
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import ToolSet
@@ -40,12 +39,6 @@ TOOL = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _up(url: str) -> bool:
     try:
         return httpx.get(url + "/models", timeout=2).status_code == 200
@@ -56,7 +49,7 @@ def _up(url: str) -> bool:
 @contextmanager
 def llama_cpp_server(gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """llama-cpp-python's server on ``gguf`` at a free loopback port: its /v1 URL and its process."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--n_ctx", str(n_ctx)]
     command += ["--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -23,7 +23,7 @@ import anyio
 import httpx
 import pytest
 
-from harness import LiveServer, wait_for
+from harness import LiveServer, free_port, wait_for
 from run_helpers import Sse, agent_server, check_order, sse_events, world
 from tinyagent.settings import Settings
 
@@ -39,12 +39,6 @@ for _module in pkgutil.walk_packages(anyio.__path__, "anyio."):
         importlib.import_module(_module.name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -54,7 +48,7 @@ def _listening(port: int) -> bool:
 def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The bookmarks server over Streamable HTTP on a loopback port; its data file."""
     data = tmp_path_factory.mktemp("bookmarks") / "bookmarks.json"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BOOKMARKS_FILE": str(data)}
     proc = subprocess.Popen(
         [sys.executable, str(TOY), "bookmarks", "--http", str(port)],

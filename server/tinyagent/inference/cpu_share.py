@@ -98,9 +98,12 @@ class CpuShare:
 
     def during(self) -> int:
         """Between two tokens: the threads to go on with (changes at most once a period)."""
-        now = self._sample()
         last = self._last
-        if now is None or last is None or now.wall - last.wall < self.period_s:
+        # The clock first: /proc/stat is read once a period, not on every token.
+        if last is None or time.monotonic() - last.wall < self.period_s:
+            return self._threads
+        now = self._sample()
+        if now is None:
             return self._threads
         others = ((now.busy - last.busy) - (now.own - last.own)) / (now.wall - last.wall)
         self._last, self.others, self._decided_at = now, max(0.0, others), now.wall

@@ -313,8 +313,9 @@ class ToolRAG:
 class LazyToolRAG:
     """``await source()``: the settings' ToolRAG, built once on first use, off the event loop.
 
-    Building embeds or loads the example bank and trains the probe (seconds the first time), so it
-    waits for the first request that needs it; every caller then shares the one instance.
+    Building embeds or loads the example bank and trains the probe (seconds the first time); the
+    server's warm-up plan asks for it before /health turns 200, the CLIs on their first plan. Every
+    caller then shares the one instance.
     """
 
     def __init__(self, settings: Settings, embedder: TextEmbedder, extras: ExtrasSource | None = None) -> None:
