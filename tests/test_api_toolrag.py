@@ -43,3 +43,13 @@ def test_unknown_tool_is_400(tiny_server: LiveServer) -> None:
     response = toolrag(tiny_server, query="hi", tools=["launch_rockets"])
     assert response.status_code == 400
     assert "launch_rockets" in response.json()["error"]["message"]
+
+
+def test_reports_the_guided_skeleton_when_asked(tiny_server: LiveServer) -> None:
+    body = toolrag(tiny_server, query="Text Sid that I'm running ten minutes late", guided=True).json()
+    guide = body["guide"]
+    assert guide is not None and guide["skeleton"][-1] == "send_sms", guide
+    assert guide["shots"] and all(shot["plan"].rstrip().endswith("join()") for shot in guide["shots"])
+    # Off on request, and by default for a model (the tiny one) whose profile does not plan guided.
+    assert toolrag(tiny_server, query="Text Sid", guided=False).json()["guide"] is None
+    assert toolrag(tiny_server, query="Text Sid").json()["guide"] is None

@@ -223,6 +223,13 @@ class ToolRAG:
     def guide(self, query: str, enabled: ToolSet, *, shots: int = DEFAULT_SHOTS) -> PlanGuide | None:
         return self.ranker().guide(query, enabled, shots=shots)
 
+    def guided_skeleton(self, query: str, enabled: ToolSet) -> PlanGuide | None:
+        """The skeleton a guided plan for ``query`` fills; None when it plans from the tools' signatures."""
+        return None if self.unranked_first(query, enabled) else self.guide(query, enabled)
+
+    async def aguided_skeleton(self, query: str, enabled: ToolSet) -> PlanGuide | None:
+        return await asyncio.to_thread(self.guided_skeleton, query, enabled)
+
     def choose(
         self, query: str, enabled: ToolSet, *, toolrag: bool, guided: bool, top_k: int = DEFAULT_TOP_K
     ) -> tuple[ToolChoice, ToolRAGResult | None]:
@@ -232,7 +239,7 @@ class ToolRAG:
         set would make the expanded plan name a tool the parser does not know). Without a skeleton,
         ToolRAG's tools and examples when ``toolrag``; otherwise every enabled tool.
         """
-        if guided and not self.unranked_first(query, enabled) and (guide := self.guide(query, enabled)) is not None:
+        if guided and (guide := self.guided_skeleton(query, enabled)) is not None:
             return ToolChoice(enabled, None, guide), None
         if not toolrag:
             return ToolChoice(enabled), None
