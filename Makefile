@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MODEL ?= smollm2-135m
 ARGS ?=
 
-.PHONY: install serve test lint typecheck pytest openapi bench clean llama-server
+.PHONY: install serve test lint typecheck pytest openapi bench clean llama-server browser
 
 # Re-installs only when pyproject.toml or the llama.cpp build script changes. llama-cpp-python is built
 # by scripts/llama_wheel.sh for a declared CPU baseline (x86-64-v3 on x86; ~3.5 min the first time, then
@@ -40,8 +40,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# The suite runs the llama-server engine for real, so the test target builds it (once per machine).
-pytest: install llama-server
+# Debian's Chromium for the web console's tests (tests/test_console.py), which Playwright drives: its own
+# browser download cannot work offline. Installed once per machine; elsewhere set TINYAGENT_CHROMIUM.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -n "$$TINYAGENT_CHROMIUM" || \
+		$(SUDO) apt-get install -y -q chromium >/dev/null || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }
+
+# The suite runs the llama-server engine and a real browser, so the test target provides both (once per
+# machine).
+pytest: install llama-server browser
 	$(BIN)/pytest $(ARGS)
 
 test: lint typecheck pytest

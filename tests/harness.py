@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tinyagent.app import create_app
+from tinyagent.inference.types import GenerationParams
 from tinyagent.models.resolve import ResolvedModel
 from tinyagent.settings import Settings
 
@@ -84,3 +85,22 @@ def _healthy(url: str) -> bool:
         return httpx.get(url + "/health", timeout=5).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def hold_model(server: LiveServer, release: threading.Event) -> threading.Thread:
+    """Occupy the model with a real generation on the server's loop until `release` is set."""
+    held = threading.Event()
+
+    async def occupy() -> None:
+        service = server.app.state.runtime.loaded.service
+        params = GenerationParams(max_tokens=4000, grammar="root ::= [a-z]+")
+        generation = service.generate("the", params)
+        await generation.__anext__()
+        held.set()
+        await asyncio.to_thread(release.wait)
+        await generation.aclose()
+
+    thread = threading.Thread(target=server.call, args=(occupy(),), daemon=True)
+    thread.start()
+    assert held.wait(30)
+    return thread

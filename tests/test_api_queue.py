@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 
@@ -10,8 +9,7 @@ import httpx
 import openai
 import pytest
 
-from harness import LiveServer, live_server, wait_for
-from tinyagent.inference.types import GenerationParams
+from harness import LiveServer, hold_model, live_server, wait_for
 from tinyagent.settings import Settings
 
 USER = [{"role": "user", "content": "hi"}]
@@ -23,25 +21,6 @@ ENDLESS = "root ::= [a-z] root"
 def small_queue_server(tiny_settings: Settings) -> Iterator[LiveServer]:
     with live_server(tiny_settings.model_copy(update={"queue_depth": 1})) as server:
         yield server
-
-
-def hold_model(server: LiveServer, release: threading.Event) -> threading.Thread:
-    """Occupy the model with a real generation on the server's loop until `release` is set."""
-    held = threading.Event()
-
-    async def occupy() -> None:
-        service = server.app.state.runtime.loaded.service
-        params = GenerationParams(max_tokens=4000, grammar="root ::= [a-z]+")
-        generation = service.generate("the", params)
-        await generation.__anext__()
-        held.set()
-        await asyncio.to_thread(release.wait)
-        await generation.aclose()
-
-    thread = threading.Thread(target=server.call, args=(occupy(),), daemon=True)
-    thread.start()
-    assert held.wait(30)
-    return thread
 
 
 def busy(server: LiveServer) -> tuple[bool, int]:

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from tinyagent import __version__
 from tinyagent.api import health, toolrag
+from tinyagent.api.console import router as console_router
 from tinyagent.api.errors import install_error_handlers
 from tinyagent.api.observability import HttpMetrics, RequestId, metrics_endpoint
 from tinyagent.api.openai import router as openai_router
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(toolrag.router)
     app.include_router(plan_router.router)
     app.include_router(runs_router.router)
+    app.include_router(console_router.router)
     # One registry per app, so several apps can share a process; not in the spec (not an API route).
     app.state.metrics = Metrics()
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

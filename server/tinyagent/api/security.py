@@ -14,7 +14,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tinyagent.api.errors import service_error_body
 from tinyagent.errors import Forbidden, InvalidRequest, PayloadTooLarge, ServiceError, Unauthorized
 
-PUBLIC_PATHS = frozenset({"/health"})
+# What answers without the key: probes, and the console's page and files (they hold no secret; the page
+# asks for the key and sends it with every API call it makes).
+PUBLIC_PATHS = frozenset({"/health", "/"})
+PUBLIC_PREFIXES = ("/console/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 async def send_error(send: Send, exc: ServiceError) -> None:
@@ -147,14 +154,14 @@ class BodyLimit:
 
 
 class ApiKeyGuard:
-    """Bearer-key check with a constant-time compare; /health stays public for probes."""
+    """Bearer-key check with a constant-time compare; ``is_public`` paths (/health, the console) need none."""
 
     def __init__(self, app: ASGIApp, api_key: str) -> None:
         self.app = app
         self.expected = f"Bearer {api_key}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in PUBLIC_PATHS and scope["method"] != "OPTIONS":
+        if scope["type"] == "http" and not is_public(scope["path"]) and scope["method"] != "OPTIONS":
             given = (_header(scope, b"authorization") or "").encode("latin-1")
             if not hmac.compare_digest(given, self.expected):
                 message = "Missing or invalid API key: send 'Authorization: Bearer <key>'."
