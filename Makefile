@@ -44,7 +44,8 @@ typecheck: install
 # browser download cannot work offline. Installed once per machine; elsewhere set TINYAGENT_CHROMIUM.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null 2>&1 || test -n "$$TINYAGENT_CHROMIUM" || \
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		test -n "$$TINYAGENT_CHROMIUM" || \
 		$(SUDO) apt-get install -y -q chromium >/dev/null || \
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }
 

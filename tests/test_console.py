@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
 
 from browser import Tab, chromium, tab
-from harness import LiveServer, hold_model, live_server, wait_for
+from fake_model import FakeModel
+from harness import LiveServer, hold_model, wait_for
 from run_helpers import agent_server, stored_events, world
 from tinyagent.api.console.router import ASSETS, PAGE, STATIC
 from tinyagent.settings import Settings
@@ -175,14 +177,14 @@ def test_hostile_tool_output_and_arguments_stay_text(server: LiveServer, page: T
     result.locator("summary").click()
     expect(result.locator("pre")).to_have_text(f"Inert note\n{HOSTILE}")
     expect(node(p, 1).locator(".args")).to_contain_text(HOSTILE)
+    expect(p.locator("#run-answer")).to_have_text(f"Inert note\n{HOSTILE}")  # no joiner: the last result
     assert p.locator("main img, main script").count() == 0
-    # The policy itself holds in this browser: an inline script added to the page does not run.
-    ran = p.evaluate(
-        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
-        " document.body.append(s); return window.__ran === 1 }"
-    )
-    assert ran is False
-    page.errors[:] = [e for e in page.errors if "Content Security Policy" not in e]  # that refusal, expected
+    # The policy holds in this browser: with Trusted Types no code can write markup or point a script
+    # anywhere, so even a future slip (an innerHTML) would throw instead of rendering.
+    for sink in ("document.body.innerHTML += '<b>x</b>'", "document.createElement('script').src = 'data:,1'"):
+        assert p.evaluate(f"() => {{ try {{ {sink}; return false }} catch {{ return true }} }}") is True, sink
+    # Those refusals are expected console errors; nothing else may be there.
+    page.errors[:] = [e for e in page.errors if "requires 'Trusted" not in e]
 
 
 def test_runs_list_replays_a_run_from_the_store(server: LiveServer, browser: Browser) -> None:
@@ -256,9 +258,9 @@ def test_status_view(server: LiveServer, page: Tab) -> None:
 @pytest.fixture(scope="module")
 def keyed(tiny_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     settings = tiny_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("keyed"), "api_key": SecretStr("s3cret-key")}
+        update={"data_dir": tmp_path_factory.mktemp("keyed"), "n_ctx": 4096, "api_key": SecretStr("s3cret-key")}
     )
-    with live_server(settings) as live:
+    with agent_server(settings) as live:
         yield live
 
 
@@ -280,6 +282,15 @@ def test_a_key_protected_server_asks_for_the_key_and_sends_it_as_a_bearer(keyed:
         assert all("s3cret" not in r.url for r in t.requests)
         sent = [r.headers.get("authorization") for r in t.requests if r.url.endswith("/tools")]
         assert sent[-1] == "Bearer s3cret-key"
+        # A run streams with the key, and a reload resumes it with the key and Last-Event-ID.
+        run_plan(p, keyed.url, '1. get_phone_number("Sid")\n2. send_sms(["$1"], "Keyed")\n3. join()', approval="writes")
+        expect(node(p, 2).locator(".approve")).to_be_visible(timeout=WAIT_MS)
+        p.reload()
+        node(p, 2).locator(".approve").click()
+        finished(p)
+        followed = [r for r in t.requests if "/events" in r.url]
+        assert followed and all(r.headers.get("authorization") == "Bearer s3cret-key" for r in followed)
+        assert int(followed[-1].headers["last-event-id"]) > 0
         # The only console errors are the browser's notes of the 401s that made the page ask.
         assert all("401" in e for e in t.errors), t.errors
 
@@ -355,3 +366,37 @@ def test_replan_rounds_are_separate_groups_and_every_end_state_is_labelled(serve
     expect(p.locator("#run-status")).to_have_attribute("data-status", "cancelled")
     expect(p.locator("#run-error")).to_have_text("The run was cancelled.")
     assert not [r for r in page.requests if "/runs/run-replayed" in r.url]
+
+
+@contextmanager
+def scripted(server: LiveServer, *replies: str) -> Iterator[FakeModel]:
+    """The live server's runs plan and join with the suite's scripted model for one test."""
+    fake = FakeModel(*replies)
+    runtime = server.app.state.runtime
+    served = runtime.loaded
+    runtime.loaded = fake.loaded()
+    try:
+        yield fake
+    finally:
+        runtime.loaded = served
+
+
+def test_a_planned_request_is_drawn_and_its_replan_is_a_round_of_its_own(server: LiveServer, page: Tab) -> None:
+    first = '1. get_phone_number("Zed")\n2. send_sms(["$1"], "I am late")\n3. join()<END_OF_PLAN>'
+    second = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "I am late")\n3. join()<END_OF_PLAN>'
+    replies = (first, "Thought: Zed is not a contact; Sid is.\nAction: Replan", second, "Action: Finish(Texted Sid.)")
+    with scripted(server, *replies) as fake:
+        p = page.page
+        p.goto(server.url + "/")
+        p.fill("#run-query", "Text Sid that I am late")
+        p.click("#run-start")
+        finished(p)
+    assert not fake.queue, "every scripted reply was used"
+    expect(p.locator("section.round")).to_have_count(2)
+    expect(node(p, 1, 1)).to_have_attribute("data-state", "failed")
+    expect(node(p, 2, 1)).to_have_attribute("data-state", "skipped")
+    expect(node(p, 2, 2)).to_have_attribute("data-state", "done")
+    expect(node(p, 2, 2).locator(".args")).to_have_text('send_sms(["+1 (415) 555-0101"], "I am late")')
+    expect(p.locator('section.round[data-round="1"] .thoughts')).to_contain_text("Zed is not a contact")
+    expect(p.locator("#run-answer")).to_have_text("Texted Sid.")
+    page.screenshot("replan")

@@ -9,6 +9,7 @@ that ever reached the page as markup could not run. The page holds no secret, so
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from fastapi import APIRouter
@@ -28,8 +29,10 @@ ASSETS: dict[str, str] = {
     "js/main.js": "text/javascript; charset=utf-8",
     "js/run.js": "text/javascript; charset=utf-8",
     "js/runstate.js": "text/javascript; charset=utf-8",
+    "js/runstore.js": "text/javascript; charset=utf-8",
     "js/runs.js": "text/javascript; charset=utf-8",
     "js/status.js": "text/javascript; charset=utf-8",
+    "js/timeline.js": "text/javascript; charset=utf-8",
     "js/tools.js": "text/javascript; charset=utf-8",
 }
 PREFIX = "/console/"
@@ -44,6 +47,10 @@ CSP = "; ".join(
         "base-uri 'none'",
         "form-action 'none'",
         "frame-ancestors 'none'",
+        # Defence in depth: the console never writes markup, and with Trusted Types the browser throws if
+        # any code ever tries (innerHTML, document.write, a script's text).
+        "require-trusted-types-for 'script'",
+        "trusted-types 'none'",
     )
 )
 HEADERS = {
@@ -58,16 +65,22 @@ HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
+@functools.cache
+def _content(name: str) -> bytes:
+    """Read once: the files only change with the installed package."""
+    return (STATIC / name).read_bytes()
+
+
 def _file(name: str, media_type: str) -> Response:
-    return Response((STATIC / name).read_bytes(), media_type=media_type, headers=HEADERS)
+    return Response(_content(name), media_type=media_type, headers=HEADERS)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 async def page() -> Response:
     return _file(PAGE, "text/html; charset=utf-8")
 
 
-@router.get(PREFIX + "{name:path}")
+@router.api_route(PREFIX + "{name:path}", methods=["GET", "HEAD"])
 async def asset(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:

@@ -31,7 +31,8 @@ export class ApiError extends Error {
 
 // fetch with the key; after a 401 it waits for a key and tries again (a refused request did nothing).
 export async function call(path, { method = "GET", body, headers: extra = {}, signal } = {}) {
-  for (let refused = false; ; refused = true) {
+  // A 401 despite a stored key means that key was refused (it changed on the server).
+  for (let refused = sessionStorage.getItem(KEY) !== null; ; refused = true) {
     const response = await fetch(path, {
       method,
       headers: headers(extra, body !== undefined),
@@ -56,8 +57,20 @@ export async function failure(response) {
 }
 
 // Server-Sent Events from a fetch response (EventSource cannot send the key or a POST body).
-export async function* events(response) {
+// Stopping early (a break, or ``signal``) cancels the body, so the connection closes.
+export async function* events(response, signal) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = () => reader.cancel().catch(() => {});
+  signal?.addEventListener("abort", stop);
+  try {
+    yield* parse(reader);
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    stop();
+  }
+}
+
+async function* parse(reader) {
   let buffer = "";
   let event = { id: null, event: "message", data: [] };
   for (;;) {

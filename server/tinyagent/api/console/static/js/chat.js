@@ -9,10 +9,14 @@ let controller = null;
 export function init() {
   $("#chat-form").addEventListener("submit", (e) => { e.preventDefault(); send(); });
   $("#chat-input").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
   });
   $("#chat-stop").addEventListener("click", () => controller?.abort());
-  $("#chat-clear").addEventListener("click", () => { controller?.abort(); messages = []; $("#chat-log").replaceChildren(); });
+  $("#chat-clear").addEventListener("click", () => {
+    controller?.abort();
+    messages = [];
+    $("#chat-log").replaceChildren();
+  });
 }
 
 export function show() {
@@ -29,29 +33,36 @@ async function send() {
   const text = $("#chat-input").value.trim();
   if (!text || controller) return;
   $("#chat-input").value = "";
-  messages.push({ role: "user", content: text });
-  bubble("user", text);
+  const convo = messages; // "New chat" during the reply starts another list: this reply is not its
+  convo.push({ role: "user", content: text });
+  const asked = bubble("user", text);
   const out = bubble("assistant", "");
-  controller = new AbortController();
+  const mine = (controller = new AbortController());
   busy(true);
   try {
-    const reply = await stream(out, controller.signal);
-    messages.push({ role: "assistant", content: reply });
+    convo.push({ role: "assistant", content: await stream(convo, out, mine.signal) });
     showError($("#chat-error"), null);
   } catch (error) {
-    if (!controller.signal.aborted) showError($("#chat-error"), error);
-    if (out.textContent) messages.push({ role: "assistant", content: out.textContent });
+    if (!mine.signal.aborted) showError($("#chat-error"), error);
+    if (out.textContent) convo.push({ role: "assistant", content: out.textContent });
+    else unasked(convo, asked, out); // no reply at all: the turn is taken back, so turns still alternate
   }
-  controller = null;
-  busy(false);
+  if (controller === mine) controller = null;
+  busy(controller !== null);
 }
 
-async function stream(out, signal) {
+function unasked(convo, asked, out) {
+  convo.pop();
+  asked.parentElement.classList.add("unsent");
+  out.parentElement.remove();
+}
+
+async function stream(convo, out, signal) {
   const limit = Number.parseInt($("#chat-max-tokens").value, 10);
-  const body = { model: "default", messages, stream: true, ...(limit > 0 ? { max_tokens: limit } : {}) };
+  const body = { model: "default", messages: convo, stream: true, ...(limit > 0 ? { max_tokens: limit } : {}) };
   const response = await call("/v1/chat/completions", { method: "POST", body, signal });
   if (!response.ok) throw await failure(response);
-  for await (const message of events(response)) {
+  for await (const message of events(response, signal)) {
     if (message.data === "[DONE]") break;
     const chunk = JSON.parse(message.data);
     if (chunk.error) throw new Error(chunk.error.message);

@@ -23,21 +23,31 @@ export class GraphView {
     this.onDecide = onDecide;
     this.cards = new Map();
     this.groups = new Map();
+    // Edges follow the cards: redrawn when a result opens, the window resizes or the view shows again.
+    this.resized = new ResizeObserver(() => this.redrawEdges());
+    this.run = null;
   }
 
   reset() {
+    this.resized.disconnect();
     this.root.replaceChildren();
     this.cards.clear();
     this.groups.clear();
   }
 
   render(run) {
+    this.run = run;
     for (const [number, info] of run.rounds) {
       const group = this.group(number, info);
       const depth = depths(run, info.keys);
       for (const key of info.keys) this.place(group, run.tasks.get(key), depth.get(key));
     }
-    for (const group of this.groups.values()) drawEdges(group, run, this.cards);
+    this.redrawEdges();
+  }
+
+  redrawEdges() {
+    if (this.run === null) return;
+    for (const group of this.groups.values()) drawEdges(group, this.run, this.cards);
   }
 
   group(number, info) {
@@ -46,11 +56,17 @@ export class GraphView {
       const title = el("h3", { text: number === 1 ? "Round 1" : `Round ${number} (replan)` });
       const reason = el("p", { class: "muted reason" });
       const dag = el("div", { class: "dag" }, document.createElementNS(SVG, "svg"));
-      group = { node: el("section", { class: "round", "data-round": number }, title, reason, dag), dag, columns: [] };
+      const thoughts = el("ul", { class: "thoughts muted" });
+      group = { node: el("section", { class: "round", "data-round": number }, title, reason, dag, thoughts), dag, columns: [] };
       this.groups.set(number, group);
       this.root.append(group.node);
+      this.resized.observe(dag);
     }
     group.node.querySelector(".reason").textContent = info.reason ?? "";
+    const thoughts = group.node.querySelector(".thoughts");
+    if (thoughts.children.length !== info.thoughts.length) {
+      thoughts.replaceChildren(...info.thoughts.map((text) => el("li", { text: `Thought: ${text}` })));
+    }
     return group;
   }
 
@@ -59,6 +75,7 @@ export class GraphView {
       const column = el("div", { class: "column" });
       group.columns.push(column);
       group.dag.append(column);
+      this.resized.observe(column);
     }
     let card = this.cards.get(task.key);
     if (!card) {
@@ -88,15 +105,24 @@ function update(card, task, onDecide) {
   card.args.textContent = callText(task.tool, task.args);
   card.node.setAttribute("aria-label", `Task ${task.id}, ${task.tool}: ${card.badge.textContent}`);
   if (task.state === "waiting" && !card.decide.firstChild) {
-    const approve = el("button", { type: "button", class: "approve", text: "Approve", onclick: () => onDecide(task, true) });
-    const deny = el("button", { type: "button", class: "deny", text: "Deny", onclick: () => onDecide(task, false) });
-    card.decide.append(approve, deny);
+    card.decide.append(...decision(task, onDecide));
   } else if (task.state !== "waiting" && card.decide.firstChild) {
     card.decide.replaceChildren();
   }
   const text = resultText(task);
   card.result.hidden = text === null;
   card.result.querySelector("pre").textContent = text ?? "";
+}
+
+function decision(task, onDecide) {
+  const what = `${task.tool} ($${task.id})`;
+  const approve = el("button", { type: "button", class: "approve", text: "Approve", "aria-label": `Approve ${what}` });
+  const deny = el("button", { type: "button", class: "deny", text: "Deny", "aria-label": `Deny ${what}` });
+  const buttons = [approve, deny];
+  approve.addEventListener("click", () => onDecide(task, true, buttons));
+  deny.addEventListener("click", () => onDecide(task, false, buttons));
+  const waits = task.timeoutS ? el("span", { class: "waits muted", text: `skipped if undecided within ${task.timeoutS} s` }) : null;
+  return [approve, deny, waits].filter(Boolean);
 }
 
 function resultText(task) {

@@ -12,6 +12,9 @@ import * as tools from "./tools.js";
 const VIEWS = { run, runs, tools, chat, status };
 let keyWaiters = [];
 
+// Run ids are the server's ("run-" and hex); anything else in the address is ignored, never sent.
+const RUN_ID = /^run-[0-9a-zA-Z]+$/;
+
 function route() {
   const [name, ...rest] = location.hash.replace(/^#/, "").split("/");
   const view = VIEWS[name] ? name : "run";
@@ -20,7 +23,16 @@ function route() {
     if (tab.dataset.tab === view) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
-  VIEWS[view].show?.(rest.length ? decodeURIComponent(rest.join("/")) : undefined);
+  VIEWS[view].show?.(argument(rest.join("/")));
+}
+
+function argument(text) {
+  try {
+    const value = decodeURIComponent(text);
+    return RUN_ID.test(value) ? value : undefined;
+  } catch {
+    return undefined; // a malformed address: the view without a run
+  }
 }
 
 // Resolves once the person has entered a key; a second 401 shows the dialog again, saying so.
@@ -47,6 +59,7 @@ function start() {
   $("#key-form").addEventListener("submit", keySubmitted);
   // Escape would leave the waiting calls hanging: the dialog stays until a key is given.
   $("#key-dialog").addEventListener("cancel", (e) => e.preventDefault());
+  $("#key-dialog").addEventListener("close", () => { if (keyWaiters.length) $("#key-dialog").showModal(); });
   for (const view of Object.values(VIEWS)) view.init?.();
   window.addEventListener("hashchange", route);
   route();

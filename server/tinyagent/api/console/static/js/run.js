@@ -2,24 +2,29 @@
 // timeline, stream the answer, approve or deny waiting tasks, cancel. The events seen so far are kept in
 // this tab's session storage, so a reload redraws them and resumes with Last-Event-ID: nothing is lost.
 
-import { call, events, failure, json } from "./api.js";
-import { $, el, showError } from "./dom.js";
+import { ApiError, call, events, failure, json } from "./api.js";
+import { $, showError } from "./dom.js";
 import { GraphView } from "./graph.js";
 import { apply, finished, newRun, waiting } from "./runstate.js";
+import { save, stored } from "./runstore.js";
+import { drawTimeline } from "./timeline.js";
 
-const STORE = "tinyagent.run.";
 const RETRY_MS = [500, 1000, 2000, 5000];
+const SAVE_EVERY_MS = 1000;
 
 let run = newRun();
 let follower = null; // AbortController of the stream being read
 let graph = null;
 let drawPending = false;
+let savedAt = 0;
+let clockOffset = null; // browser clock minus server clock (s), from live events: for running bars
 
 export function init() {
   graph = new GraphView($("#run-graph"), { onDecide: decide });
   $("#run-form").addEventListener("submit", (e) => { e.preventDefault(); start(); });
   for (const radio of document.querySelectorAll("input[name=run-mode]")) radio.addEventListener("change", mode);
   $("#run-cancel").addEventListener("click", cancel);
+  mode(); // the browser may have restored the radio buttons on reload
   // Running tasks' bars grow between events too.
   setInterval(() => { if (run.runId && !finished(run)) schedule(); }, 1000);
 }
@@ -31,11 +36,11 @@ function mode() {
   $("#run-joiner-label").hidden = !plan;
 }
 
-// Shown with a run id: that run, from storage and then the server; without one, the form (and the
-// current run if there is one).
+// With a run id: that run, from storage and then the server. Without one (or the same one): the form and
+// the current run, redrawn (it may have changed while another view showed).
 export function show(runId) {
-  if (!runId || runId === run.runId) return;
-  open(runId);
+  if (runId && runId !== run.runId) open(runId);
+  else schedule();
 }
 
 function reset(runId) {
@@ -44,6 +49,13 @@ function reset(runId) {
   graph.reset();
   $("#run-panel").hidden = runId === null;
   showError($("#run-error"), null);
+  notice(null);
+  runTab(runId);
+}
+
+// The Run tab keeps pointing at the run shown, so coming back (or reloading) shows it again.
+function runTab(runId) {
+  $("nav a[data-tab=run]").setAttribute("href", runId ? `#run/${encodeURIComponent(runId)}` : "#run");
 }
 
 function open(runId) {
@@ -67,31 +79,41 @@ async function start() {
   try {
     const response = await call("/run", { method: "POST", body: body(), signal: controller.signal });
     if (!response.ok) throw await failure(response);
-    $("#run-panel").hidden = false;
     await read(response, controller);
   } catch (error) {
-    if (!controller.signal.aborted) fail(error);
+    if (!controller.signal.aborted) showError($("#run-error"), error);
   }
   if (!controller.signal.aborted && run.runId && !finished(run)) follow(run.runId);
 }
 
-// Reads a run's events until run_finished, the stream's end, or abort.
+// Reads a run's events until run_finished, the stream's end, or abort; how many were new.
 async function read(response, controller) {
-  for await (const message of events(response)) {
-    if (controller.signal.aborted) return;
+  let fresh = 0;
+  for await (const message of events(response, controller.signal)) {
+    if (controller.signal.aborted) break;
     const ev = JSON.parse(message.data);
+    // After the stream started, a failure comes as an `error` event carrying the error envelope.
+    if (message.event === "error" || !Number.isInteger(ev.seq)) throw new ApiError(0, ev);
     if (ev.type === "run_started" && run.runId === null) adopt(ev.run_id);
-    if (apply(run, ev)) schedule();
+    const offset = Date.now() / 1000 - ev.ts;
+    clockOffset = clockOffset === null ? offset : Math.min(clockOffset, offset);
+    if (apply(run, ev)) {
+      fresh++;
+      schedule();
+    }
   }
+  return fresh;
 }
 
 function adopt(runId) {
   run.runId = runId;
   $("#run-panel").hidden = false;
-  // The address names the run: a reload (or a bookmark) comes back to it.
-  history.replaceState(null, "", `#run/${runId}`);
+  runTab(runId);
+  // The address names the run, so a reload (or a bookmark) comes back to it; only while it is shown.
+  if (!$("#view-run").hidden) history.replaceState(null, "", `#run/${encodeURIComponent(runId)}`);
 }
 
+// Follows a run from the event after the last one seen, reconnecting as EventSource would.
 async function follow(runId) {
   const controller = (follower = new AbortController());
   for (let attempt = 0; !controller.signal.aborted && !finished(run); attempt++) {
@@ -99,32 +121,50 @@ async function follow(runId) {
       const headers = { "last-event-id": String(run.lastSeq) };
       const response = await call(`/runs/${encodeURIComponent(runId)}/events`, { headers, signal: controller.signal });
       if (!response.ok) throw await failure(response);
-      attempt = 0;
-      await read(response, controller);
+      if ((await read(response, controller)) > 0) attempt = 0;
+      notice(null);
+      if (!finished(run) && !controller.signal.aborted && (await ended(runId, controller))) return;
     } catch (error) {
       if (controller.signal.aborted) return;
-      if (error.status === 404) return fail(error);
-      showError($("#run-error"), `Connection lost; resuming… (${error.message})`);
+      if (fatal(error)) return showError($("#run-error"), error);
+      notice(`Connection lost; resuming… (${error.message})`);
     }
-    if (!finished(run)) await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
+    await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
   }
+}
+
+// A request error will not go away by asking again; a lost connection, a 5xx or a full queue may.
+function fatal(error) {
+  return error.status >= 400 && error.status < 500 && ![408, 429].includes(error.status);
+}
+
+// A stream that ended without run_finished: if the run has ended anyway (its last event could not be
+// stored), say so from its state instead of asking again forever.
+async function ended(runId, controller) {
+  const state = await json(`/runs/${encodeURIComponent(runId)}`, { signal: controller.signal });
+  if (!["succeeded", "failed", "cancelled", "interrupted", "timed_out"].includes(state.status)) return false;
+  Object.assign(run, { status: state.status, error: state.error ?? run.error });
+  if (state.answer) run.answer = state.answer;
+  schedule();
+  return true;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function fail(error) {
-  showError($("#run-error"), error);
+function notice(text) {
+  const node = $("#run-notice");
+  node.hidden = !text;
+  node.textContent = text ?? "";
 }
 
-async function decide(task, approved) {
+async function decide(task, approved, buttons) {
   const action = approved ? "approve" : "deny";
-  const buttons = document.querySelectorAll(`[data-task="${task.key}"] .decide button`);
   buttons.forEach((b) => { b.disabled = true; });
   try {
     await json(`/runs/${encodeURIComponent(run.runId)}/${action}`, { method: "POST", body: { task_id: task.id } });
   } catch (error) {
     buttons.forEach((b) => { b.disabled = false; });
-    fail(error);
+    showError($("#run-error"), error);
   }
 }
 
@@ -133,25 +173,7 @@ async function cancel() {
   try {
     await json(`/runs/${encodeURIComponent(run.runId)}/cancel`, { method: "POST", body: {} });
   } catch (error) {
-    fail(error);
-  }
-}
-
-function stored(runId) {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORE + runId) ?? "[]");
-  } catch {
-    return [];
-  }
-}
-
-function save() {
-  if (!run.runId) return;
-  try {
-    sessionStorage.setItem(STORE + run.runId, JSON.stringify(run.events));
-  } catch {
-    // Storage full: a reload then replays the run from the server's store instead.
-    sessionStorage.removeItem(STORE + run.runId);
+    showError($("#run-error"), error);
   }
 }
 
@@ -161,8 +183,15 @@ function schedule() {
   requestAnimationFrame(() => { drawPending = false; draw(); });
 }
 
+function persist() {
+  const now = Date.now();
+  if (!run.runId || (now - savedAt < SAVE_EVERY_MS && !finished(run) && run.status !== "waiting_approval")) return;
+  savedAt = now;
+  save(run.runId, run.events);
+}
+
 function draw() {
-  save();
+  persist();
   $("#run-id").textContent = run.runId ?? "";
   const status = $("#run-status");
   status.textContent = run.status.replace("_", " ");
@@ -170,9 +199,8 @@ function draw() {
   $("#run-query-shown").textContent = run.query ?? (run.plan ? "given plan" : "");
   $("#run-cancel").disabled = finished(run) || !run.runId;
   if (run.error) showError($("#run-error"), run.error);
-  else if (finished(run) || run.lastSeq) showError($("#run-error"), null);
   graph.render(run);
-  drawTimeline($("#run-timeline"), run);
+  drawTimeline($("#run-timeline"), run, Date.now() / 1000 - (clockOffset ?? 0));
   $("#run-answer").textContent = run.answer;
   announce();
 }
@@ -182,28 +210,4 @@ function announce() {
   $("#run-announce").textContent = names.length ? `Waiting for approval: ${names.join(", ")}` : "";
   const first = document.querySelector(".node[data-state=waiting] .approve");
   if (first && document.activeElement === document.body) first.focus();
-}
-
-// One bar per task that ran, on a clock from the first task's start to the last one's end: bars that
-// overlap are tasks that ran in parallel.
-function drawTimeline(root, state) {
-  const ran = [...state.tasks.values()].filter((t) => t.startTs !== null);
-  if (!ran.length) return root.replaceChildren();
-  const now = state.endTs ?? Date.now() / 1000;
-  const first = Math.min(...ran.map((t) => t.startTs));
-  const last = Math.max(...ran.map((t) => t.endTs ?? now));
-  const span = Math.max(last - first, 0.001);
-  const rows = ran.map((t) => lane(t, first, span, t.endTs ?? now));
-  const offset = state.startTs === null ? "" : `, starting ${(first - state.startTs).toFixed(2)} s into the run`;
-  root.replaceChildren(...rows, el("p", { class: "muted", text: `Tasks ran over ${span.toFixed(3)} s${offset}.` }));
-}
-
-function lane(task, first, span, end) {
-  const left = ((task.startTs - first) / span) * 100;
-  const width = Math.max(((end - task.startTs) / span) * 100, 0.5);
-  const bar = el("div", { class: "bar", "data-state": task.state, title: `${(end - task.startTs).toFixed(3)} s` });
-  bar.style.left = `${left}%`;
-  bar.style.width = `${Math.min(width, 100 - left)}%`;
-  const label = el("span", { class: "label", text: `R${task.round} $${task.id} ${task.tool}` });
-  return el("div", { class: "lane", "data-task": task.key }, label, el("div", { class: "track" }, bar));
 }

@@ -13,7 +13,7 @@ export function newRun(runId = null) {
     endTs: null,
     lastSeq: 0,
     events: [],
-    rounds: new Map(), // round -> { reason, keys: [task key...] }
+    rounds: new Map(), // round -> { reason, keys: [task key...], thoughts: [the joiner's, after it] }
     tasks: new Map(), // "round:id" -> task
     answer: "",
     error: null,
@@ -24,7 +24,7 @@ export const taskKey = (round, id) => `${round}:${id}`;
 export const finished = (run) => TERMINAL.has(run.status);
 
 function round(run, number, reason = null) {
-  if (!run.rounds.has(number)) run.rounds.set(number, { reason, keys: [] });
+  if (!run.rounds.has(number)) run.rounds.set(number, { reason, keys: [], thoughts: [] });
   const entry = run.rounds.get(number);
   if (reason) entry.reason = reason;
   return entry;
@@ -95,6 +95,7 @@ const HANDLERS = {
   task_finished: onFinished,
   approval_required: onApproval,
   replan: (run, ev) => round(run, ev.round, ev.reason),
+  thought: (run, ev) => round(run, ev.round).thoughts.push(ev.text),
   answer_token: (run, ev) => { run.answer += ev.text; },
   answer: (run, ev) => { run.answer = ev.text; },
   error: (run, ev) => { run.error = ev.message; },
@@ -103,7 +104,7 @@ const HANDLERS = {
 
 // Applies one event; false for an event already seen (a resumed stream never repeats, but be sure).
 export function apply(run, ev) {
-  if (ev.seq <= run.lastSeq) return false;
+  if (!Number.isInteger(ev.seq) || ev.seq <= run.lastSeq) return false;
   run.lastSeq = ev.seq;
   run.events.push(ev);
   HANDLERS[ev.type]?.(run, ev);

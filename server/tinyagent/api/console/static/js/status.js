@@ -60,8 +60,9 @@ function healthFacts(h) {
 function parse(text) {
   const sums = new Map();
   for (const line of text.split("\n")) {
-    const match = /^([a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)$/.exec(line);
-    if (!match) continue;
+    // Label values may hold braces (route="/runs/{run_id}"): a label is name="quoted, with escapes".
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
+    if (!match || !Number.isFinite(Number(match[3]))) continue;
     const name = match[1] === "tinyagent_runs_total" ? `runs:${/status="([^"]*)"/.exec(match[2] ?? "")?.[1]}` : match[1];
     sums.set(name, (sums.get(name) ?? 0) + Number(match[3]));
   }
