@@ -83,7 +83,11 @@ def test_zero_tools_plan_is_a_valid_join(http: httpx.Client, plan_server: LiveSe
     body = response.json()
     p.PlanResponse.model_validate(body)
     assert body["valid"] is True and body["errors"] == []
-    assert body["tasks"] == [{"id": 1, "tool": "join", "args": [], "depends_on": [], "thought": None}]
+    # The random model may write a thought before the join (its prompt holds the clock, so which one
+    # varies from run to run); with no tools the grammar leaves it nothing else.
+    assert [{k: v for k, v in t.items() if k != "thought"} for t in body["tasks"]] == [
+        {"id": 1, "tool": "join", "args": [], "depends_on": []}
+    ]
     assert body["plan_id"].startswith("plan-") and body["query"] == "What is the meaning of life?"
     assert body["model"] == httpx.get(plan_server.url + "/health").json()["model"]
     assert body["usage"]["prompt_tokens"] > 1000 and body["usage"]["completion_tokens"] > 0

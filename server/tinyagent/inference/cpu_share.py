@@ -81,6 +81,11 @@ class CpuShare:
         self._last: _Sample | None = None
         self._decided_at = -STALE_S
 
+    @property
+    def threads(self) -> int:
+        """The last decision: what the generation running (or last run) uses."""
+        return self._threads
+
     @staticmethod
     def _sample() -> _Sample | None:
         busy = _busy_seconds()
