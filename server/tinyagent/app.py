@@ -19,7 +19,7 @@ from tinyagent.api.plan import router as plan_router
 from tinyagent.api.responses import router as responses_router
 from tinyagent.api.responses.store import ResponseStore
 from tinyagent.api.runs import router as runs_router
-from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard, StateChangeGuard
+from tinyagent.api.security import ApiKeyGuard, BodyLimit, HostGuard, StateChangeGuard, handled_by
 from tinyagent.embeddings import Embedder
 from tinyagent.metrics import Metrics
 from tinyagent.models.resolve import ResolvedModel
@@ -84,7 +84,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.api_key is not None:
         app.add_middleware(ApiKeyGuard, api_key=settings.api_key.get_secret_value())
     # Inside CORS, so an allowed origin's refusals still carry its CORS headers.
-    app.add_middleware(StateChangeGuard, allowed_origins=frozenset(settings.cors_origins))
+    handled = handled_by(app.router.routes)
+    app.add_middleware(StateChangeGuard, allowed_origins=frozenset(settings.cors_origins), handled=handled)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

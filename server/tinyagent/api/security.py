@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable, Iterable
 
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tinyagent.api.errors import service_error_body
@@ -72,6 +74,13 @@ class UnsupportedMediaType(InvalidRequest):
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+# Whether a route of the app would run a handler for this request (path and method both match).
+Handled = Callable[[Scope], bool]
+
+
+def handled_by(routes: Iterable[BaseRoute]) -> Handled:
+    return lambda scope: any(route.matches(scope)[0] == Match.FULL for route in routes)
+
 
 class StateChangeGuard:
     """State changes only from JSON requests of allowed origins.
@@ -82,15 +91,17 @@ class StateChangeGuard:
     ``Content-Type: application/json`` (that needs a CORS preflight, which only configured origins pass),
     and the browser adds their ``Origin``. So every state-changing request must be JSON with a body
     (``{}`` when there is nothing to say), and an ``Origin``, when present, must be a configured CORS
-    origin or this server itself.
+    origin or this server itself. A request no route would handle runs nothing: it goes on to the
+    router's 404 or 405, which say what is wrong with it.
     """
 
-    def __init__(self, app: ASGIApp, allowed_origins: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, allowed_origins: frozenset[str], handled: Handled) -> None:
         self.app = app
         self.allowed = frozenset(o.rstrip("/").lower() for o in allowed_origins)
+        self.handled = handled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in STATE_CHANGING:
+        if scope["type"] == "http" and scope["method"] in STATE_CHANGING and self.handled(scope):
             refusal = self._refusal(scope)
             if refusal is not None:
                 await send_error(send, refusal)
