@@ -8,6 +8,7 @@ Without --url it starts a server on a tiny random-weight model (tests/gguf_facto
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -55,13 +56,18 @@ class Tally:
         # Schema-valid requests the server refused: not failures, but where the spec is looser than the server.
         self.refused_valid: dict[str, dict[str, Any]] = {}
 
-    def record(self, case: schemathesis.Case, base_url: str, positive: bool) -> None:
-        cap_generation(case.body)
+    def record(self, case: schemathesis.Case, base_url: str, positive: bool) -> Any:
+        """Call, check, count; the response (None after a transport failure)."""
+        cap_generation(case)
         try:
             response = case.call(base_url=base_url, timeout=120)
         except Exception as exc:  # a timeout or reset is a finding too
             self.fail(case, f"transport: {exc!r}", None)
-            return
+            return None
+        self.judge(case, response, positive)
+        return response
+
+    def judge(self, case: schemathesis.Case, response: Any, positive: bool) -> None:
         self.requests += 1
         self.statuses[response.status_code] += 1
         content_type = response.headers.get("content-type", [""])[0]
@@ -72,7 +78,7 @@ class Tally:
             self.note_refusal(case, response)
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:
+        except (Exception, BaseExceptionGroup) as exc:  # FailureGroup is a BaseExceptionGroup
             self.fail(case, str(exc).split("\n\nReproduce with")[0][:600], response)
 
     def note_refusal(self, case: schemathesis.Case, response: Any) -> None:
@@ -115,7 +121,31 @@ def fuzz(base_url: str, examples: int) -> Tally:
             except Unsatisfiable:
                 continue  # no negative case exists for an operation without inputs (GET /health)
             print(f"{operation.label:<35} {mode.value:<8} {time.perf_counter() - started:6.1f} s", flush=True)
+    started = time.perf_counter()
+    stateful(schema, base_url, examples, tally)
+    print(f"{'stateful (links between operations)':<44} {time.perf_counter() - started:6.1f} s", flush=True)
     return tally
+
+
+def stateful(schema: Any, base_url: str, examples: int, tally: Tally) -> None:
+    """Schemathesis's stateful phase: sequences that follow the spec's links (a run's id to its operations);
+    every step is checked and counted like the rest, positive data included."""
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def call(self, case: schemathesis.Case, **kwargs: Any) -> Any:  # noqa: ARG002 (the base's signature)
+            response = tally.record(case, base_url, positive=True)
+            if response is None:
+                raise RuntimeError("transport failure (recorded)")
+            return response
+
+        def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:  # noqa: ARG002
+            return None  # judged in call()
+
+    config = settings(
+        max_examples=examples, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    with contextlib.suppress(RuntimeError):  # a transport failure, already in the tally
+        Machine.run(settings=config)
 
 
 def main() -> int:

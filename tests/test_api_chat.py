@@ -66,7 +66,7 @@ def test_models_and_health(client: openai.OpenAI, tiny_server: LiveServer) -> No
         ("/chat/completions", {"messages": USER, "logprobs": True, "top_logprobs": 2}, "logprobs"),
         ("/completions", {"prompt": "Hi", "logprobs": 1}, "logprobs"),
         ("/responses", {"input": "Hi", "top_logprobs": 2}, "top_logprobs"),
-        ("/responses", {"input": "Hi", "include": ["message.output_text.logprobs"]}, "include"),
+        ("/responses", {"input": "Hi", "include": ["message.output_text.logprobs"]}, "include.0"),
     ],
 )
 def test_logprobs_are_refused_not_ignored(

@@ -197,7 +197,7 @@ def test_given_plan_stream(http: httpx.Client) -> None:
         ({"plan": PLAN, "timezone": "../etc"}, "timezone", "time zone"),
         ({}, "query", "query"),
         ({"query": "   "}, "query", "blank"),
-        ({"query": "hi", "tool": ["send_sms"]}, "tool", "Unknown field(s): tool."),
+        ({"query": "hi", "tool": ["send_sms"]}, "tool", "Unknown field 'tool'"),
         ({"query": "hi", "max_tokens": 0}, "max_tokens", "greater than"),
     ],
 )

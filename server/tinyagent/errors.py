@@ -28,6 +28,14 @@ class ServiceError(Exception):
         return {"x-should-retry": "true" if self.retryable else "false"}
 
 
+# Codes of 400s for requests the OpenAPI spec cannot refuse, because they depend on what this server has
+# (its tools and apps, the model's context, its time zones) or on what a value means (a plan that does not
+# parse, a JSON schema that cannot be compiled, a tool_choice naming no given tool): docs/openai.md.
+TOOL_CHOICE = "invalid_tool_choice"
+TOOLS = "invalid_tools"
+JSON_SCHEMA = "invalid_json_schema"
+
+
 class InvalidRequest(ServiceError):
     status_code = 400
     error_type = "invalid_request_error"

@@ -20,4 +20,5 @@ def user_zone(name: str | None) -> tzinfo:
         raise InvalidRequest(
             f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'America/New_York'.",
             param="timezone",
+            code="unknown_timezone",
         ) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
+from tinyagent.api.wire import UNSUPPORTED
 from tinyagent.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,32 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+# The codes of 400s for bodies the spec allows but this server cannot serve: what they need depends on
+# what the server has (tools, apps, time zones, the model's context and template, the embedding size) or
+# on what a value means (a plan that does not parse, a schema that does not compile). Every other 400 is a
+# body the spec itself refuses (invalid_request, unsupported_parameter, json_required).
+SEMANTIC_CODES = (
+    "unknown_tool",
+    "unknown_app",
+    "unknown_timezone",
+    "invalid_plan",
+    "invalid_tool_choice",
+    "invalid_tools",
+    "invalid_json_schema",
+    "invalid_grammar",
+    "context_length_exceeded",
+    "dimensions_too_large",
+    "template_rejected",
+)
+BAD_REQUEST = (
+    "A body the spec refuses (code invalid_request, unsupported_parameter or json_required), or one it allows "
+    f"that this server cannot serve, with a code saying why: {', '.join(SEMANTIC_CODES)}."
+)
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """A router's ``responses=``: these statuses answer with the error envelope."""
-    return {code: {"model": ErrorResponse} for code in codes}
+    return {code: {"model": ErrorResponse, **({"description": BAD_REQUEST} if code == 400 else {})} for code in codes}
 
 
 def error_body(message: str, error_type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
@@ -77,6 +103,9 @@ _UNION_TAGS = frozenset(
         "input_audio",
         "file",
         "refusal",
+        "message",
+        "function_call",
+        "function_call_output",
     }
     | {"json_object", "json_schema"}
 )
@@ -91,6 +120,8 @@ def _is_field(loc: Sequence[Any], index: int) -> bool:
     # Union branches show up as 'str', 'list[str]', "literal['a']" or a model class name.
     if "[" in text or text in {"str", "int", "float", "bool"} or text[:1].isupper() or text == "body":
         return False
+    if text.startswith(("constrained-", "function-")):  # a union branch of a constrained or validated type
+        return False
     # A tagged union's tag follows a list index (messages.0.<role>, content.1.<type>) or response_format.
     previous = loc[index - 1] if index > 0 else None
     is_tag = text in _UNION_TAGS and (isinstance(previous, int) or previous == "response_format")
@@ -98,9 +129,11 @@ def _is_field(loc: Sequence[Any], index: int) -> bool:
 
 
 def _most_specific(errors: Sequence[Any]) -> Any:
-    """Of a union's failed branches, report the one that got furthest, not 'should be a string'."""
+    """Of a union's failed branches, report the one that got furthest, not 'should be a string'; a wrong
+    tag (which names the kind of item given and the kinds taken) before a wrong type."""
     specific = [e for e in errors if not str(e.get("type", "")).endswith(_GENERIC_ERRORS)]
-    return (specific or list(errors))[0]
+    tags = [e for e in errors if e.get("type") == "union_tag_invalid"]
+    return (specific or tags or list(errors))[0]
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -110,10 +143,14 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
     first = _most_specific(errors)
     raw_loc = list(first.get("loc", ()))
     loc = [str(part) for i, part in enumerate(raw_loc) if _is_field(raw_loc, i)]
-    param = ".".join(loc) or None
+    param = ".".join(loc) or first.get("ctx", {}).get("param")
     message = str(first.get("msg", "invalid value"))
     if first.get("type") == "json_invalid":
         return f"The request body is not valid JSON: {first.get('ctx', {}).get('error', message)}", None
+    if first.get("type") == "extra_forbidden":
+        return f"Unknown field '{param}': this API refuses fields it does not know.", param
+    if first.get("type") == "one_of_required":
+        return message, param
     return (f"{param}: {message}" if param else message), param
 
 
@@ -125,22 +162,51 @@ def _not_json(request: Request, exc: RequestValidationError) -> bool:
     )
 
 
+def _code(exc: RequestValidationError) -> str:
+    """unsupported_parameter for a value this server does not do (api/wire.py), else invalid_request."""
+    errors = exc.errors()
+    kind = str(_most_specific(errors).get("type", "")) if errors else ""
+    return UNSUPPORTED if kind == UNSUPPORTED else "invalid_request"
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     message, param = _describe_validation(exc)
     if _not_json(request, exc):
         # Form-encoded bodies stay refused: a web page can post a form to localhost, not JSON.
         message = "Send the body as JSON with the header 'Content-Type: application/json'."
-    body = error_body(message, "invalid_request_error", param, "invalid_request")
+    body = error_body(message, "invalid_request_error", param, _code(exc))
     return JSONResponse(body, status_code=400, headers={"x-should-retry": "false"})
 
 
-async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     error_type, code = _HTTP_TYPES.get(exc.status_code, ("invalid_request_error", None))
     body = error_body(str(exc.detail), error_type, None, code)
     headers = {"x-should-retry": "false", **(exc.headers or {})}
+    if exc.status_code == 405:
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        # Starlette names only the first route that matched the path; a path served by several
+        # routes (GET and DELETE /v1/responses/{id}) allows all their methods.
+        headers["allow"] = ", ".join(_allowed_methods(request))
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    return sorted(_methods(request.app.router.routes, request.scope))
+
+
+def _methods(routes: Iterable[Any], scope: Scope) -> set[str]:
+    """The methods of every route whose path matches, looking inside included routers (FastAPI keeps
+    those as one entry each, whose match says only 'partial')."""
+    methods: set[str] = set()
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            methods |= _methods(inner.routes, scope)
+        elif isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return methods
 
 
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tinyagent.api.deps import RuntimeDep
 from tinyagent.api.errors import error_responses
+from tinyagent.api.wire import INTEGRAL, WireModel
 from tinyagent.plans.skeleton import PlanGuide
 from tinyagent.runtime import Runtime
 
 router = APIRouter(tags=["agent"], responses=error_responses(400, 401, 403, 413, 415, 503))
 
 
-class ToolRAGRequest(BaseModel):
+class ToolRAGRequest(WireModel):
     query: str = Field(min_length=1, max_length=4000)
     tools: list[str] | None = Field(None, description="Narrow the candidate tools to these names.")
     apps: list[str] | None = Field(None, description="Narrow the candidate tools to these apps.")
-    top_k: int | None = Field(None, ge=0, le=32, description="Examples to retrieve (default: the setting).")
+    top_k: Annotated[int, Field(ge=0, le=32), INTEGRAL] | None = Field(
+        None, description="Examples to retrieve (default: the setting)."
+    )
     guided: bool | None = Field(
         None,
         description="Also report the skeleton a guided plan would fill (default: when the served model plans "

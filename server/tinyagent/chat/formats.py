@@ -228,7 +228,9 @@ class JinjaFormatter:
                 eos_token=self._eos_token,
             )
         except _TemplateRaised as exc:
-            raise InvalidRequest(f"The model's chat template rejected the messages: {exc}", param="messages") from None
+            raise InvalidRequest(
+                f"The model's chat template rejected the messages: {exc}", param="messages", code="template_rejected"
+            ) from None
         except jinja2.TemplateError as exc:  # includes SecurityError from the sandbox
             raise ServiceError(f"The model's chat template failed: {exc}") from exc
         # The backend's tokenizer adds BOS itself; keeping the template's would double it.

@@ -16,7 +16,7 @@ from typing import Any
 from llama_cpp import llama_grammar
 
 from tinyagent.chat.types import ToolSpec
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import JSON_SCHEMA, TOOL_CHOICE, TOOLS, InvalidRequest
 
 _JSON_GBNF: str = llama_grammar.JSON_GBNF
 
@@ -80,7 +80,7 @@ def tool_call_grammar(tools: Sequence[ToolSpec], *, parallel: bool) -> str:
     the tool the model picked.
     """
     if not tools:
-        raise InvalidRequest("tool_choice requires at least one tool", param="tools")
+        raise InvalidRequest("tool_choice requires at least one tool", param="tools", code=TOOL_CHOICE)
     converter = _converter()
     alternatives = []
     for index, tool in enumerate(_checked(tools)):
@@ -110,10 +110,10 @@ def _checked(tools: Sequence[ToolSpec]) -> Sequence[ToolSpec]:
     for tool in tools:
         if not _TOOL_NAME_RE.match(tool.name):
             raise InvalidRequest(
-                f"Invalid tool name {tool.name!r}: use 1-64 letters, digits, '_' or '-'", param="tools"
+                f"Invalid tool name {tool.name!r}: use 1-64 letters, digits, '_' or '-'", param="tools", code=TOOLS
             )
         if tool.name in seen:
-            raise InvalidRequest(f"Duplicate tool name {tool.name!r}", param="tools")
+            raise InvalidRequest(f"Duplicate tool name {tool.name!r}", param="tools", code=TOOLS)
         seen.add(tool.name)
     return tools
 
@@ -150,7 +150,7 @@ def _converter() -> Any:
 def _visit(converter: Any, schema: Mapping[str, Any], *, name: str, url: str, param: str) -> str:
     """Adds the rules for ``schema`` and returns its rule name."""
     if not isinstance(schema, Mapping):
-        raise InvalidRequest("A JSON schema must be an object", param=param)
+        raise InvalidRequest("A JSON schema must be an object", param=param, code=JSON_SCHEMA)
     # resolve_refs rewrites $ref strings in place: never touch the caller's dict.
     own = copy.deepcopy(dict(schema))
     refs_before = set(converter._refs)
@@ -160,7 +160,9 @@ def _visit(converter: Any, schema: Mapping[str, Any], *, name: str, url: str, pa
         rule: str = converter.visit(resolved, name)
     # The converter reports unsupported schemas with asserts, KeyErrors and the like.
     except Exception as exc:
-        raise InvalidRequest(f"Unsupported JSON schema: {exc or type(exc).__name__}", param=param) from exc
+        raise InvalidRequest(
+            f"Unsupported JSON schema: {exc or type(exc).__name__}", param=param, code=JSON_SCHEMA
+        ) from exc
     return rule
 
 
@@ -174,6 +176,7 @@ def _check_ref_names(converter: Any, refs_before: set[str], *, param: str) -> No
         raise InvalidRequest(
             f"Tools define schemas with the same $ref name {clash[0]!r}; give them distinct names",
             param=param,
+            code=JSON_SCHEMA,
         )
 
 
@@ -188,4 +191,4 @@ def _format(converter: Any, *, param: str) -> str:
     try:
         return str(converter.format_grammar())
     except Exception as exc:
-        raise InvalidRequest(f"Unsupported JSON schema: {exc}", param=param) from exc
+        raise InvalidRequest(f"Unsupported JSON schema: {exc}", param=param, code=JSON_SCHEMA) from exc

@@ -57,7 +57,7 @@ from tinyagent.chat.types import (
     ToolCallDelta,
     ToolSpec,
 )
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import TOOL_CHOICE, InvalidRequest
 from tinyagent.inference.types import Finished, GenerationParams, TextDelta, TextGenerator, Usage
 
 Mode = Literal["text", "named", "required", "auto"]
@@ -372,10 +372,12 @@ def _mode(request: ChatRequest) -> Mode:
     choice = request.tool_choice
     if isinstance(choice, NamedTool):
         if not request.tools:
-            raise InvalidRequest("tool_choice names a function but no tools were given", param="tool_choice")
+            raise InvalidRequest(
+                "tool_choice names a function but no tools were given", param="tool_choice", code=TOOL_CHOICE
+            )
         return "named"
     if choice == "required" and not request.tools:
-        raise InvalidRequest('tool_choice "required" needs at least one tool', param="tool_choice")
+        raise InvalidRequest('tool_choice "required" needs at least one tool', param="tool_choice", code=TOOL_CHOICE)
     if choice == "none" or not request.tools:
         return "text"
     return choice
@@ -387,7 +389,9 @@ def _named_tool(request: ChatRequest) -> ToolSpec:
     for tool in request.tools:
         if tool.name == name:
             return tool
-    raise InvalidRequest(f"tool_choice names {name!r}, which is not among the tools", param="tool_choice")
+    raise InvalidRequest(
+        f"tool_choice names {name!r}, which is not among the tools", param="tool_choice", code=TOOL_CHOICE
+    )
 
 
 def _response_grammar(request: ChatRequest) -> str | None:

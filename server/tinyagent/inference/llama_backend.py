@@ -281,7 +281,9 @@ class LlamaBackend:
             vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
             sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
             if not sampler:
-                raise InvalidRequest("invalid GBNF grammar (llama.cpp could not parse it)", param="grammar")
+                raise InvalidRequest(
+                    "invalid GBNF grammar (llama.cpp could not parse it)", param="grammar", code="invalid_grammar"
+                )
             llama_cpp.llama_sampler_free(sampler)
             grammar = LlamaGrammar.from_string(text, verbose=False)
             self._grammars[text] = grammar

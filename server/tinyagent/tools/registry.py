@@ -91,7 +91,9 @@ REMOTE_LABELS = 1000
 
 def _unknown(kind: str, names: Iterable[str], valid: Iterable[str], param: str) -> InvalidRequest:
     return InvalidRequest(
-        f"Unknown {kind}: {', '.join(sorted(names))}. Valid {kind}s: {', '.join(valid)}.", param=param
+        f"Unknown {kind}: {', '.join(sorted(names))}. Valid {kind}s: {', '.join(valid)}.",
+        param=param,
+        code=f"unknown_{kind}",
     )
 
 

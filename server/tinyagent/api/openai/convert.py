@@ -7,38 +7,30 @@ from typing import Literal
 
 from tinyagent.api.openai import protocol as p
 from tinyagent.chat import types as c
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import TOOL_CHOICE, TOOLS, InvalidRequest
 from tinyagent.inference.types import GenerationParams
 
 DEFAULT_TEMPERATURE = 0.8
 DEFAULT_TOP_P = 0.95
 
 
-def content_text(content: p.Content | None, where: str) -> str | None:
+def content_text(content: p.Content | None) -> str | None:
     if content is None or isinstance(content, str):
         return content
-    texts: list[str] = []
-    for part in content:
-        if not isinstance(part, p.TextPart):
-            raise InvalidRequest(
-                f"{where}: '{part.type}' content parts are not supported by this text model", param=where
-            )
-        texts.append(part.text)
-    return "".join(texts)
+    return "".join(part.text for part in content)
 
 
-def to_message(message: p.Message, index: int) -> c.ChatMessage:
-    where = f"messages.{index}.content"
+def to_message(message: p.Message) -> c.ChatMessage:
     if isinstance(message, p.AssistantMessage):
         calls = tuple(
             c.ToolCall(id=tc.id, name=tc.function.name, arguments=tc.function.arguments)
             for tc in message.tool_calls or ()
         )
-        return c.ChatMessage(role="assistant", content=content_text(message.content, where), tool_calls=calls)
+        return c.ChatMessage(role="assistant", content=content_text(message.content), tool_calls=calls)
     if isinstance(message, p.ToolMessage):
-        text = content_text(message.content, where)
+        text = content_text(message.content)
         return c.ChatMessage(role="tool", content=text, tool_call_id=message.tool_call_id)
-    return c.ChatMessage(role=message.role, content=content_text(message.content, where), name=message.name)
+    return c.ChatMessage(role=message.role, content=content_text(message.content), name=message.name)
 
 
 def to_tool_choice(req: p.ChatCompletionRequest, tools: tuple[c.ToolSpec, ...]) -> c.ToolChoice:
@@ -56,11 +48,13 @@ def resolve_tool_choice(
     if choice == "none":
         return "none"
     if not tools:
-        raise InvalidRequest("tool_choice requires a non-empty 'tools' list", param="tool_choice")
+        raise InvalidRequest("tool_choice requires a non-empty 'tools' list", param="tool_choice", code=TOOL_CHOICE)
     names = [t.name for t in tools]
     if isinstance(choice, c.NamedTool) and choice.name not in names:
         raise InvalidRequest(
-            f"tool_choice names '{choice.name}', which is not in tools ({', '.join(names)})", param="tool_choice"
+            f"tool_choice names '{choice.name}', which is not in tools ({', '.join(names)})",
+            param="tool_choice",
+            code=TOOL_CHOICE,
         )
     return choice
 
@@ -75,7 +69,7 @@ def to_tools(req: p.ChatCompletionRequest) -> tuple[c.ToolSpec, ...]:
 def unique_tools(specs: Iterable[c.ToolSpec]) -> tuple[c.ToolSpec, ...]:
     tools = tuple(specs)
     if len({t.name for t in tools}) != len(tools):
-        raise InvalidRequest("tools: function names must be unique", param="tools")
+        raise InvalidRequest("tools: function names must be unique", param="tools", code=TOOLS)
     return tools
 
 
@@ -90,10 +84,7 @@ def to_response_format(fmt: p.ResponseFormat | None) -> c.ResponseFormat:
 def stop_tuple(stop: p.Stop) -> tuple[str, ...]:
     if stop is None:
         return ()
-    stops = (stop,) if isinstance(stop, str) else tuple(stop)
-    if any(not s for s in stops):
-        raise InvalidRequest("stop: stop sequences must not be empty", param="stop")
-    return stops
+    return (stop,) if isinstance(stop, str) else tuple(stop)
 
 
 def max_tokens_param(max_tokens: int | None, context_length: int, limit: int, *, param: str = "max_tokens") -> int:
@@ -120,19 +111,11 @@ def generation_params(req: p._Sampling, max_tokens: int | None, *, context_lengt
     )
 
 
-def refuse_logprobs(requested: bool, param: str = "logprobs") -> None:
-    """Token log-probabilities are not computed here: say so, rather than answer without them."""
-    if requested:
-        raise InvalidRequest("logprobs are not supported by this server", param=param, code="unsupported_parameter")
-
-
 def to_chat_request(req: p.ChatCompletionRequest, *, context_length: int, limit: int) -> c.ChatRequest:
-    refuse_logprobs(bool(req.logprobs))
-    refuse_logprobs(bool(req.top_logprobs), "top_logprobs")
     tools = to_tools(req)
     max_tokens = req.max_completion_tokens or req.max_tokens
     return c.ChatRequest(
-        messages=tuple(to_message(m, i) for i, m in enumerate(req.messages)),
+        messages=tuple(to_message(m) for m in req.messages),
         params=generation_params(req, max_tokens, context_length=context_length, limit=limit),
         tools=tools,
         tool_choice=to_tool_choice(req, tools),

@@ -10,35 +10,32 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless
 
-class _Request(BaseModel):
+
+class _Request(WireModel):
     model_config = ConfigDict(extra="allow")
 
 
 # --- messages ------------------------------------------------------------------
 
 
-class TextPart(BaseModel):
+class TextPart(WireModel):
     type: Literal["text"]
     text: str
 
 
-class OtherPart(BaseModel):
-    """Image, audio and file parts: parsed so the error can name them, then refused."""
-
-    model_config = ConfigDict(extra="allow")
-    type: Literal["image_url", "input_audio", "file", "refusal"]
+# Text only: the served models read text, so image, audio, file and refusal parts are refused (400 naming
+# the part's type) rather than silently dropped.
+Content = str | list[TextPart]
 
 
-Content = str | list[Annotated[TextPart | OtherPart, Field(discriminator="type")]]
-
-
-class FunctionCall(BaseModel):
+class FunctionCall(WireModel):
     name: str
     arguments: str = Field(description="JSON text of the arguments object.")
 
 
-class ToolCallOut(BaseModel):
+class ToolCallOut(WireModel):
     id: str
     type: Literal["function"] = "function"
     function: FunctionCall
@@ -75,43 +72,43 @@ Message = Annotated[SystemMessage | UserMessage | AssistantMessage | ToolMessage
 # --- tools and formats -----------------------------------------------------------
 
 
-class FunctionDef(BaseModel):
+class FunctionDef(WireModel):
     name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     strict: bool | None = None
 
 
-class ToolDef(BaseModel):
+class ToolDef(WireModel):
     type: Literal["function"]
     function: FunctionDef
 
 
-class NamedFunction(BaseModel):
+class NamedFunction(WireModel):
     name: str
 
 
-class NamedToolChoice(BaseModel):
+class NamedToolChoice(WireModel):
     type: Literal["function"]
     function: NamedFunction
 
 
-class TextFormat(BaseModel):
+class TextFormat(WireModel):
     type: Literal["text"]
 
 
-class JsonObjectFormat(BaseModel):
+class JsonObjectFormat(WireModel):
     type: Literal["json_object"]
 
 
-class JsonSchemaSpec(BaseModel):
+class JsonSchemaSpec(WireModel):
     name: str
     description: str | None = None
     schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
     strict: bool | None = None
 
 
-class JsonSchemaFormat(BaseModel):
+class JsonSchemaFormat(WireModel):
     type: Literal["json_schema"]
     json_schema: JsonSchemaSpec
 
@@ -119,11 +116,12 @@ class JsonSchemaFormat(BaseModel):
 ResponseFormat = Annotated[TextFormat | JsonObjectFormat | JsonSchemaFormat, Field(discriminator="type")]
 
 
-class StreamOptions(BaseModel):
+class StreamOptions(WireModel):
     include_usage: bool = False
 
 
-Stop = str | Annotated[list[str], Field(max_length=4)] | None
+NonEmpty = Annotated[str, Field(min_length=1)]
+Stop = NonEmpty | Annotated[list[NonEmpty], Field(max_length=4)] | None
 
 
 class _Sampling(_Request):
@@ -132,20 +130,28 @@ class _Sampling(_Request):
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
-    seed: int | None = None
+    seed: Int | None = None
     stop: Stop = None
-    max_tokens: int | None = Field(None, ge=1)
-    n: int = Field(1, ge=1, le=1, description="Only one choice per request is supported.")
+    max_tokens: Annotated[int, Field(ge=1), INTEGRAL] | None = Field(None)
+    n: Annotated[int, Field(ge=1, le=1), INTEGRAL] = Field(1, description="Only one choice per request is supported.")
 
 
-_NO_LOGPROBS = "Not supported: any value but false/null is refused with a 400 rather than ignored."
+_NO_LOGPROBS = (
+    "Not supported (log-probabilities are not computed here): only the values that ask for none are taken, "
+    "so a client that needs them gets a 400 rather than an answer without them."
+)
+_WHY_LOGPROBS = "log-probabilities are not supported by this server"
 
 
 class ChatCompletionRequest(_Sampling):
     messages: list[Message] = Field(min_length=1)
-    logprobs: bool | None = Field(None, description=_NO_LOGPROBS)
-    top_logprobs: int | None = Field(None, ge=0, le=20, description=_NO_LOGPROBS)
-    max_completion_tokens: int | None = Field(None, ge=1)
+    logprobs: Annotated[Literal[False] | None, refused_unless(False, None, why=_WHY_LOGPROBS)] = Field(
+        None, description=_NO_LOGPROBS
+    )
+    top_logprobs: Annotated[Literal[0] | None, refused_unless(0, None, why=_WHY_LOGPROBS)] = Field(
+        None, description=_NO_LOGPROBS
+    )
+    max_completion_tokens: Annotated[int, Field(ge=1), INTEGRAL] | None = Field(None)
     response_format: ResponseFormat | None = None
     tools: list[ToolDef] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
@@ -153,17 +159,23 @@ class ChatCompletionRequest(_Sampling):
 
 
 class CompletionRequest(_Sampling):
-    prompt: str | Annotated[list[str], Field(min_length=1, max_length=1)]
-    logprobs: int | None = Field(None, ge=0, le=5, description=_NO_LOGPROBS)
-    echo: bool = False
+    prompt: NonEmpty | Annotated[list[NonEmpty], Field(min_length=1, max_length=1)] = Field(
+        description="One non-empty prompt (OpenAI also takes several, and token arrays; this server one text)."
+    )
+    logprobs: Annotated[None, refused_unless(None, why=_WHY_LOGPROBS)] = Field(None, description=_NO_LOGPROBS)
+    echo: Annotated[Literal[False], refused_unless(False, why="echo is not supported")] = Field(
+        False, description="Not supported: the prompt is never echoed."
+    )
     grammar: str | None = Field(None, description="GBNF grammar constraining the output (llama.cpp extension).")
 
 
 class EmbeddingRequest(_Request):
-    input: str | Annotated[list[str], Field(min_length=1, max_length=2048)]
+    input: NonEmpty | Annotated[list[NonEmpty], Field(min_length=1, max_length=2048)] = Field(
+        description="Non-empty texts (as OpenAI requires); token arrays are not taken."
+    )
     model: str | None = None
     encoding_format: Literal["float", "base64"] = "float"
-    dimensions: int | None = Field(None, ge=1)
+    dimensions: Annotated[int, Field(ge=1), INTEGRAL] | None = Field(None)
 
 
 class TokenizeRequest(_Request):

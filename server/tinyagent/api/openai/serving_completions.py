@@ -7,25 +7,18 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from tinyagent.api.openai import protocol as p
-from tinyagent.api.openai.convert import generation_params, refuse_logprobs
+from tinyagent.api.openai.convert import generation_params
 from tinyagent.api.openai.serving_chat import completion_id, usage_out
-from tinyagent.errors import InvalidRequest
 from tinyagent.inference.types import Finished, GenerationEvent, GenerationParams, TextDelta, TextGenerator
 
 
 def completion_params(req: p.CompletionRequest, generator: TextGenerator, limit: int) -> GenerationParams:
-    if req.echo:
-        raise InvalidRequest("echo is not supported", param="echo")
-    refuse_logprobs(req.logprobs is not None)
     params = generation_params(req, req.max_tokens, context_length=generator.info.context_length, limit=limit)
     return replace(params, grammar=req.grammar)
 
 
 def prompt_text(req: p.CompletionRequest) -> str:
-    prompt = req.prompt if isinstance(req.prompt, str) else req.prompt[0]
-    if not prompt:
-        raise InvalidRequest("prompt must not be empty", param="prompt")
-    return prompt
+    return req.prompt if isinstance(req.prompt, str) else req.prompt[0]
 
 
 async def complete_text(generator: TextGenerator, prompt: str, params: GenerationParams) -> p.Completion:

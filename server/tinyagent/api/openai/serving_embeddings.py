@@ -17,7 +17,11 @@ async def embed(embedder: Embedder, req: p.EmbeddingRequest) -> p.EmbeddingList:
     vectors = result.vectors
     if req.dimensions is not None:
         if req.dimensions > vectors.shape[1]:
-            raise InvalidRequest(f"dimensions must be at most {vectors.shape[1]}", param="dimensions")
+            raise InvalidRequest(
+                f"dimensions must be at most {vectors.shape[1]} (this server's embedding model)",
+                param="dimensions",
+                code="dimensions_too_large",
+            )
         # Matryoshka-style truncation is what OpenAI does; re-normalise so cosine stays meaningful.
         vectors = vectors[:, : req.dimensions]
         vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)

@@ -1,21 +1,24 @@
 """Wire models for the agent routes (/plan, /tools).
 
 Unlike the OpenAI routes, unknown request fields are refused: this API is ours, and a misspelt
-``tool`` silently planning with every tool would be worse than a 400 naming the field. They are
-collected (``extra="allow"``) and refused by the handler, so the error names the field itself.
+``tool`` silently planning with every tool would be worse than a 400 naming the field.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinyagent.api.wire import INTEGRAL, Int, NotBlank, OneOf
 
-class PlanBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
-    query: str | None = Field(
+class PlanBody(OneOf):
+    model_config = ConfigDict(extra="forbid")
+    ONE_OF = ("query", "plan")
+    ONE_OF_MESSAGE = "Give 'query' (to plan) or 'plan' (to validate a plan text)."
+
+    query: NotBlank | None = Field(
         None,
         description="The user's request to plan. Required unless 'plan' is given; then it is context only.",
     )
@@ -51,8 +54,10 @@ class PlanBody(BaseModel):
         "(default: on for models whose profile plans that way: the small embedded ones).",
     )
     stream: bool = Field(False, description="Stream 'task' events as lines complete, then one 'plan' event (SSE).")
-    max_tokens: int | None = Field(None, ge=1, description="Bound on generated tokens (default: the plan's size).")
-    seed: int | None = Field(None, description="Sample with this seed instead of greedily.")
+    max_tokens: Annotated[int, Field(ge=1), INTEGRAL] | None = Field(
+        None, description="Bound on generated tokens (default: the plan's size)."
+    )
+    seed: Int | None = Field(None, description="Sample with this seed instead of greedily.")
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature (default 0, greedy).")
     model: str | None = Field(None, description="If given, must name the served model.")
 

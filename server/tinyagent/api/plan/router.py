@@ -45,7 +45,6 @@ async def plan(body: p.PlanBody, runtime: RuntimeDep, request: Request) -> Any:
     it completes), then ``plan`` (the same body as without ``stream``); an error after the stream
     has started is an ``error`` event carrying the envelope.
     """
-    s.check_body(body)
     tools = runtime.tools().select(apps=body.apps, tools=body.tools)
     user_zone(body.timezone)  # a bad zone is a 400 even when no model is needed
     if body.plan is not None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from tinyagent.api.plan import protocol as p
 from tinyagent.api.sse import NamedEvent
-from tinyagent.errors import InvalidRequest
 from tinyagent.planning.planner import PlanEvent, PlanFinished, TaskParsed
 from tinyagent.planning.prepare import PlanOptions, PreparedPlan
 from tinyagent.plans.parser import PlanOutcome, parse_plan
@@ -22,18 +21,6 @@ from tinyagent.plans.plan import ArgValue, Task
 from tinyagent.settings import Settings
 from tinyagent.timezones import user_zone
 from tinyagent.tools.registry import ToolSet, ToolSpec
-
-
-def check_body(body: p.PlanBody) -> None:
-    """No unknown fields; a plan to validate, or a non-blank query to plan."""
-    if body.model_extra:
-        names = sorted(body.model_extra)
-        valid = ", ".join(p.PlanBody.model_fields)
-        raise InvalidRequest(f"Unknown field(s): {', '.join(names)}. Valid fields: {valid}.", param=names[0])
-    if body.plan is None and body.query is None:
-        raise InvalidRequest("Give 'query' (to plan) or 'plan' (to validate a plan text).", param="query")
-    if body.plan is None and body.query is not None and not body.query.strip():
-        raise InvalidRequest("'query' must not be blank.", param="query")
 
 
 def plan_options(body: p.PlanBody, settings: Settings, tools: ToolSet) -> PlanOptions:

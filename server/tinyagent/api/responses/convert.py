@@ -10,7 +10,6 @@ from tinyagent.api.openai.convert import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_P,
     max_tokens_param,
-    refuse_logprobs,
     resolve_tool_choice,
     unique_tools,
 )
@@ -33,9 +32,7 @@ def input_items(body: p.ResponseRequest) -> list[Item]:
     if isinstance(body.input, str):
         return [{"id": new_id("msg"), "type": "message", "role": "user", "content": body.input}]
     items = []
-    for index, item in enumerate(body.input):
-        if isinstance(item, p.OtherItem):
-            raise InvalidRequest(f"input.{index}: '{item.type}' items are not supported here", param=f"input.{index}")
+    for item in body.input:
         data = item.model_dump(mode="json", exclude_none=True, by_alias=True)
         data["id"] = item.id or new_id(_PREFIXES[item.type])
         items.append(data)
@@ -97,8 +94,6 @@ def response_format(body: p.ResponseRequest) -> c.ResponseFormat:
 
 def chat_request(body: p.ResponseRequest, items: Sequence[Item], *, context_length: int, limit: int) -> c.ChatRequest:
     """``items``: the stored conversation so far (previous responses') followed by this input."""
-    refuse_logprobs(bool(body.top_logprobs), "top_logprobs")
-    refuse_logprobs("message.output_text.logprobs" in (body.include or ()), "include")
     specs = tools(body)
     params = GenerationParams(
         max_tokens=max_tokens_param(body.max_output_tokens, context_length, limit, param="max_output_tokens"),
@@ -106,11 +101,8 @@ def chat_request(body: p.ResponseRequest, items: Sequence[Item], *, context_leng
         top_p=DEFAULT_TOP_P if body.top_p is None else body.top_p,
         seed=body.seed,
     )
-    conversation = messages(items, body.instructions)
-    if not conversation:
-        raise InvalidRequest("input: give at least one item", param="input")
     return c.ChatRequest(
-        messages=conversation,
+        messages=messages(items, body.instructions),
         params=params,
         tools=specs,
         tool_choice=tool_choice(body, specs),

@@ -10,8 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless, refused_value
 
-class _Request(BaseModel):
+
+class _Request(WireModel):
     model_config = ConfigDict(extra="allow")
 
 
@@ -23,13 +25,8 @@ class InputText(_Request):
     text: str
 
 
-class InputOther(_Request):
-    """Images, files, audio and refusals: parsed so the error can name them, then refused."""
-
-    type: Literal["input_image", "input_file", "input_audio", "refusal"]
-
-
-InputContent = str | list[Annotated[InputText | InputOther, Field(discriminator="type")]]
+# Text only: image, file, audio and refusal parts are refused (400 naming the part's type).
+InputContent = str | list[InputText]
 
 
 class MessageItem(_Request):
@@ -51,28 +48,21 @@ class FunctionCallItem(_Request):
 class FunctionCallOutputItem(_Request):
     type: Literal["function_call_output"]
     call_id: str
-    output: str | list[Annotated[InputText | InputOther, Field(discriminator="type")]]
+    output: InputContent
     id: str | None = None
 
 
-class OtherItem(_Request):
-    """Any other item kind (reasoning, item_reference, built-in tool calls, bare content parts): parsed so
-    the error can name it, then refused."""
-
-    type: str
-
-
 def _item_kind(value: Any) -> str:
-    # An easy input message ({"role", "content"}) has no "type".
+    # An easy input message ({"role", "content"}) has no "type". Any other kind (reasoning, item_reference,
+    # built-in tool calls) is refused with its name in the error.
     kind = value.get("type", "message") if isinstance(value, dict) else getattr(value, "type", "message")
-    return kind if kind in ("message", "function_call", "function_call_output") else "other"
+    return kind if isinstance(kind, str) else "message"
 
 
 InputItem = Annotated[
     Annotated[MessageItem, Tag("message")]
     | Annotated[FunctionCallItem, Tag("function_call")]
-    | Annotated[FunctionCallOutputItem, Tag("function_call_output")]
-    | Annotated[OtherItem, Tag("other")],
+    | Annotated[FunctionCallOutputItem, Tag("function_call_output")],
     Discriminator(_item_kind),
 ]
 
@@ -88,20 +78,20 @@ class FunctionTool(_Request):
     strict: bool | None = None
 
 
-class NamedFunction(BaseModel):
+class NamedFunction(WireModel):
     type: Literal["function"]
     name: str
 
 
-class TextFormatText(BaseModel):
+class TextFormatText(WireModel):
     type: Literal["text"]
 
 
-class TextFormatJsonObject(BaseModel):
+class TextFormatJsonObject(WireModel):
     type: Literal["json_object"]
 
 
-class TextFormatJsonSchema(BaseModel):
+class TextFormatJsonSchema(WireModel):
     type: Literal["json_schema"]
     name: str
     schema_: dict[str, Any] = Field(alias="schema")
@@ -118,25 +108,39 @@ class TextConfig(_Request):
 ToolChoice = Literal["none", "auto", "required"] | NamedFunction
 
 
+# Python's regex engine, for the look-ahead: every include value but the one asking for log-probabilities.
+LOGPROBS = "message.output_text.logprobs"
+NOT_LOGPROBS = r"^(?!message\.output_text\.logprobs$)"
+WHY_LOGPROBS = "log-probabilities are not supported by this server"
+
+
 class ResponseRequest(_Request):
+    model_config = ConfigDict(regex_engine="python-re")
+
     model: str | None = Field(None, description="Model id; any served id or alias (default: the served model).")
-    input: str | list[InputItem] = Field(description="A user message as text, or a list of input items.")
+    input: str | Annotated[list[InputItem], Field(min_length=1)] = Field(
+        description="A user message as text, or a non-empty list of input items."
+    )
     instructions: str | None = Field(None, description="A system message for this response only.")
     tools: list[FunctionTool] | None = Field(None, description="Function tools only.")
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     text: TextConfig | None = None
-    max_output_tokens: int | None = Field(None, ge=1)
+    max_output_tokens: Annotated[int, Field(ge=1), INTEGRAL] | None = Field(None)
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     metadata: dict[str, str] | None = Field(None, max_length=16)
     store: bool = Field(True, description="Keep the response for retrieval and previous_response_id.")
     previous_response_id: str | None = Field(None, description="Continue from this stored response.")
     stream: bool = False
-    seed: int | None = Field(None, description="Sampling seed (an extension).")
-    top_logprobs: int | None = Field(None, ge=0, le=20, description="Not supported: a value above 0 is refused.")
-    include: list[str] | None = Field(
-        None, description="Accepted and ignored, except message.output_text.logprobs, which is refused."
+    seed: Int | None = Field(None, description="Sampling seed (an extension).")
+    top_logprobs: Annotated[Literal[0] | None, refused_unless(0, None, why=WHY_LOGPROBS)] = Field(
+        None, description="Not supported (no log-probabilities here): only 0 or null, so asking for them is a 400."
+    )
+    include: list[Annotated[str, Field(pattern=NOT_LOGPROBS), refused_value(LOGPROBS, WHY_LOGPROBS)]] | None = Field(
+        None,
+        description="Accepted and ignored, except message.output_text.logprobs, which is refused: this server "
+        "computes no log-probabilities.",
     )
 
 

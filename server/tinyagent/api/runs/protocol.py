@@ -10,13 +10,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinyagent.api.wire import Int, NotBlank, OneOf, WireModel
+
 Approval = Literal["never", "writes", "always"]
 
 
-class RunBody(BaseModel):
+class RunBody(OneOf):
     model_config = ConfigDict(extra="forbid")
+    ONE_OF = ("query", "plan")
+    ONE_OF_MESSAGE = "Give 'query' (to plan and run) or 'plan' (to run a ready plan)."
 
-    query: str | None = Field(None, description="The user's request. Required unless 'plan' is given.")
+    query: NotBlank | None = Field(None, description="The user's request. Required unless 'plan' is given.")
     plan: str | None = Field(
         None,
         description="A ready plan text (TinyAgent/LLMCompiler syntax) to execute without the planner; "
@@ -53,15 +57,15 @@ class RunBody(BaseModel):
     )
 
 
-class DecisionBody(BaseModel):
+class DecisionBody(WireModel):
     """A JSON object, ``{}`` for none of its fields: a body that is not JSON is refused (cross-site safety)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    task_id: int | None = Field(None, description="The task to decide; default: the earliest one waiting.")
+    task_id: Int | None = Field(None, description="The task to decide; default: the earliest one waiting.")
 
 
-class CancelBody(BaseModel):
+class CancelBody(WireModel):
     """``{}``: cancelling takes no fields, but like every state change it must come as JSON."""
 
     model_config = ConfigDict(extra="forbid")

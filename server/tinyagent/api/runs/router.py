@@ -19,7 +19,6 @@ from tinyagent.api.errors import error_responses
 from tinyagent.api.runs import protocol as p
 from tinyagent.api.runs import serving as s
 from tinyagent.api.sse import NamedEvent, named_event_stream
-from tinyagent.errors import InvalidRequest
 from tinyagent.runs.events import RunFinished
 from tinyagent.runs.service import AgentService, AgentUnavailable
 
@@ -30,6 +29,18 @@ STREAM: dict[int | str, dict[str, Any]] = {
         "description": "With stream=true (default): SSE events (id = seq, event = type); stream=false: RunOut JSON.",
     }
 }
+
+# OpenAPI links from where a run id appears to the operations on that run, so that a client generator or
+# a stateful fuzzer can follow a run through its events, approvals and cancellation.
+RUN_OPERATIONS = ("getRun", "getRunEvents", "approveRun", "denyRun", "cancelRun")
+
+
+def run_links(run_id: str) -> dict[str, Any]:
+    return {name: {"operationId": name, "parameters": {"run_id": run_id}} for name in RUN_OPERATIONS}
+
+
+STARTED: dict[int | str, dict[str, Any]] = {200: {**STREAM[200], "links": run_links("$response.body#/run_id")}}
+LISTED: dict[int | str, dict[str, Any]] = {200: {"links": run_links("$response.body#/runs/0/run_id")}}
 
 router = APIRouter(tags=["runs"], responses=ERRORS)
 
@@ -62,7 +73,7 @@ def run_stream(agent: AgentService, run_id: str, after: int, *, owner: bool = Fa
     return named_event_stream(_followed(agent, run_id, after, owner=owner))
 
 
-@router.post("/run", response_model=p.RunOut, responses=STREAM)
+@router.post("/run", response_model=p.RunOut, responses=STARTED, operation_id="startRun")
 async def start_run(body: p.RunBody, agent: AgentDep, request: Request) -> Any:
     """Plan ``query`` and execute the plan while it is written (or execute a given ``plan``), join, answer.
 
@@ -82,57 +93,54 @@ async def start_run(body: p.RunBody, agent: AgentDep, request: Request) -> Any:
     return s.run_out(agent.manager.state(run_id), agent.sync_run_timeout_s)
 
 
-@router.get("/runs", response_model=p.RunList)
+@router.get("/runs", response_model=p.RunList, responses=LISTED, operation_id="listRuns")
 async def list_runs(agent: AgentDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> p.RunList:
     """The most recent runs, newest first."""
     return p.RunList(runs=[s.summary(row) for row in agent.manager.recent(limit)])
 
 
-@router.get("/runs/{run_id}", response_model=p.RunOut)
+@router.get("/runs/{run_id}", response_model=p.RunOut, operation_id="getRun")
 async def get_run(run_id: str, agent: AgentDep) -> p.RunOut:
     """A run's state, tasks (with results) and answer."""
     return s.run_out(agent.manager.state(run_id), None)
 
 
-@router.get("/runs/{run_id}/events", responses=STREAM)
+@router.get("/runs/{run_id}/events", responses=STREAM, operation_id="getRunEvents")
 async def run_events(
     run_id: str,
     agent: AgentDep,
     after: Annotated[int | None, Query(ge=0, description="Only events with a larger seq.")] = None,
-    last_event_id: Annotated[str | None, Header()] = None,
+    # A string, never null: a header has no null, and a schema that allowed one would invite "null".
+    last_event_id: Annotated[
+        str,
+        Header(pattern=r"^\s*[0-9]*\s*$", description="The seq of the last event seen; blank: from the start."),
+    ] = "",
 ) -> EventSourceResponse:
     """The run's events after ``Last-Event-ID`` (or ``?after=``), then live ones until ``run_finished``."""
     agent.manager.require(run_id)
     return run_stream(agent, run_id, _after(after, last_event_id))
 
 
-def _after(after: int | None, last_event_id: str | None) -> int:
+def _after(after: int | None, last_event_id: str) -> int:
     if after is not None:
         return after
-    if last_event_id is None or not last_event_id.strip():
-        return 0
-    try:
-        value = int(last_event_id.strip())
-    except ValueError:
-        raise InvalidRequest("Last-Event-ID must be an event's seq number.", param="last-event-id") from None
-    if value < 0:
-        raise InvalidRequest("Last-Event-ID must not be negative.", param="last-event-id")
-    return value
+    # The header's pattern (digits, or blank) is checked with the rest of the request.
+    return int(last_event_id) if last_event_id.strip() else 0
 
 
-@router.post("/runs/{run_id}/cancel", response_model=p.RunOut)
+@router.post("/runs/{run_id}/cancel", response_model=p.RunOut, operation_id="cancelRun")
 async def cancel_run(run_id: str, agent: AgentDep, _body: p.CancelBody) -> p.RunOut:
     """Stop the run: generation stops, pending tasks never start, running tool calls are abandoned."""
     return s.run_out(await agent.manager.cancel(run_id), None)
 
 
-@router.post("/runs/{run_id}/approve", response_model=p.RunOut)
+@router.post("/runs/{run_id}/approve", response_model=p.RunOut, operation_id="approveRun")
 async def approve(run_id: str, agent: AgentDep, body: p.DecisionBody) -> p.RunOut:
     """Let the waiting task (``task_id``, default the earliest waiting) run. 409 if none waits."""
     return await s.decide(agent, run_id, body, approved=True)
 
 
-@router.post("/runs/{run_id}/deny", response_model=p.RunOut)
+@router.post("/runs/{run_id}/deny", response_model=p.RunOut, operation_id="denyRun")
 async def deny(run_id: str, agent: AgentDep, body: p.DecisionBody) -> p.RunOut:
     """Refuse the waiting task: it does not run and its observation says so. 409 if none waits."""
     return await s.decide(agent, run_id, body, approved=False)

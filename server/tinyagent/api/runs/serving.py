@@ -34,15 +34,7 @@ def local_zone_name() -> str:
     return "UTC"
 
 
-def _check(body: p.RunBody) -> None:
-    if body.plan is None and body.query is None:
-        raise InvalidRequest("Give 'query' (to plan and run) or 'plan' (to run a ready plan).", param="query")
-    if body.plan is None and body.query is not None and not body.query.strip():
-        raise InvalidRequest("'query' must not be blank.", param="query")
-
-
 def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
-    _check(body)
     tools = agent.tools().select(apps=body.apps, tools=body.tools)
     zone = user_zone(body.timezone)
     outcome = None
@@ -50,14 +42,14 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
         outcome = parse_plan(body.plan, tools)
         if outcome.plan is None:
             problems = "; ".join(str(e) for e in outcome.fatal_errors)
-            raise InvalidRequest(f"The plan cannot run: {problems}", param="plan")
+            raise InvalidRequest(f"The plan cannot run: {problems}", param="plan", code="invalid_plan")
         cap = agent.manager.config.max_tasks_per_run
         if len(outcome.plan.actions) > cap:
             # Known before anything runs, so a request error rather than a failed run.
             message = (
                 f"The plan has {len(outcome.plan.actions)} tasks; a run may have at most {cap} (max_tasks_per_run)."
             )
-            raise InvalidRequest(message, param="plan")
+            raise InvalidRequest(message, param="plan", code="invalid_plan")
     now = datetime.now(zone)
     planning = None
     if outcome is None and body.query is not None:
