@@ -119,3 +119,45 @@ def test_last_event_id_is_digits_as_the_spec_says(tiny_server: LiveServer) -> No
         response = httpx.get(events, headers={"last-event-id": bad}, timeout=30)
         assert response.status_code == 400 and "last-event-id" in response.json()["error"]["param"], response.text
     assert httpx.get(events, headers={"last-event-id": "0"}, timeout=30).status_code == 200
+
+
+def test_the_state_change_guard_sees_every_state_changing_route() -> None:
+    """The guard skips only requests no route handles; if matching ever missed a real handler, the guard
+    would silently not run. Every POST/PUT/PATCH/DELETE operation of the app must count as handled."""
+    from tinyagent.api.security import handled_by
+    from tinyagent.app import create_app
+    from tinyagent.settings import Settings
+
+    app = create_app(Settings(model="spec-only"))
+    handled = handled_by(app.router.routes)
+    checked = 0
+    for path, operations in SPEC["paths"].items():
+        concrete = path.replace("{run_id}", "run-1").replace("{response_id}", "resp_1").replace("{model_id}", "m")
+        for method in operations:
+            if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+                scope = {"type": "http", "path": concrete, "method": method.upper(), "root_path": "", "headers": []}
+                assert handled(scope), (method, path)
+                checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "kind"),
+    [
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}, "image_url"),
+        ("/v1/responses", {"input": [{"role": "user", "content": [{"type": "input_image"}]}]}, "input_image"),
+    ],
+)
+def test_a_part_this_text_model_cannot_read_is_refused_by_name(
+    tiny_server: LiveServer, path: str, body: dict[str, Any], kind: str
+) -> None:
+    error = post(tiny_server, path, body).json()["error"]
+    assert f"'{kind}' content parts are not supported" in error["message"], error
+    assert error["code"] == "unsupported_parameter"
+
+
+def test_an_absurd_last_event_id_is_a_400_not_a_500(tiny_server: LiveServer) -> None:
+    run_id = httpx.post(tiny_server.url + "/run", json={"plan": "1. join()", "joiner": False, "stream": False})
+    events = f"{tiny_server.url}/runs/{run_id.json()['run_id']}/events"
+    assert httpx.get(events, headers={"last-event-id": "9" * 5000}, timeout=30).status_code == 400
+    assert httpx.get(events, params={"after": 2**63}, timeout=30).status_code == 400

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 from starlette.types import Scope
 
 from tinyagent.api.wire import UNSUPPORTED
@@ -192,21 +192,15 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    return sorted(_methods(request.app.router.routes, request.scope))
-
-
-def _methods(routes: Iterable[Any], scope: Scope) -> set[str]:
-    """The methods of every route whose path matches, looking inside included routers (FastAPI keeps
-    those as one entry each, whose match says only 'partial')."""
-    methods: set[str] = set()
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            methods |= _methods(inner.routes, scope)
-        elif isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods or set()
-    return methods
+    """The methods some route fully matches on this path: asked of the router itself, method by method,
+    so included routers and their prefixes answer as they do when routing."""
+    routes: Iterable[Any] = request.app.router.routes
+    scope: Scope = request.scope
+    return [m for m in METHODS if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,8 @@ asked. ``OneOf`` states a body's "at least one of these fields" once, for both t
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Annotated, ClassVar, Self
 
 from pydantic import (
@@ -46,18 +48,25 @@ class OneOf(WireModel):
     def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         schema = handler.resolve_ref_schema(handler(core_schema))
         if cls.ONE_OF:
-            schema["anyOf"] = [{"required": [name], "properties": {name: {"type": "string"}}} for name in cls.ONE_OF]
+            given = {"not": {"type": "null"}}
+            schema["anyOf"] = [{"required": [name], "properties": {name: given}} for name in cls.ONE_OF]
         return schema
 
 
-def refused_unless(*allowed: object, why: str) -> BeforeValidator:
+def refused_unless(*allowed: object, why: str, asks: tuple[type, ...] = ()) -> BeforeValidator:
     """For a field the server does not support: only the values that ask for nothing pass (the field's
     type says which, for the spec); any other is refused with ``why`` and the code unsupported_parameter."""
 
+    kinds = {type(a) for a in allowed} | set(asks)  # asks: other types whose values ask for the feature
+    names = ", ".join(json.dumps(a) for a in allowed)
+
     def check(value: object) -> object:
-        # Type-aware: in Python False == 0, but JSON false is not the number 0 (and 0.0 is).
+        # Type-aware: in Python False == 0 (and a Literal[0] takes False), but JSON false is not the number 0
+        # (0.0 is). A value of another type is a plain type error, not an unsupported request.
         value = _integral(value)
-        if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
+        if type(value) not in kinds:
+            raise PydanticCustomError("wrong_type", "must be one of {allowed}", {"allowed": names})
+        if not any(value is a or value == a for a in allowed if type(a) is type(value)):
             raise PydanticCustomError(UNSUPPORTED, why)
         return value
 
@@ -75,15 +84,35 @@ def refused_value(refused: str, why: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+# One idea of a space for the spec's pattern (read by ECMAScript, Rust and Python engines alike: an explicit
+# class, not \s, whose members differ between them) and for the check that says it in words.
+SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SAYS_SOMETHING = f"[^{SPACES}]"
+
+
 def _not_blank(value: object) -> object:
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, str) and not re.search(SAYS_SOMETHING, value):
         raise PydanticCustomError("blank", "must not be blank")
     return value
 
 
 # A request text must say something: at least one character that is not a space. The pattern states it in
 # the spec; the validator, run first, says it in words.
-NotBlank = Annotated[str, Field(pattern=r"\S"), BeforeValidator(_not_blank)]
+NotBlank = Annotated[str, Field(pattern=SAYS_SOMETHING), BeforeValidator(_not_blank)]
+
+
+def text_only(part_type: str) -> BeforeValidator:
+    """For a list of content parts of which only ``part_type`` is taken: any other part is refused naming
+    its type (the spec lists only the taken one)."""
+
+    def check(value: object) -> object:
+        kind = value.get("type") if isinstance(value, dict) else None
+        if isinstance(kind, str) and kind not in part_type.split("|"):
+            message = "'{kind}' content parts are not supported by this text model"
+            raise PydanticCustomError(UNSUPPORTED, message, {"kind": kind})
+        return value
+
+    return BeforeValidator(check)
 
 
 def _integral(value: object) -> object:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless
+from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless, text_only
 
 
 class _Request(WireModel):
@@ -27,7 +27,7 @@ class TextPart(WireModel):
 
 # Text only: the served models read text, so image, audio, file and refusal parts are refused (400 naming
 # the part's type) rather than silently dropped.
-Content = str | list[TextPart]
+Content = str | list[Annotated[TextPart, text_only("text")]]
 
 
 class FunctionCall(WireModel):
@@ -162,7 +162,9 @@ class CompletionRequest(_Sampling):
     prompt: NonEmpty | Annotated[list[NonEmpty], Field(min_length=1, max_length=1)] = Field(
         description="One non-empty prompt (OpenAI also takes several, and token arrays; this server one text)."
     )
-    logprobs: Annotated[None, refused_unless(None, why=_WHY_LOGPROBS)] = Field(None, description=_NO_LOGPROBS)
+    logprobs: Annotated[None, refused_unless(None, why=_WHY_LOGPROBS, asks=(int,))] = Field(
+        None, description=_NO_LOGPROBS
+    )
     echo: Annotated[Literal[False], refused_unless(False, why="echo is not supported")] = Field(
         False, description="Not supported: the prompt is never echoed."
     )

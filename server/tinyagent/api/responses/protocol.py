@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless, refused_value
+from tinyagent.api.wire import INTEGRAL, Int, WireModel, refused_unless, refused_value, text_only
 
 
 class _Request(WireModel):
@@ -26,7 +26,7 @@ class InputText(_Request):
 
 
 # Text only: image, file, audio and refusal parts are refused (400 naming the part's type).
-InputContent = str | list[InputText]
+InputContent = str | list[Annotated[InputText, text_only("input_text|output_text")]]
 
 
 class MessageItem(_Request):
@@ -108,15 +108,11 @@ class TextConfig(_Request):
 ToolChoice = Literal["none", "auto", "required"] | NamedFunction
 
 
-# Python's regex engine, for the look-ahead: every include value but the one asking for log-probabilities.
 LOGPROBS = "message.output_text.logprobs"
-NOT_LOGPROBS = r"^(?!message\.output_text\.logprobs$)"
 WHY_LOGPROBS = "log-probabilities are not supported by this server"
 
 
 class ResponseRequest(_Request):
-    model_config = ConfigDict(regex_engine="python-re")
-
     model: str | None = Field(None, description="Model id; any served id or alias (default: the served model).")
     input: str | Annotated[list[InputItem], Field(min_length=1)] = Field(
         description="A user message as text, or a non-empty list of input items."
@@ -137,7 +133,12 @@ class ResponseRequest(_Request):
     top_logprobs: Annotated[Literal[0] | None, refused_unless(0, None, why=WHY_LOGPROBS)] = Field(
         None, description="Not supported (no log-probabilities here): only 0 or null, so asking for them is a 400."
     )
-    include: list[Annotated[str, Field(pattern=NOT_LOGPROBS), refused_value(LOGPROBS, WHY_LOGPROBS)]] | None = Field(
+    include: (
+        list[
+            Annotated[str, Field(json_schema_extra={"not": {"const": LOGPROBS}}), refused_value(LOGPROBS, WHY_LOGPROBS)]
+        ]
+        | None
+    ) = Field(
         None,
         description="Accepted and ignored, except message.output_text.logprobs, which is refused: this server "
         "computes no log-probabilities.",

@@ -109,11 +109,13 @@ async def get_run(run_id: str, agent: AgentDep) -> p.RunOut:
 async def run_events(
     run_id: str,
     agent: AgentDep,
-    after: Annotated[int | None, Query(ge=0, description="Only events with a larger seq.")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Only events with a larger seq.")] = None,
     # A string, never null: a header has no null, and a schema that allowed one would invite "null".
     last_event_id: Annotated[
         str,
-        Header(pattern=r"^\s*[0-9]*\s*$", description="The seq of the last event seen; blank: from the start."),
+        Header(
+            pattern=r"^[ \t]*[0-9]{0,18}[ \t]*$", description="The seq of the last event seen; blank: from the start."
+        ),
     ] = "",
 ) -> EventSourceResponse:
     """The run's events after ``Last-Event-ID`` (or ``?after=``), then live ones until ``run_finished``."""
