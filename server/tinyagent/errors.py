@@ -31,9 +31,31 @@ class ServiceError(Exception):
 # Codes of 400s for requests the OpenAPI spec cannot refuse, because they depend on what this server has
 # (its tools and apps, the model's context, its time zones) or on what a value means (a plan that does not
 # parse, a JSON schema that cannot be compiled, a tool_choice naming no given tool): docs/openai.md.
+# The one list: every raise below uses these names, and the spec's 400 descriptions list SEMANTIC_CODES.
+UNKNOWN_TOOL = "unknown_tool"
+UNKNOWN_APP = "unknown_app"
+UNKNOWN_TIMEZONE = "unknown_timezone"
+INVALID_PLAN = "invalid_plan"
 TOOL_CHOICE = "invalid_tool_choice"
 TOOLS = "invalid_tools"
 JSON_SCHEMA = "invalid_json_schema"
+GRAMMAR = "invalid_grammar"
+CONTEXT_LENGTH = "context_length_exceeded"
+DIMENSIONS = "dimensions_too_large"
+TEMPLATE = "template_rejected"
+SEMANTIC_CODES = (
+    UNKNOWN_TOOL,
+    UNKNOWN_APP,
+    UNKNOWN_TIMEZONE,
+    INVALID_PLAN,
+    TOOL_CHOICE,
+    TOOLS,
+    JSON_SCHEMA,
+    GRAMMAR,
+    CONTEXT_LENGTH,
+    DIMENSIONS,
+    TEMPLATE,
+)
 
 
 class InvalidRequest(ServiceError):
@@ -43,7 +65,7 @@ class InvalidRequest(ServiceError):
 
 
 class ContextLengthExceeded(InvalidRequest):
-    code = "context_length_exceeded"
+    code = CONTEXT_LENGTH
 
 
 class Unauthorized(ServiceError):

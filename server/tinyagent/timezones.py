@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import UNKNOWN_TIMEZONE, InvalidRequest
 
 
 def user_zone(name: str | None) -> tzinfo:
@@ -20,5 +20,5 @@ def user_zone(name: str | None) -> tzinfo:
         raise InvalidRequest(
             f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'America/New_York'.",
             param="timezone",
-            code="unknown_timezone",
+            code=UNKNOWN_TIMEZONE,
         ) from None

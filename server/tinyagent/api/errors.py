@@ -15,7 +15,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from tinyagent.api.wire import UNSUPPORTED
-from tinyagent.errors import ServiceError
+from tinyagent.errors import SEMANTIC_CODES, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +42,7 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-# The codes of 400s for bodies the spec allows but this server cannot serve: what they need depends on
-# what the server has (tools, apps, time zones, the model's context and template, the embedding size) or
-# on what a value means (a plan that does not parse, a schema that does not compile). Every other 400 is a
-# body the spec itself refuses (invalid_request, unsupported_parameter, json_required).
-SEMANTIC_CODES = (
-    "unknown_tool",
-    "unknown_app",
-    "unknown_timezone",
-    "invalid_plan",
-    "invalid_tool_choice",
-    "invalid_tools",
-    "invalid_json_schema",
-    "invalid_grammar",
-    "context_length_exceeded",
-    "dimensions_too_large",
-    "template_rejected",
-)
+# Bodies the spec allows but this server cannot serve carry one of SEMANTIC_CODES (tinyagent/errors.py).
 BAD_REQUEST = (
     "A body the spec refuses (code invalid_request, unsupported_parameter or json_required), or one it allows "
     f"that this server cannot serve, with a code saying why: {', '.join(SEMANTIC_CODES)}."

@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tinyagent.chat.tool_calls import tool_calls_text, tool_response_block
 from tinyagent.chat.types import ChatMessage
-from tinyagent.errors import InvalidRequest, ModelLoadError, ServiceError
+from tinyagent.errors import TEMPLATE, InvalidRequest, ModelLoadError, ServiceError
 
 CHATML_STOP = ("<|im_end|>", "<|im_start|>")
 ALPACA_STOP = ("### Instruction:", "### Input:")
@@ -229,7 +229,7 @@ class JinjaFormatter:
             )
         except _TemplateRaised as exc:
             raise InvalidRequest(
-                f"The model's chat template rejected the messages: {exc}", param="messages", code="template_rejected"
+                f"The model's chat template rejected the messages: {exc}", param="messages", code=TEMPLATE
             ) from None
         except jinja2.TemplateError as exc:  # includes SecurityError from the sandbox
             raise ServiceError(f"The model's chat template failed: {exc}") from exc

@@ -26,7 +26,7 @@ from llama_cpp.llama import Llama, StoppingCriteriaList
 from llama_cpp.llama_cache import LlamaRAMCache
 from llama_cpp.llama_grammar import LlamaGrammar
 
-from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ModelLoadError
+from tinyagent.errors import GRAMMAR, ContextLengthExceeded, InvalidRequest, ModelLoadError
 from tinyagent.inference.cpu_share import CpuShare
 from tinyagent.inference.llama_build import installed_build
 from tinyagent.inference.llama_state import LeanStateLlama, PromptCache
@@ -282,7 +282,7 @@ class LlamaBackend:
             sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
             if not sampler:
                 raise InvalidRequest(
-                    "invalid GBNF grammar (llama.cpp could not parse it)", param="grammar", code="invalid_grammar"
+                    "invalid GBNF grammar (llama.cpp could not parse it)", param="grammar", code=GRAMMAR
                 )
             llama_cpp.llama_sampler_free(sampler)
             grammar = LlamaGrammar.from_string(text, verbose=False)

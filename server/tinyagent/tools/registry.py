@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import UNKNOWN_APP, UNKNOWN_TOOL, InvalidRequest
 from tinyagent.tools.definitions import DECLARED
 from tinyagent.tools.spec import (
     BUILTIN,
@@ -93,7 +93,7 @@ def _unknown(kind: str, names: Iterable[str], valid: Iterable[str], param: str) 
     return InvalidRequest(
         f"Unknown {kind}: {', '.join(sorted(names))}. Valid {kind}s: {', '.join(valid)}.",
         param=param,
-        code=f"unknown_{kind}",
+        code=UNKNOWN_APP if kind == "app" else UNKNOWN_TOOL,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from tinyagent.api.openai import protocol as p
 from tinyagent.chat import types as c
-from tinyagent.errors import TOOL_CHOICE, TOOLS, InvalidRequest
+from tinyagent.errors import CONTEXT_LENGTH, TOOL_CHOICE, TOOLS, InvalidRequest
 from tinyagent.inference.types import GenerationParams
 
 DEFAULT_TEMPERATURE = 0.8
@@ -96,7 +96,7 @@ def max_tokens_param(max_tokens: int | None, context_length: int, limit: int, *,
         raise InvalidRequest(
             f"{param} ({max_tokens}) must be smaller than the model's context length ({context_length})",
             param=param,
-            code="context_length_exceeded",
+            code=CONTEXT_LENGTH,
         )
     return min(max_tokens or limit, limit, context_length)
 

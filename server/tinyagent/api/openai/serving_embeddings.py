@@ -8,7 +8,7 @@ import numpy as np
 
 from tinyagent.api.openai import protocol as p
 from tinyagent.embeddings import Embedder
-from tinyagent.errors import InvalidRequest
+from tinyagent.errors import DIMENSIONS, InvalidRequest
 
 
 async def embed(embedder: Embedder, req: p.EmbeddingRequest) -> p.EmbeddingList:
@@ -20,7 +20,7 @@ async def embed(embedder: Embedder, req: p.EmbeddingRequest) -> p.EmbeddingList:
             raise InvalidRequest(
                 f"dimensions must be at most {vectors.shape[1]} (this server's embedding model)",
                 param="dimensions",
-                code="dimensions_too_large",
+                code=DIMENSIONS,
             )
         # Matryoshka-style truncation is what OpenAI does; re-normalise so cosine stays meaningful.
         vectors = vectors[:, : req.dimensions]

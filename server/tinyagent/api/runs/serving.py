@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tinyagent.api.runs import protocol as p
-from tinyagent.errors import InvalidRequest, ServiceError
+from tinyagent.errors import INVALID_PLAN, InvalidRequest, ServiceError
 from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
 from tinyagent.runs.loop import RunRequest
@@ -42,14 +42,14 @@ def run_request(body: p.RunBody, agent: AgentService) -> RunRequest:
         outcome = parse_plan(body.plan, tools)
         if outcome.plan is None:
             problems = "; ".join(str(e) for e in outcome.fatal_errors)
-            raise InvalidRequest(f"The plan cannot run: {problems}", param="plan", code="invalid_plan")
+            raise InvalidRequest(f"The plan cannot run: {problems}", param="plan", code=INVALID_PLAN)
         cap = agent.manager.config.max_tasks_per_run
         if len(outcome.plan.actions) > cap:
             # Known before anything runs, so a request error rather than a failed run.
             message = (
                 f"The plan has {len(outcome.plan.actions)} tasks; a run may have at most {cap} (max_tasks_per_run)."
             )
-            raise InvalidRequest(message, param="plan", code="invalid_plan")
+            raise InvalidRequest(message, param="plan", code=INVALID_PLAN)
     now = datetime.now(zone)
     planning = None
     if outcome is None and body.query is not None:
