@@ -445,3 +445,17 @@ def test_generated_plans_stream_the_same_in_any_chunking(case: tuple[Plan, list[
     tasks, outcome = _parse_chunked(plan.render(), cuts)
     assert tasks == list(plan.tasks)
     assert outcome.plan == plan
+
+
+def test_a_parser_system_error_is_a_bad_argument_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPython 3.11 can raise SystemError ("AST constructor recursion depth mismatch") on deep input; the
+    API fuzzer once got a 500 from it. The parser reports unparsable arguments instead."""
+    from tinyagent.plans import parser
+
+    def broken(*_: object, **__: object) -> object:
+        raise SystemError("AST constructor recursion depth mismatch (before=37, after=38)")
+
+    monkeypatch.setattr(ast, "parse", broken)
+    with pytest.raises(parser.ArgsError) as err:
+        parser.parse_args('"Sid", [[1]]')
+    assert "not Python literals" in str(err.value)

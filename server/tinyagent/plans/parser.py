@@ -117,6 +117,12 @@ def _freeze(value: object, position: int) -> ArgValue:
     )
 
 
+# What Python's parser raises for text too deep or too big to parse. SystemError too: CPython 3.11 can
+# raise "AST constructor recursion depth mismatch" for deep input after an earlier RecursionError (found by
+# the API fuzzer as a 500 on a model-written plan); it is unparsable text, not a server fault.
+_UNPARSABLE = (SyntaxError, RecursionError, MemoryError, SystemError)
+
+
 def parse_args(raw: str) -> tuple[ArgValue, ...]:
     """Positional Python-literal arguments; ``a, b`` -> ``(a, b)``, ``x`` -> ``(x,)``, empty -> ``()``.
 
@@ -126,7 +132,7 @@ def parse_args(raw: str) -> tuple[ArgValue, ...]:
         return ()
     try:
         call = ast.parse(f"f({raw})", mode="eval").body
-    except (SyntaxError, RecursionError, MemoryError) as exc:
+    except _UNPARSABLE as exc:
         raise ArgsError("bad_args", f"arguments are not Python literals ({exc})") from None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "f"):
         raise ArgsError("bad_args", "arguments are not a single call's argument list")
@@ -136,7 +142,7 @@ def parse_args(raw: str) -> tuple[ArgValue, ...]:
     for position, node in enumerate(call.args, start=1):
         try:
             value = ast.literal_eval(node)
-        except (ValueError, TypeError, SyntaxError, RecursionError) as exc:
+        except (ValueError, TypeError, *_UNPARSABLE) as exc:
             raise ArgsError("bad_args", f"argument {position} is not a Python literal ({exc})") from None
         values.append(_freeze(value, position))
     return tuple(values)
