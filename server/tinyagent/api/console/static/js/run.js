@@ -142,7 +142,7 @@ function fatal(error) {
 // stored), say so from its state instead of asking again forever.
 async function ended(runId, controller) {
   const state = await json(`/runs/${encodeURIComponent(runId)}`, { signal: controller.signal });
-  if (!["succeeded", "failed", "cancelled", "interrupted", "timed_out"].includes(state.status)) return false;
+  if (!finished(state)) return false;
   Object.assign(run, { status: state.status, error: state.error ?? run.error });
   if (state.answer) run.answer = state.answer;
   schedule();
