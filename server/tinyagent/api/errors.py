@@ -120,11 +120,7 @@ def _most_specific(errors: Sequence[Any]) -> Any:
     return (specific or tags or list(errors))[0]
 
 
-def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
-    errors = exc.errors()
-    if not errors:
-        return "Invalid request.", None
-    first = _most_specific(errors)
+def _describe_validation(first: Any) -> tuple[str, str | None]:
     raw_loc = list(first.get("loc", ()))
     loc = [str(part) for i, part in enumerate(raw_loc) if _is_field(raw_loc, i)]
     param = ".".join(loc) or first.get("ctx", {}).get("param")
@@ -146,20 +142,17 @@ def _not_json(request: Request, exc: RequestValidationError) -> bool:
     )
 
 
-def _code(exc: RequestValidationError) -> str:
-    """unsupported_parameter for a value this server does not do (api/wire.py), else invalid_request."""
-    errors = exc.errors()
-    kind = str(_most_specific(errors).get("type", "")) if errors else ""
-    return UNSUPPORTED if kind == UNSUPPORTED else "invalid_request"
-
-
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    message, param = _describe_validation(exc)
+    errors = exc.errors()
+    first = _most_specific(errors) if errors else {}
+    message, param = _describe_validation(first) if errors else ("Invalid request.", None)
     if _not_json(request, exc):
         # Form-encoded bodies stay refused: a web page can post a form to localhost, not JSON.
         message = "Send the body as JSON with the header 'Content-Type: application/json'."
-    body = error_body(message, "invalid_request_error", param, _code(exc))
+    # unsupported_parameter for a value this server does not do (api/wire.py), else invalid_request.
+    code = UNSUPPORTED if first.get("type") == UNSUPPORTED else "invalid_request"
+    body = error_body(message, "invalid_request_error", param, code)
     return JSONResponse(body, status_code=400, headers={"x-should-retry": "false"})
 
 
