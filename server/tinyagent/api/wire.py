@@ -101,13 +101,14 @@ def _not_blank(value: object) -> object:
 NotBlank = Annotated[str, Field(pattern=SAYS_SOMETHING), BeforeValidator(_not_blank)]
 
 
-def text_only(part_type: str) -> BeforeValidator:
-    """For a list of content parts of which only ``part_type`` is taken: any other part is refused naming
-    its type (the spec lists only the taken one)."""
+def text_only(*taken: str) -> BeforeValidator:
+    """For a list of content parts of which only the ``taken`` types are accepted: any other part is refused
+    naming its type (the spec lists only the taken ones)."""
+    accepted = frozenset(taken)
 
     def check(value: object) -> object:
         kind = value.get("type") if isinstance(value, dict) else None
-        if isinstance(kind, str) and kind not in part_type.split("|"):
+        if isinstance(kind, str) and kind not in accepted:
             message = "'{kind}' content parts are not supported by this text model"
             raise PydanticCustomError(UNSUPPORTED, message, {"kind": kind})
         return value

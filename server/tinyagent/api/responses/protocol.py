@@ -26,7 +26,7 @@ class InputText(_Request):
 
 
 # Text only: image, file, audio and refusal parts are refused (400 naming the part's type).
-InputContent = str | list[Annotated[InputText, text_only("input_text|output_text")]]
+InputContent = str | list[Annotated[InputText, text_only("input_text", "output_text")]]
 
 
 class MessageItem(_Request):
