@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -21,6 +24,22 @@ from tinyagent.models.resolve import ResolvedModel
 from tinyagent.settings import Settings
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def llama_server_binary() -> Path | None:
+    """llama.cpp's llama-server as scripts/llama_server.sh built it (`make test` builds it once per machine)."""
+    found = subprocess.run(["sh", str(ROOT / "scripts/llama_server.sh"), "--find"], capture_output=True, text=True)
+    return Path(found.stdout.strip()) if found.stdout.strip() else None
+
+
+def needs_llama_server(binary: Path | None) -> Any:
+    """Skip where no llama-server is built, except in CI, where the missing binary must fail the test."""
+    import pytest
+
+    return pytest.mark.skipif(
+        binary is None and not os.environ.get("CI"), reason="no llama-server built (make llama-server)"
+    )
 
 
 def free_port() -> int:

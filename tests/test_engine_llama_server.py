@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,22 +16,12 @@ import openai
 import pytest
 
 from gguf_factory import write_tiny_gguf
-from harness import LiveServer, live_server
+from harness import LiveServer, live_server, llama_server_binary, needs_llama_server
 from tinyagent.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def built_binary() -> Path | None:
-    found = subprocess.run(["sh", str(ROOT / "scripts/llama_server.sh"), "--find"], capture_output=True, text=True)
-    return Path(found.stdout.strip()) if found.stdout.strip() else None
-
-
-BINARY = built_binary()
+BINARY = llama_server_binary()
 # CI builds it (make test); a developer who has not run `make llama-server` sees these skipped, not failed.
-pytestmark = pytest.mark.skipif(
-    BINARY is None and not os.environ.get("CI"), reason="no llama-server built (make llama-server)"
-)
+pytestmark = needs_llama_server(BINARY)
 
 
 @pytest.fixture(scope="module")

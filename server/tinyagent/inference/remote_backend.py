@@ -55,6 +55,7 @@ class _StreamState:
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     done: bool = False
+    chunks: int = 0  # data lines seen
 
 
 class RemoteBackend:
@@ -145,10 +146,29 @@ class RemoteBackend:
         except httpx.HTTPError as exc:
             raise UpstreamError(f"remote model server {self._base} failed: {exc!r}") from exc
         if state.finish_reason is None:
+            if not state.chunks:
+                await self._raise_why_empty(body)
             raise UpstreamError(f"remote model server {self._base} ended the stream without finishing")
         if not state.usage:  # the remote ignored include_usage: count with its tokenizer
             state.usage = await self._counted_usage(prompt, "".join(text), prompt_tokens)
         yield _finished(state)
+
+    async def _raise_why_empty(self, body: dict[str, Any]) -> None:
+        """Ask once more, unstreamed and for one token, why a stream came back empty; raise the remote's error.
+
+        llama-cpp-python's server checks the context only once its stream has begun: a prompt it cannot
+        take comes back as an empty 200 stream, while the same request unstreamed is a 400 that says why
+        (``context_length_exceeded``). This costs a request only on that failure path."""
+        probe = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+        probe["max_tokens"] = 1
+        for _ in range(2):  # that server drops its connection after such a stream: the pooled one may be dead
+            try:
+                resp = await self._client.post(f"{self._base}/completions", json=probe)
+            except httpx.TransportError:
+                continue  # the caller reports the empty stream if the second try fails too
+            if resp.status_code >= 400:
+                raise _http_error(resp)
+            return
 
     async def _counted_usage(self, prompt: str, reply: str, prompt_tokens: int | None) -> dict[str, Any]:
         """``prompt_tokens``: the prompt's count when _room_for already measured it."""
@@ -296,6 +316,7 @@ def _parse_line(line: str, state: _StreamState) -> list[GenerationEvent]:
     if not line.startswith("data:"):
         return []  # SSE comments, event names, blank separators
     data = line[len("data:") :].strip()
+    state.chunks += 1
     if data == "[DONE]":
         state.done = True
         return []

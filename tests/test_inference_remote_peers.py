@@ -1,9 +1,11 @@
-"""The remote backend against a server we did not write: llama-cpp-python's own OpenAI server
-(``python -m llama_cpp.server``), started as a subprocess on the tiny GGUF, with this server in front.
+"""The remote backend against servers we did not write, each started as a subprocess on a tiny GGUF with this
+server in front: llama-cpp-python's own OpenAI server (``python -m llama_cpp.server``) and llama.cpp's
+``llama-server`` (built by scripts/llama_server.sh, as `make test` does).
 
-It publishes no context length and sends no usage; it takes a GBNF grammar in ``grammar``. The
-random-weight model writes noise, so a call whose arguments parse, a JSON document matching a schema
-or a plan the parser accepts can only come back if the grammar reached the remote generation.
+llama-cpp-python's server publishes no context length and sends no usage; llama-server answers /props
+and streams usage. Both take a GBNF grammar in ``grammar``. The random-weight model writes noise, so a
+call whose arguments parse, a JSON document matching a schema or a plan the parser accepts can only come
+back if the grammar reached the remote generation.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ import httpx
 import openai
 import pytest
 
-from harness import LiveServer, free_port, live_server, wait_for
+from gguf_factory import write_tiny_gguf
+from harness import LiveServer, free_port, live_server, llama_server_binary, needs_llama_server, wait_for
+from run_helpers import sse_events, stored_events, stream_run
 from tinyagent.plans.parser import parse_plan
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import ToolSet
 
+LLAMA_SERVER = llama_server_binary()
+PEERS = ["llama-cpp-python", pytest.param("llama-server", marks=needs_llama_server(LLAMA_SERVER))]
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 TOOL = {
     "type": "function",
@@ -46,17 +52,25 @@ def _up(url: str) -> bool:
         return False
 
 
+def peer_command(peer: str, gguf: Path, n_ctx: int, port: int) -> list[str]:
+    if peer == "llama-server":
+        assert LLAMA_SERVER is not None, "no llama-server built (make llama-server)"
+        return [str(LLAMA_SERVER), "--model", str(gguf), "--ctx-size", str(n_ctx), "--threads", "1",
+                "--host", "127.0.0.1", "--port", str(port), "--no-webui"]  # fmt: skip
+    return [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--n_ctx", str(n_ctx),
+            "--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+
+
 @contextmanager
-def llama_cpp_server(gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """llama-cpp-python's server on ``gguf`` at a free loopback port: its /v1 URL and its process."""
+def peer_server(peer: str, gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The peer server on ``gguf`` at a free loopback port: its /v1 URL and its process."""
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--n_ctx", str(n_ctx)]
-    command += ["--n_threads", "1", "--host", "127.0.0.1", "--port", str(port)]
+    command = peer_command(peer, gguf, n_ctx, port)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        wait_for(lambda: _up(url) or process.poll() is not None, "llama_cpp.server up", timeout=60)
-        assert process.poll() is None, "llama_cpp.server exited"
+        wait_for(lambda: _up(url) or process.poll() is not None, f"{peer} up", timeout=60)
+        assert process.poll() is None, f"{peer} exited"
         yield url, process
     finally:
         process.kill()
@@ -64,8 +78,19 @@ def llama_cpp_server(gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.P
 
 
 @pytest.fixture(scope="module")
-def remote(tiny_gguf: Path) -> Iterator[str]:
-    with llama_cpp_server(tiny_gguf, 8192) as (url, _):
+def peer_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # llama-server caps a slot's context at the model's training context: the planner prompt needs 8k.
+    return write_tiny_gguf(tmp_path_factory.mktemp("peer") / "tiny-8k.gguf", n_ctx_train=8192)
+
+
+@pytest.fixture(scope="module", params=PEERS)
+def peer(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def remote(peer: str, peer_gguf: Path) -> Iterator[str]:
+    with peer_server(peer, peer_gguf, 8192) as (url, _):
         yield url
 
 
@@ -76,10 +101,13 @@ def front(remote: str, tiny_settings: Settings) -> Iterator[LiveServer]:
         yield server
 
 
-def test_an_unknown_context_length_is_no_limit(front: LiveServer) -> None:
+def test_the_context_length_is_learnt_or_unknown(front: LiveServer, peer: str) -> None:
     health = httpx.get(front.url + "/health").json()
-    assert health["context_length"] is None and health["remote"]["dialect"] == "openai"
-    assert httpx.get(front.v1 + "/models").json()["data"][0]["context_length"] is None
+    listed = httpx.get(front.v1 + "/models").json()["data"][0]["context_length"]
+    if peer == "llama-server":  # its /props says
+        assert health["context_length"] == listed == 8192 and health["remote"]["dialect"] == "llama-server"
+    else:  # nothing says: unknown, which is no limit
+        assert health["context_length"] is listed is None and health["remote"]["dialect"] == "openai"
     # Before: every request with max_tokens was "max_tokens (10) must be smaller than ... (0)".
     reply = httpx.post(front.v1 + "/chat/completions", json={"messages": USER, "max_tokens": 10}, timeout=60)
     assert reply.status_code == 200, reply.text
@@ -158,8 +186,8 @@ def test_plans_through_the_remote_obey_the_grammar(front: LiveServer, guided: bo
             assert error["code"] != "unparsable_line" or error["line"] == last, plan
 
 
-def test_the_remote_going_away_mid_stream_is_a_clean_error(tiny_gguf: Path, tiny_settings: Settings) -> None:
-    with llama_cpp_server(tiny_gguf, 4096) as (url, process):
+def test_the_remote_going_away_mid_stream_is_a_clean_error(peer: str, peer_gguf: Path, tiny_settings: Settings) -> None:
+    with peer_server(peer, peer_gguf, 4096) as (url, process):
         settings = tiny_settings.model_copy(update={"llm_base_url": url, "chat_format": "chatml"})
         with live_server(settings) as front:
             body = {"messages": USER, "max_tokens": 3000, "stream": True, "temperature": 1.0}
@@ -174,3 +202,48 @@ def test_the_remote_going_away_mid_stream_is_a_clean_error(tiny_gguf: Path, tiny
             assert "error" in data[-1] and data[-1]["error"]["type"] == "server_error"
             assert lines[-1] == "data: [DONE]" or lines[-2] == "data: [DONE]"
             assert httpx.get(front.url + "/health").status_code == 200  # the front stays up
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_prompt_past_the_remote_context_is_a_400(front: LiveServer, stream: bool) -> None:
+    # ~1 token per character on the tiny vocabulary: well past the remote's 8192. llama-cpp-python's server
+    # says nothing of its context and answers a streamed request with an empty 200: the front asks again,
+    # unstreamed, to learn why.
+    body = {"messages": [{"role": "user", "content": "the and " * 1500}], "max_tokens": 5, "stream": stream}
+    response = httpx.post(front.v1 + "/chat/completions", json=body, timeout=60)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "context_length_exceeded"
+
+
+def test_a_run_end_to_end_on_the_sandbox_worker(front: LiveServer) -> None:
+    # Guided: the skeleton fixes the tools, so the noise cannot be a plan without tasks.
+    body = {"query": "Text Sid that I am late", "approval": "never", "guided": True}
+    events = [e.data for e in stream_run(front.url, body, 180)]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished", kinds
+    assert "task" in kinds  # the grammar made the noise a plan, and its tasks ran on the sandbox worker
+    run = httpx.get(f"{front.url}/runs/{events[0]['run_id']}").json()
+    assert run["tasks"] and all(t["status"] in {"succeeded", "failed"} for t in run["tasks"]), run
+    assert stored_events(front.url, run["run_id"]) == events
+
+
+def test_the_remote_going_away_mid_run_fails_the_run_and_keeps_its_events(
+    peer: str, peer_gguf: Path, tiny_settings: Settings
+) -> None:
+    plan = '1. get_phone_number("Sid")\n2. join()<END_OF_PLAN>'
+    with peer_server(peer, peer_gguf, 8192) as (url, process):
+        update = {"llm_base_url": url, "chat_format": "chatml", "warm_up": False}
+        with live_server(tiny_settings.model_copy(update=update)) as front:
+            body = {"plan": plan, "query": "Find Sid's number", "stream": True}
+            with httpx.stream("POST", front.url + "/run", json=body, timeout=120) as response:
+                events = []
+                for event in sse_events(response):
+                    events.append(event.data)
+                    if event.event == "task_finished":
+                        process.kill()  # the remote dies before the joiner's turn
+            assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "failed", events[-1]
+            assert "remote model server" in str(events[-1]["error"])
+            run = httpx.get(f"{front.url}/runs/{events[0]['run_id']}").json()
+            assert run["status"] == "failed" and run["tasks"][0]["status"] == "succeeded"
+            assert stored_events(front.url, run["run_id"]) == events
+            assert httpx.get(front.url + "/health").status_code in (200, 503)  # the front still answers
