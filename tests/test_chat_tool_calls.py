@@ -377,3 +377,21 @@ def test_openai_strict_style_schema_compiles(vocab_model: llama_cpp.Llama) -> No
     }
     assert_compiles(json_schema_grammar(schema), vocab_model)
     assert_compiles(tool_call_grammar([ToolSpec("create_event", "", schema)], parallel=True), vocab_model)
+
+
+def test_schema_check_refuses_what_no_grammar_shaped() -> None:
+    from tinyagent.chat.call_checks import schema_check
+    from tinyagent.chat.types import ToolSpec
+    from tinyagent.errors import UpstreamError
+
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    check = schema_check([ToolSpec("get_weather", "", schema)])
+    check("get_weather", '{"city": "Paris"}')
+    for name, arguments, why in [
+        ("get_time", '{"city": "Paris"}', "not offered"),
+        ("get_weather", '{"city": ', "not JSON"),
+        ("get_weather", '{"town": "Paris"}', "'city' is a required property"),
+        ("get_weather", '{"city": 3}', "3 is not of type 'string'"),
+    ]:
+        with pytest.raises(UpstreamError, match=why):
+            check(name, arguments)

@@ -108,6 +108,7 @@ def test_the_context_length_is_learnt_or_unknown(front: LiveServer, peer: str) -
         assert health["context_length"] == listed == 8192 and health["remote"]["dialect"] == "llama-server"
     else:  # nothing says: unknown, which is no limit
         assert health["context_length"] is listed is None and health["remote"]["dialect"] == "openai"
+    assert health["remote"]["grammar"] is True  # tried at connect time
     # Before: every request with max_tokens was "max_tokens (10) must be smaller than ... (0)".
     reply = httpx.post(front.v1 + "/chat/completions", json={"messages": USER, "max_tokens": 10}, timeout=60)
     assert reply.status_code == 200, reply.text
@@ -168,6 +169,23 @@ def test_tool_calls_and_schemas_come_back_valid(front: LiveServer) -> None:
             response_format={"type": "json_schema", "json_schema": {"name": "r", "schema": schema}},
         )
     assert isinstance(json.loads(answer.choices[0].message.content or "")["ok"], bool)
+
+
+def test_a_remote_that_ignores_the_grammar_is_said_and_its_calls_are_checked(
+    remote: str, tiny_settings: Settings
+) -> None:
+    # Both servers ignore vLLM's structured_outputs field: a real server that takes no grammar.
+    update = {"llm_base_url": remote, "chat_format": "chatml", "llm_dialect": "vllm", "warm_up": False}
+    with live_server(tiny_settings.model_copy(update=update)) as server:
+        said = httpx.get(server.url + "/health").json()["remote"]
+        assert said == {"url": remote, "dialect": "vllm", "grammar": False}
+        body = {"messages": USER, "tools": [TOOL], "max_tokens": 60, "seed": 2,
+                "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}  # fmt: skip
+        forced = httpx.post(server.v1 + "/chat/completions", json=body, timeout=60)
+        # The noise is no call that fits the schema: an error, never a call passed on as valid.
+        assert forced.status_code == 502 and "takes no grammar" in forced.json()["error"]["message"], forced.text
+        plan = httpx.post(server.url + "/plan", json={"query": "Text Sid", "stream": False, "max_tokens": 60}).json()
+        assert plan["valid"] is False and plan["errors"]
 
 
 @pytest.mark.parametrize("guided", [False, True])

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
             "server); it wins over what the server says. Unknown means no local limit, never 0."
         ),
     )
+    llm_dialect: Literal["auto", "openai", "llama-server", "vllm"] = Field(
+        "auto",
+        description=(
+            "How to talk to --llm-base-url: 'auto' learns it (vLLM by its model list, llama-server by /props); "
+            "name it where a proxy hides what serves behind it. It decides the grammar's field."
+        ),
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description=(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tinyagent.chat.auto import ToolDecider
+from tinyagent.chat.call_checks import no_call_written, schema_check
 from tinyagent.chat.formats import ChatFormatter
 from tinyagent.chat.grammars import (
     auto_choice_grammar,
@@ -125,14 +126,17 @@ class ChatService:
         stop: Sequence[str] = (),
         auto_probe_tokens: int = AUTO_PROBE_TOKENS,
         decider: ToolDecider | None = None,
+        check_calls: bool = False,
     ) -> None:
         """``stop``: the model profile's extra stop sequences. ``decider``: makes the tool_choice "auto"
-        decision instead of the model's first tokens (chat/auto.py)."""
+        decision instead of the model's first tokens (chat/auto.py). ``check_calls``: the generator
+        takes no grammar, so calls are checked against their schemas (chat/call_checks.py)."""
         self._generator = generator
         self._formatter = formatter
         self._stop = tuple(stop)
         self._probe_tokens = auto_probe_tokens
         self.decider = decider
+        self._check_calls = check_calls
 
     def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Events of the reply, ending with one ChatFinished.
@@ -197,12 +201,15 @@ class ChatService:
         self, plan: _Plan, tally: _Tally, outcome: list[ChatFinishReason]
     ) -> AsyncGenerator[ChatEvent, None]:
         """A named tool or "required": the grammar makes the reply tool calls."""
-        gate = CallGate(ToolCallStreamParser())
+        check = schema_check(plan.request.tools) if self._check_calls and plan.request else None
+        gate = CallGate(ToolCallStreamParser(), check)
         if plan.named_tool is not None:  # the prompt already holds the block's head
             gate.feed(call_prefix(plan.named_tool))
         async with aclosing(self._tools(plan.prompt, plan.tool_params, tally, gate)) as deltas:
             async for delta in deltas:
                 yield delta
+        if check is not None and not gate.shown:
+            raise no_call_written()
         outcome.append(_tool_reason(tally.last, gate))
 
     async def _decided(

@@ -274,8 +274,10 @@ class CallGate:
     max_tokens runs out.
     """
 
-    def __init__(self, parser: ToolCallStreamParser) -> None:
+    def __init__(self, parser: ToolCallStreamParser, check: Callable[[str, str], None] | None = None) -> None:
+        """``check(name, arguments)`` raises for a call no client may see (call_checks.py)."""
         self._parser = parser
+        self._check = check
         self._held: list[ToolCallDelta] = []
         self._released = 0
         self._seen: set[tuple[str, str]] = set()
@@ -305,6 +307,8 @@ class CallGate:
                 self.repeated = True
                 break
             self._seen.add(key)
+            if self._check is not None:
+                self._check(call.name, call.arguments)
             out.extend(d for d in self._held if d.index == self._released)
             self._held = [d for d in self._held if d.index != self._released]
             self._released += 1

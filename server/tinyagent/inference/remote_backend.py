@@ -11,6 +11,10 @@ servers differ in four ways, learnt at connect time (the "dialect"):
 - tokens: ``/extras/tokenize`` (llama-cpp-python, ours), ``/tokenize`` (llama-server, vLLM);
 - usage: a streamed final chunk where the server honours ``stream_options.include_usage``; where it
   does not (llama-cpp-python's server), the prompt and the reply are counted with the remote tokenizer.
+
+Whether the grammar arrives is tried once at connect time (a one-word grammar no model would write
+unasked). Where it does not, ``info.grammar`` is False: start-up warns, /health says so, and the chat
+layer checks every tool call against its schema instead of trusting the grammar.
 """
 
 from __future__ import annotations
@@ -96,11 +100,13 @@ class RemoteBackend:
         on_close: Callable[[], Awaitable[None]] | None = None,
         source: str | None = None,
         fallback_reason: str | None = None,
+        dialect: str = "auto",
     ) -> RemoteBackend:
         """Ask the remote which model it serves (its first one unless ``model`` is given) and what it is.
 
         ``context_length`` (the setting) wins over what the remote says; ``source`` and ``fallback_reason``
-        describe a model we started the remote on (its URL is the source otherwise)."""
+        describe a model we started the remote on (its URL is the source otherwise); ``dialect`` other
+        than "auto" overrides what the remote seems to be."""
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         client = httpx.AsyncClient(headers=headers, timeout=timeout)
         base = base_url.rstrip("/")
@@ -109,12 +115,20 @@ class RemoteBackend:
             info = _model_info(entries, model, base)
             props = await _props(client, base.removesuffix("/v1"))
             info = _with_dialect(info, entries, props, context_length)
-            info = replace(info, source=source or info.source, fallback_reason=fallback_reason)
+            if dialect != "auto":
+                info = replace(info, dialect=dialect)
+            grammar = await _grammar_arrives(client, base, info)
+            info = replace(info, source=source or info.source, fallback_reason=fallback_reason, grammar=grammar)
         except BaseException:
             await client.aclose()
             raise
         known = f"context {info.context_length}" if info.context_length else "context length unknown"
         log.info("using remote model %s at %s (%s, %s)", info.id, base, info.dialect, known)
+        if not info.grammar:
+            log.warning(
+                "remote %s ignored a grammar sent as %s: outputs are unconstrained, and tool calls and plans "
+                "are checked here instead (try --llm-dialect)", base, info.dialect,
+            )  # fmt: skip
         return cls(client, base, info, tokenizer=tokenizer, on_close=on_close)
 
     @property
@@ -249,6 +263,28 @@ class RemoteBackend:
         log.warning("remote %s cannot tokenize; token counts are estimates", self._root)
         self._tokenize_route = _NO_TOKENIZER
         return None
+
+
+# A grammar whose only sentence no model writes unasked after the prompt below.
+_PROBE_GRAMMAR, _PROBE_TEXT = 'root ::= "q7z"', "q7z"
+
+
+async def _grammar_arrives(client: httpx.AsyncClient, base: str, info: ModelInfo) -> bool:
+    """Whether the remote constrains its generation by a grammar sent in the dialect's field."""
+    body = {"model": info.id, "prompt": "Say hello:", "max_tokens": 6, "temperature": 0.0}
+    body.update(_grammar_fields(info.dialect, _PROBE_GRAMMAR))
+    try:
+        resp = await client.post(f"{base}/completions", json=body)
+    except httpx.HTTPError as exc:
+        log.warning("could not try a grammar on the remote %s: %r", base, exc)
+        return False
+    if resp.status_code != 200:  # a server that refuses the field takes no grammar either
+        return False
+    try:
+        text = resp.json()["choices"][0]["text"]
+    except (ValueError, LookupError, TypeError):
+        return False
+    return isinstance(text, str) and text.strip() == _PROBE_TEXT
 
 
 def _grammar_fields(dialect: str | None, grammar: str) -> dict[str, Any]:

@@ -59,7 +59,8 @@ class LoadedModel:
         formatter = formatter or get_chat_format(profile.chat_format, getattr(backend, "model_template", None))
         service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage, slots=slots)
         names = frozenset(a for a in (backend.info.id, "default", *aliases) if a)
-        chat = ChatService(service, formatter, stop=profile.stop, decider=decider_for(profile, embedder))
+        decider = decider_for(profile, embedder)
+        chat = ChatService(service, formatter, stop=profile.stop, decider=decider, check_calls=not backend.info.grammar)
         return cls(service, chat, profile, formatter, names)
 
     def check_name(self, requested: str | None) -> None:
@@ -172,8 +173,9 @@ async def _connect_remote(settings: Settings) -> tuple[Backend, ModelProfile]:
     assert settings.llm_base_url is not None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     backend = await RemoteBackend.connect(
-        settings.llm_base_url, api_key=key, model=settings.llm_remote_model, context_length=settings.llm_context_length
-    )
+        settings.llm_base_url, api_key=key, model=settings.llm_remote_model,
+        context_length=settings.llm_context_length, dialect=settings.llm_dialect,
+    )  # fmt: skip
     # We format prompts ourselves and send raw completions, so the profile still matters.
     profile = replace(GENERIC, name="remote", context_length=backend.info.context_length or GENERIC.context_length)
     return backend, profile
