@@ -206,6 +206,47 @@ def test_random_model_under_the_skeleton_grammar_writes_the_skeleton(tiny_planne
         assert names <= {"Dr. Ferreira", "Nadia"}  # never an invented name
 
 
+@pytest.mark.parametrize(
+    ("query", "tool", "things"),
+    [
+        ("Grab the phone numbers of Leocadia, Tomasz and Wren", "get_phone_number", ["Leocadia", "Tomasz", "Wren"]),
+        ("What are the email addresses of Mireille Dubois and Kwame Asante?", "get_email_address",
+         ["Mireille Dubois", "Kwame Asante"]),
+        ("Open the 'Book club picks' note and the 'Podcast queue' note", "open_note",
+         ["Book club picks", "Podcast queue"]),
+        ("Summaries of 'Bid A Harrow' and 'Bid B Kestrel' please", "summarize_pdf", ["Bid A Harrow", "Bid B Kestrel"]),
+        ("whats wren's number", "get_phone_number", None),  # one thing: the skeleton stays
+        ("TLDR on MRI report.pdf", "summarize_pdf", None),  # "MRI" is inside the file's name: one file
+        ("Open Apple Park in Maps", "maps_open_location", None),  # places are not counted ("Maps")
+    ],
+)  # fmt: skip
+def test_a_skeleton_of_one_repeatable_line_gets_a_line_per_thing_named(
+    query: str, tool: str, things: list[str] | None
+) -> None:
+    from tinyagent.plans.counts import counted
+
+    one = Skeleton((SkeletonLine(tool),))
+    result = counted(one, query, ALL)
+    if things is None:
+        assert result is one
+    else:
+        assert [line.tool for line in result.lines] == [tool] * len(things)
+        assert [line.given[0][1] for line in result.lines] == things
+    mixed = Skeleton((SkeletonLine(tool), SkeletonLine("create_note")))
+    assert counted(mixed, query, ALL) is mixed  # only skeletons of copies of one line
+
+
+def test_counted_lines_are_written_with_their_own_thing(tiny_planner: Planner) -> None:
+    from tinyagent.plans.counts import counted
+
+    query = "Grab the phone numbers of Leocadia, Tomasz and Wren"
+    plan = '1. get_phone_number("Leocadia")\n2. join()<END_OF_PLAN>'
+    guide = PlanGuide(counted(skeleton_of(plan), query, ALL), ((query, plan),))
+    finished = asyncio.run(tiny_planner.plan(PlanRequest(query, ALL, NOW, guide=guide, seed=1, max_tokens=200)))
+    assert finished.outcome.plan is not None, finished.outcome.errors
+    assert [tuple(t.args) for t in finished.outcome.plan.actions] == [("Leocadia",), ("Tomasz",), ("Wren",)]
+
+
 def test_guided_prompt_is_a_raw_completion_with_inline_examples() -> None:
     guide = PlanGuide(skeleton_of(SUMMARY_MAIL), (("q1", SUMMARY_MAIL), ("q2", SUMMARY_MAIL)))
     prompt = guided_prompt("Summarize X for Bo", guide, ALL, NOW, ("Be brief.",))

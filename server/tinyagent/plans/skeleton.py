@@ -31,6 +31,8 @@ class SkeletonLine:
     tool: str
     # (parameter index, referenced line numbers) for each argument that is a reference or a list of them.
     refs: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # (parameter index, value) for arguments decided before the model writes (plans/counts.py).
+    given: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,13 +193,15 @@ def _line_rule(
     spec = tools.get(line.tool)
     if spec is None:
         raise ValueError(f"skeleton tool {line.tool!r} is not enabled")
-    fixed = dict(line.refs)
+    fixed, given = dict(line.refs), dict(line.given)
     pair = _pair(line.tool, spec.params, fixed, values, options)
     parts = []
     for n, param in enumerate(spec.params):
         if n in fixed:
             refs = ", ".join(f'"${r}"' for r in fixed[n])
             parts.append(gbnf_literal(f"[{refs}]" if param.type.is_list else refs))
+        elif n in given:
+            parts.append(_choice(given[n]))
         elif pair is not None and n == pair[0]:
             parts.append(pair[1])
         elif pair is None or n != pair[0] + 1:

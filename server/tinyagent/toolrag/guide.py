@@ -25,6 +25,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, skeleton_of
 from tinyagent.toolrag.bank import Example
 from tinyagent.toolrag.index import ExampleIndex
@@ -130,4 +131,5 @@ class SkeletonRanker:
             return None
         score, key = max(scored)
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
-        return PlanGuide(self._skeletons[key], tuple((e.query, e.plan) for e in same), round(score, 4))
+        skeleton = counted(self._skeletons[key], query, self.tools)
+        return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
