@@ -247,6 +247,56 @@ def test_counted_lines_are_written_with_their_own_thing(tiny_planner: Planner) -
     assert [tuple(t.args) for t in finished.outcome.plan.actions] == [("Leocadia",), ("Tomasz",), ("Wren",)]
 
 
+@pytest.mark.parametrize(
+    ("query", "clauses"),
+    [
+        ("Open the 'Tide tables' pdf and show me the way to Kynance Cove by car",
+         ("Open the 'Tide tables' pdf", "show me the way to Kynance Cove by car")),
+        ("Pull up Lake Bled on the map and also show the route from Ljubljana by car",
+         ("Pull up Lake Bled on the map", "show the route from Ljubljana by car")),
+        # not independent: a later clause points back, or is a note's content, or too short to be a command
+        ("Create a Zoom called 'Club' for Thursday at 7pm and email the link to Hollis", None),
+        ("Find the file named 'bees' and open it", None),
+        ("make a new note: my goals: run 3 times, finish chapter 2, call grandma", None),
+        ("hey, remind me to renew my passport tomorrow", None),
+        ("Email Bettina and Rosco the address of the market", None),  # "Rosco" is no command
+    ],
+)  # fmt: skip
+def test_independent_clauses(query: str, clauses: tuple[str, ...] | None) -> None:
+    from tinyagent.plans.clauses import independent_clauses
+
+    assert independent_clauses(query) == (clauses or (query,))
+
+
+def test_independent_commands_get_each_their_skeleton(ranker: SkeletonRanker) -> None:
+    query = "Remind me to pay rent on Friday and open the 'Lease 2025' file"
+    whole = ranker._best(query, ALL, 4)
+    assert whole is not None and [line.tool for line in whole.skeleton.lines] == ["create_reminder"]  # one dropped
+    guide = ranker.guide(query, ALL)
+    assert guide is not None and whole.skeleton.tools < guide.skeleton.tools
+    clauses = [
+        ranker._best(clause, ALL, 2) for clause in ("Remind me to pay rent on Friday", "open the 'Lease 2025' file")
+    ]
+    assert [line.tool for line in guide.skeleton.lines] == [
+        line.tool for c in clauses if c for line in c.skeleton.lines
+    ]
+    assert all(not line.refs for line in guide.skeleton.lines)  # independent commands, no wiring
+    assert guide.shots and all(shot in [s for c in clauses if c for s in c.shots] for shot in guide.shots)
+    one = ranker.guide("Open the 'Lease 2025' file and email it to Ana", ALL)  # points back: one clause
+    assert one == ranker._best("Open the 'Lease 2025' file and email it to Ana", ALL, 4)
+
+
+def test_concatenated_skeletons_renumber_their_references() -> None:
+    from tinyagent.plans.skeleton import concatenated
+
+    first = skeleton_of(SUMMARY_MAIL)
+    both = concatenated([first, first])
+    assert len(both.lines) == 2 * len(first.lines)
+    offset = len(first.lines)
+    for a, b in zip(first.lines, both.lines[offset:], strict=True):
+        assert b.refs == tuple((n, tuple(r + offset for r in refs)) for n, refs in a.refs)
+
+
 def test_guided_prompt_is_a_raw_completion_with_inline_examples() -> None:
     guide = PlanGuide(skeleton_of(SUMMARY_MAIL), (("q1", SUMMARY_MAIL), ("q2", SUMMARY_MAIL)))
     prompt = guided_prompt("Summarize X for Bo", guide, ALL, NOW, ("Be brief.",))

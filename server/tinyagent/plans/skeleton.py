@@ -57,6 +57,17 @@ class Skeleton:
         return "|".join(sorted(sig(n) for n in range(1, len(self.lines) + 1)))
 
 
+def concatenated(skeletons: list[Skeleton]) -> Skeleton:
+    """One skeleton doing each of ``skeletons`` in turn, independently (references renumbered)."""
+    lines: list[SkeletonLine] = []
+    for skeleton in skeletons:
+        offset = len(lines)
+        for line in skeleton.lines:
+            refs = tuple((n, tuple(r + offset for r in targets)) for n, targets in line.refs)
+            lines.append(SkeletonLine(line.tool, refs, line.given))
+    return Skeleton(tuple(lines))
+
+
 @dataclass(frozen=True)
 class PlanGuide:
     """What guided planning needs for one query: the skeleton to fill and examples that have it."""

@@ -1,0 +1,44 @@
+"""A request's independent clauses: "open the 'Tide tables' pdf and show me the way to Kynance Cove".
+
+Guided planning can only choose a skeleton the bank has, and the bank rarely pairs two unrelated
+things to do; its nearest examples then vote for one of them, and the other is dropped. A request
+that reads as two or more commands, none of which points back at another ("email *it* to her",
+"text *them* the link"), is split here so each clause gets its own skeleton (toolrag/guide.py).
+
+Conservative on purpose: a clause starts only at "and", "and also", "then" or ";" (or a comma)
+followed by a command verb; every clause has at least three words; nothing after a colon is split
+(a note's content, a list); and no later clause may refer back. Otherwise the request is one clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERBS = (
+    "open|show|remind|text|email|e-mail|send|create|make|add|look|pull|get|find|schedule|set|reply|forward|"
+    "summari[sz]e|write|save|book|grab|give|read|append|message|tell|jot|start|display|navigate|draft|note|"
+    "share|check|call|plan"
+)
+_SPLIT = re.compile(
+    r"\s*(?:,\s*)?(?:\band also\b|\band then\b|\bthen\b|\band\b|;|,)\s+(?=(?:also\s+)?(?:" + _VERBS + r")\b)",
+    re.IGNORECASE,
+)
+# Words by which a clause leans on another: what it acts on was named (or made) elsewhere.
+_BACK = re.compile(
+    r"\b(it|its|them|him|her|they|their|that|this|those|these|same|link|summary|summaries|everyone|both|too)\b",
+    re.IGNORECASE,
+)
+MIN_WORDS = 3
+
+
+def independent_clauses(query: str) -> tuple[str, ...]:
+    """The request's clauses when it is two or more independent commands; otherwise ``(query,)``."""
+    parts = [p.strip(" ,.;") for p in _SPLIT.split(query)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return (query,)
+    if any(_BACK.search(p) for p in parts[1:]) or any(":" in p for p in parts[:-1]):
+        return (query,)
+    if any(len(p.split()) < MIN_WORDS for p in parts):
+        return (query,)
+    return tuple(parts)
