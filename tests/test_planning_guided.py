@@ -297,6 +297,24 @@ def test_concatenated_skeletons_renumber_their_references() -> None:
         assert b.refs == tuple((n, tuple(r + offset for r in refs)) for n, refs in a.refs)
 
 
+ZOOM_AND_EVENT = (
+    '1. get_zoom_meeting_link("Standup", "2025-06-20 09:15:00", 30, [])\n'
+    '2. create_calendar_event("Standup", "2025-06-20 09:15:00", "2025-06-20 09:45:00", "$1", [], "", None)\n'
+    '3. create_reminder("Standup", "2025-06-20 09:00:00", "$1", "", 0, False)\n4. join()<END_OF_PLAN>'
+)
+
+
+def test_a_calendar_event_from_a_zoom_link_needs_the_request_to_ask_for_it() -> None:
+    from tinyagent.plans.asked import without_unasked
+
+    skeleton = skeleton_of(ZOOM_AND_EVENT)
+    dropped = without_unasked(skeleton, "Make me a zoom link for the standup at 9:15 on Friday and remind me")
+    assert [line.tool for line in dropped.lines] == ["get_zoom_meeting_link", "create_reminder"]
+    assert dropped.lines[1].refs == ((2, (1,)),)  # renumbered: still the link
+    for asked in ("Zoom for the standup on Friday, put it on my calendar", "schedule a zoom standup Friday 9:15"):
+        assert without_unasked(skeleton, asked) is skeleton
+
+
 def test_guided_prompt_is_a_raw_completion_with_inline_examples() -> None:
     guide = PlanGuide(skeleton_of(SUMMARY_MAIL), (("q1", SUMMARY_MAIL), ("q2", SUMMARY_MAIL)))
     prompt = guided_prompt("Summarize X for Bo", guide, ALL, NOW, ("Be brief.",))

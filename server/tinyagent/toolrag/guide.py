@@ -25,6 +25,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from tinyagent.plans.asked import without_unasked
 from tinyagent.plans.clauses import independent_clauses
 from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, skeleton_of
@@ -151,5 +152,5 @@ class SkeletonRanker:
             return None
         score, key = max(scored)
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
-        skeleton = counted(self._skeletons[key], query, self.tools)
+        skeleton = counted(without_unasked(self._skeletons[key], query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
