@@ -46,6 +46,11 @@ def first(query: str) -> tuple[str, str | None, bool]:
         ("pay the water bill on the 25th", "06-25 00:00", None, False),
         ("book the dentist for March 3rd", "03-03 00:00", None, False),  # past this year: next year's
         ("a Zoom titled 'Q3 2025 review' for 2 hours on Friday at 10", "06-20 10:00", "06-20 12:00", True),
+        ("office hours Thursday 11am, half an hour", "06-19 11:00", "06-19 11:30", True),  # not "an hour"
+        ("a workshop on Friday at 2pm for an hour and a half", "06-20 14:00", "06-20 15:30", True),
+        ("set a reminder in Work for 11:45 to join the call", "06-16 11:45", "06-16 12:45", True),  # for = at
+        ("reminder for Firday 4pm to submit the timesheets", "06-20 16:00", "06-20 17:00", True),  # a slip
+        ("lunch on Wendesday at 1", "06-18 13:00", "06-18 14:00", True),
     ],
 )
 def test_moments(query: str, start: str, end: str | None, timed: bool) -> None:
@@ -153,3 +158,17 @@ def test_random_model_writes_the_resolved_date(tiny_gguf: Path) -> None:
     assert finished.valid, finished.outcome.errors
     task = finished.outcome.tasks[0]
     assert task.args[1] == "2025-06-24 16:00:00" and task.args[5] is False
+
+
+def test_slips_of_weekdays_are_not_people_and_other_days_are_not_weekdays() -> None:
+    assert read_values("remind Ana on Thrusday", NOW).spans.names == ("Ana",)
+    assert resolve_moments("my birthday, a holiday at midday, payday", NOW)[0].start.weekday() == NOW.weekday()
+
+
+def test_a_reminder_names_its_list_right_after_the_word() -> None:
+    assert read_values("set an urgent reminder in Work for 11:45 to join the call", NOW).lists == ("Work",)
+    assert read_values("add a reminder to the Groceries list: milk", NOW).lists == ("Groceries",)
+
+
+def test_st_inside_a_name() -> None:
+    assert read_values("email Jean-Luc St. Pierre to confirm", NOW).spans.names == ("Jean-Luc St. Pierre",)

@@ -16,9 +16,9 @@ QUOTED = re.compile(r"(?<!\w)(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _WORD = r"[A-Z\u00c0-\u00de][\w'\u00c0-\u024f-]*"
-_PARTICLE = r"(?:de|van|von|da|del|der|la|le|bin|al)\b"
+_PARTICLE = r"(?:(?:de|van|von|da|del|der|la|le|bin|al)\b|St\.(?=\s[A-Z]))"  # and "Jean-Luc St. Pierre"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)"
-_NAME = re.compile(rf"(?:{_TITLE}\.?\s)?(?:{_PARTICLE}\s)*{_WORD}(?:\s(?!{_TITLE}\.)(?:{_WORD}|{_PARTICLE}))*")
+_NAME = re.compile(rf"(?:{_TITLE}\.?\s)?(?:{_PARTICLE}\s)*{_WORD}(?:\s(?!{_TITLE}\.)(?:{_PARTICLE}|{_WORD}))*")
 _NOT_NAMES = frozenset(
     [
         "Monday",

@@ -65,6 +65,8 @@ _FOLDER = re.compile(
 _LIST = re.compile(
     r"\b(?:to|in|on|into)\s+(?:my\s+|the\s+)?(?P<l>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+list\b"
     r"|\bput (?:it|this|that) (?:in|on)\s+(?:my\s+|the\s+)?(?P<m>[A-Z][\w'-]*)\b(?!\s+(?:calendar|note|folder))"
+    # "a reminder in Work for Friday": the list right after the word reminder
+    r"|\breminders?\s+(?:in|on|to)\s+(?:my\s+|the\s+)?(?P<r>[A-Z][\w'-]*)\b(?!\s+(?:calendar|note|folder))"
 )
 _CALENDAR = re.compile(r"\b(?:to|on|in|into)\s+(?:my\s+|the\s+)?(?P<c>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+calendar\b")
 _PRIORITY = ((re.compile(r"\b(?:high|top|urgent|important)\b", re.I), 1),
@@ -319,7 +321,7 @@ def folders(query: str) -> tuple[str, ...]:
 
 
 def lists(query: str) -> tuple[str, ...]:
-    return unique(m.group("l") or m.group("m") for m in _LIST.finditer(query))
+    return unique(m.group("l") or m.group("m") or m.group("r") for m in _LIST.finditer(query))
 
 
 def calendars(query: str) -> tuple[str, ...]:

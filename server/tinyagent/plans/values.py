@@ -19,7 +19,7 @@ from datetime import datetime
 from tinyagent.plans import reading
 from tinyagent.plans.plan import ArgValue
 from tinyagent.plans.query_spans import QuerySpans, query_spans
-from tinyagent.plans.when import Moment, resolve_moments
+from tinyagent.plans.when import Moment, resolve_moments, spelt_weekday
 from tinyagent.plans.zones import zones_named
 from tinyagent.tools.registry import Param, ToolSpec
 
@@ -81,6 +81,7 @@ def _people(values: RequestValues) -> tuple[str, ...]:
         for name in names
         if len(name) > 1
         and not (name.isupper() and len(name) <= 3)  # "LH 457", "PDF": codes, not people
+        and not spelt_weekday(name)  # "Firday"
         and not any(name in thing or thing in name for thing in things if thing)
     )
 

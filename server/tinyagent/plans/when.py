@@ -15,6 +15,7 @@ house numbers are not dates.
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -117,17 +118,35 @@ def _mask(text: str) -> str:
     dates; "Friday's" is "Friday"; "by June 29" is "on June 29"."""
     text = re.sub(r"(?<![A-Za-z])'[^']{2,}'(?![A-Za-z])|\"[^\"]{2,}\"|\S+@\S+", " ", text)
     text = re.sub(r"\b(?!(?:19|20)\d\d\b)\d{3,}\b(?!\s*(?:am|pm|a\.m|p\.m))", " ", text, flags=re.I)
+    text = re.sub(r"\b[A-Za-z]{2,9}day\b", _weekday_spelt, text)
     text = re.sub(rf"\b({_WEEKDAY_RE}|today|tomorrow|tonight)'s\b", r"\1", text, flags=re.I)
+    # "for 11:45" is a time of day, unless hours follow ("for 1:30 hours")
+    text = re.sub(r"\bfor (?=\d{1,2}:\d{2}\b(?!\s*(?:hours?|hrs?)\b))", "at ", text, flags=re.I)
     days = rf"{_WEEKDAY_RE}|{_MONTH_RE}|tomorrow|today|the \d|\d{{1,2}}/"
     return re.sub(rf"\bby (?=(?:{days})\b)", "on ", text, flags=re.I)
 
 
+def spelt_weekday(word: str) -> str | None:
+    """The weekday a word in "-day" was typed for with a slip ("Firday", "Wendesday", "thrusday"), or None;
+    other words stay ("birthday", "holiday", "midday" are all further from any weekday than the cutoff)."""
+    if word.lower() in _WEEKDAYS_LOWER or not word.lower().endswith("day"):
+        return None
+    close = difflib.get_close_matches(word.lower(), _WEEKDAYS_LOWER, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _weekday_spelt(match: re.Match[str]) -> str:
+    return spelt_weekday(match[0]) or match[0]
+
+
+_WEEKDAYS_LOWER = [day.lower() for day in WEEKDAYS]
 _LENGTH = re.compile(
     rf"\b(for\s+)?(?:(?:a|an)\s+)?{_NUMBER}[\s-]*(minutes?|mins?|hours?|hrs?)\b(?:\s+long)?"
     r"(?!\s+(?:before|after|early|earlier|late|later|ago|from now))",
     re.I,
 )
 _HALF_HOUR = re.compile(r"\b(?:half an hour|half-hour|half hour)\b", re.I)
+_HOUR_AND_HALF = re.compile(r"\b(?:for\s+)?(?:(?:an|one) hour and a half|(?:one|1) and a half hours?)\b", re.I)
 
 
 def _number(word: str) -> float:
@@ -137,14 +156,17 @@ def _number(word: str) -> float:
 def _take_length(text: str) -> tuple[str, int | None]:
     """A said length ("a 30 min call", "for 2 hours", "half an hour") leaves the text as minutes;
     "in 2 hours" is an offset, not a length, and stays."""
+    # Halves first: "half an hour" holds "an hour", which _LENGTH would read as 60 minutes.
+    if more := _HOUR_AND_HALF.search(text):
+        return _cut(text, more), 90
+    half = _HALF_HOUR.search(text)
+    if half and not re.search(r"\bin (?:half an hour|half-hour)\b", text, re.I):
+        return _cut(text, half), 30
     for match in _LENGTH.finditer(text):
         if text[max(0, match.start() - 3) : match.start()].lower().endswith("in "):
             continue
         unit = 60 if match.group(3).lower().startswith("h") else 1
         return _cut(text, match), round(_number(match.group(2)) * unit)
-    half = _HALF_HOUR.search(text)
-    if half and not re.search(r"\bin (?:half an hour|half-hour)\b", text, re.I):
-        return _cut(text, half), 30
     if hour := re.search(r"\bfor an hour\b", text, re.I):
         return _cut(text, hour), 60
     return text, None
