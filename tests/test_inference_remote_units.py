@@ -65,6 +65,9 @@ class FakeUpstream:
             await _json(send, 200, {"data": [{"id": "fake-1", "context_length": N_CTX}, {"id": "fake-2"}]})
         elif scope["path"] == "/extras/tokenize" and self.tokenizer:
             await _json(send, 200, {"tokens": list(range(len(self.requests[-1][1]["input"])))})
+        elif scope["path"] == "/v1/completions" and not self.requests[-1][1].get("stream"):
+            # unstreamed: the connect-time grammar probe; this server ignores grammars and writes nothing
+            await _json(send, *(self.error or (200, {"choices": [{"text": "", "finish_reason": "stop"}]})))
         elif scope["path"] == "/v1/completions":
             await self._complete(receive, send)
         else:
@@ -194,10 +197,11 @@ async def test_prompt_longer_than_the_remote_context_is_rejected_locally(
 ) -> None:
     app, url = upstream
     backend = await RemoteBackend.connect(url, api_key=None)
+    connected = len(app.requests)  # the grammar probe is one completion, at connect time
     with pytest.raises(ContextLengthExceeded):
         await _collect(backend, "x" * N_CTX, GenerationParams(max_tokens=4))
     await backend.aclose()
-    assert all(path != "/v1/completions" for path, _ in app.requests)
+    assert all(path != "/v1/completions" for path, _ in app.requests[connected:])
 
 
 @pytest.mark.parametrize(

@@ -265,6 +265,7 @@ class RemoteBackend:
         return None
 
 
+PROBE_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # A grammar whose only sentence no model writes unasked after the prompt below.
 _PROBE_GRAMMAR, _PROBE_TEXT = 'root ::= "q7z"', "q7z"
 
@@ -273,8 +274,8 @@ async def _grammar_arrives(client: httpx.AsyncClient, base: str, info: ModelInfo
     """Whether the remote constrains its generation by a grammar sent in the dialect's field."""
     body = {"model": info.id, "prompt": "Say hello:", "max_tokens": 6, "temperature": 0.0}
     body.update(_grammar_fields(info.dialect, _PROBE_GRAMMAR))
-    try:
-        resp = await client.post(f"{base}/completions", json=body)
+    try:  # bounded: a remote busy with others must not hold start-up for the generation read timeout
+        resp = await client.post(f"{base}/completions", json=body, timeout=PROBE_TIMEOUT)
     except httpx.HTTPError as exc:
         log.warning("could not try a grammar on the remote %s: %r", base, exc)
         return False
