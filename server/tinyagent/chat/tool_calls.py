@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from tinyagent.chat.call_checks import CallCheck
 from tinyagent.chat.grammars import TOOL_CALL_CLOSE, TOOL_CALL_OPEN, call_prefix
 from tinyagent.chat.types import ChatMessage, ToolCall, ToolCallDelta, ToolSpec
 
@@ -274,7 +275,7 @@ class CallGate:
     max_tokens runs out.
     """
 
-    def __init__(self, parser: ToolCallStreamParser, check: Callable[[str, str], None] | None = None) -> None:
+    def __init__(self, parser: ToolCallStreamParser, check: CallCheck | None = None) -> None:
         """``check(name, arguments)`` raises for a call no client may see (call_checks.py)."""
         self._parser = parser
         self._check = check
