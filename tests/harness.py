@@ -91,12 +91,26 @@ def live_server(
         port = server.servers[0].sockets[0].getsockname()[1]
         live = LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, app=app, loop=loop)
         if wait_ready:
-            wait_for(lambda: _healthy(live.url), "ready")
+            _wait_healthy(live.url)
         yield live
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         loop.close()
+
+
+def _wait_healthy(url: str) -> None:
+    try:
+        wait_for(lambda: _healthy(url), "ready")
+    except TimeoutError as late:  # say why: /health names a failed load and its reason
+        raise TimeoutError(f"{late}; /health said {_health_text(url)}") from None
+
+
+def _health_text(url: str) -> str:
+    try:
+        return httpx.get(url + "/health", timeout=5).text
+    except httpx.HTTPError as error:
+        return repr(error)
 
 
 def _healthy(url: str) -> bool:

@@ -5,8 +5,10 @@ The binary comes from scripts/llama_server.sh (`make test` builds it once per ma
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +112,28 @@ def test_a_missing_binary_fails_health_with_the_reason(tiny_settings: Settings, 
 
         wait_for(lambda: httpx.get(server.url + "/health").json()["status"] == "failed", "failed")
         assert "not an executable" in httpx.get(server.url + "/health").json()["error"]["message"]
+
+
+def test_a_port_taken_before_the_child_binds_it_is_retried(
+    tiny_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race CI met once: the port we found free is taken before the child binds it.
+    from tinyagent.inference import llama_server
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        ports = iter([taken])
+        free = llama_server._free_port
+        monkeypatch.setattr(llama_server, "_free_port", lambda: next(ports, None) or free())
+        options = llama_server.LlamaServerOptions(model=tiny_gguf, n_ctx=512, threads=1, slots=1, cache_mb=0,
+                                                  work_dir=tmp_path, alias="tiny")  # fmt: skip
+
+        async def start_and_stop() -> str:
+            child = await llama_server.LlamaServerProcess.start(BINARY, options)
+            await child.stop()
+            return child.url
+
+        url = asyncio.run(start_and_stop())
+    assert url != f"http://127.0.0.1:{taken}"

@@ -64,17 +64,25 @@ def peer_command(peer: str, gguf: Path, n_ctx: int, port: int) -> list[str]:
 @contextmanager
 def peer_server(peer: str, gguf: Path, n_ctx: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The peer server on ``gguf`` at a free loopback port: its /v1 URL and its process."""
-    port = free_port()
-    command = peer_command(peer, gguf, n_ctx, port)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
+    url, process = _start_peer(peer, gguf, n_ctx)
     try:
-        wait_for(lambda: _up(url) or process.poll() is not None, f"{peer} up", timeout=60)
-        assert process.poll() is None, f"{peer} exited"
         yield url, process
     finally:
         process.kill()
         process.wait(timeout=20)
+
+
+def _start_peer(peer: str, gguf: Path, n_ctx: int, tries: int = 3) -> tuple[str, subprocess.Popen[bytes]]:
+    # A port found free can be taken before the peer binds it; the peer then exits and we try another.
+    for _ in range(tries):
+        port = free_port()
+        process = subprocess.Popen(peer_command(peer, gguf, n_ctx, port), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        url = f"http://127.0.0.1:{port}/v1"
+        wait_for(lambda: _up(url) or process.poll() is not None, f"{peer} up", timeout=60)
+        if process.poll() is None:
+            return url, process
+    raise AssertionError(f"{peer} exited {tries} times")
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 # A small model loads in well under a second; a large one from a cold disk can take a minute or more.
 START_TIMEOUT_S = 300.0
 BUILT_BY_SCRIPT = "tinyagent/llama-server"  # under the cache folder, see scripts/llama_server.sh
+PORT_TRIES = 3
+BIND_FAILED = "couldn't bind HTTP server socket"  # what llama-server logs when its port is taken
+
+
+class _PortTaken(Exception):
+    """The child could not bind the port we chose for it."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,17 @@ class LlamaServerProcess:
 
     @classmethod
     async def start(cls, binary: Path, options: LlamaServerOptions) -> LlamaServerProcess:
+        # The free port is found by binding and closing a socket, so another process can take it before
+        # the child binds it (CI saw this once): then the child exits at once and we try a fresh port.
+        for attempt in range(PORT_TRIES):
+            try:
+                return await cls._start_once(binary, options)
+            except _PortTaken as taken:
+                log.warning("llama-server: %s (try %d of %d)", taken, attempt + 1, PORT_TRIES)
+        raise ModelLoadError(f"llama-server could not bind a loopback port in {PORT_TRIES} tries")
+
+    @classmethod
+    async def _start_once(cls, binary: Path, options: LlamaServerOptions) -> LlamaServerProcess:
         key, key_path = _key_file(options.work_dir)
         port = _free_port()
         log_path = options.work_dir / "llama-server.log"
@@ -135,6 +152,8 @@ class LlamaServerProcess:
         async with httpx.AsyncClient(timeout=5) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
+                    if BIND_FAILED in self._log_tail():
+                        raise _PortTaken(f"port {self.url.rsplit(':', 1)[1]} was taken")
                     raise ModelLoadError(f"llama-server exited with {self.proc.returncode}: {self._log_tail()}")
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(self.url + "/health")).status_code == 200:
