@@ -79,7 +79,7 @@ def _start_peer(peer: str, gguf: Path, n_ctx: int, tries: int = 3) -> tuple[str,
         process = subprocess.Popen(peer_command(peer, gguf, n_ctx, port), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         url = f"http://127.0.0.1:{port}/v1"
-        wait_for(lambda: _up(url) or process.poll() is not None, f"{peer} up", timeout=60)
+        wait_for(lambda u=url, p=process: _up(u) or p.poll() is not None, f"{peer} up", timeout=60)  # type: ignore[misc]
         if process.poll() is None:
             return url, process
     raise AssertionError(f"{peer} exited {tries} times")

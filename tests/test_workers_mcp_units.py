@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tinyagent.plans import reading
 from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
 from tinyagent.plans.values import by_format, by_schema, read_values
 from tinyagent.plans.zones import zones_named
+from tinyagent.toolrag.select import extra_examples
 from tinyagent.tools.registry import ArgType, Effect, ToolSet
 from tinyagent.workers.mcp.config import McpConfigError, load_config, parse_config
 from tinyagent.workers.mcp.hub import read_examples
@@ -243,3 +245,65 @@ def test_a_guided_plan_offers_only_the_values_an_enum_allows() -> None:
     grammar = skeleton_grammar(skeleton_of("1. clock__set(\"open\", 1, None)\n2. join()", ToolSet((spec,))),
                                ToolSet((spec,)), values)  # fmt: skip
     assert '("\\"open\\"" | "\\"done\\"" | "\\"all\\"")' in grammar and '("1" | "2")' in grammar
+
+
+BOOKMARK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string"},
+        "home": {"type": "string", "format": "uri"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["url", "home", "tags"],
+}
+
+
+def test_addresses_and_listed_items_come_from_the_request_not_the_model() -> None:
+    spec = spec_from_mcp("bookmarks", "save", None, BOOKMARK_SCHEMA, False, None, 1000)
+    url, home, tags = spec.params
+    assert url.format == home.format == "url"  # by name where no format is declared, as most servers write
+    values = read_values("save https://example.com/rust-async as 'Async Rust guide', tags rust and async.", NOW)
+    assert by_schema(values, spec, url) == ("https://example.com/rust-async",)
+    assert by_schema(values, spec, tags) == (("rust", "async"),)
+    unsaid = read_values("save this page for later", NOW)
+    assert by_schema(unsaid, spec, url) is None and by_schema(unsaid, spec, tags) is None  # the model writes them
+    grammar = skeleton_grammar(skeleton_of('1. bookmarks__save("a", "b", [])\n2. join()', ToolSet((spec,))),
+                               ToolSet((spec,)), values)  # fmt: skip
+    assert '"\\"https://example.com/rust-async\\""' in grammar and '"[\\"rust\\", \\"async\\"]"' in grammar
+
+
+@pytest.mark.parametrize(
+    ("query", "items"),
+    [
+        ("bookmark x.com tagged: python, typing & tools", ("python", "typing", "tools")),
+        ("save it with tags news", ("news",)),
+        ("tag it ml and then text Bob that the report is done", ("ml",)),  # a longer phrase ends the list
+        ("save the page about cats and dogs to my reading list", ()),
+    ],
+)
+def test_a_list_is_read_after_its_name(query: str, items: tuple[str, ...]) -> None:
+    assert reading.listed(query, "tags") == items
+
+
+def test_an_operators_examples_are_matched_without_their_values() -> None:
+    # With "call the plumber" in, a request to add that task matched this example and completed it.
+    done = spec_from_mcp("tasks", "complete_task", None, {"properties": {"title": {"type": "string"}},
+                         "required": ["title"]}, False, None, 1000)  # fmt: skip
+    plan = '1. tasks__complete_task("call the plumber")\n2. join()'
+    (example,) = extra_examples([("Mark the task call the plumber as done", plan)], ToolSet.all().plus([done]))
+    assert example.matched == "Mark the task something as done"
+    assert example.query == "Mark the task call the plumber as done"  # the prompt's shot keeps its values
+
+
+def test_values_a_description_lists_in_quotes_are_the_only_ones_offered() -> None:
+    # The toy tasks server declares no enum; its description says the values, as many servers do.
+    listing = spec_from_mcp("tasks", "list_tasks", "List the tasks on the to-do list: 'open', 'done' or 'all'.",
+                            {"properties": {"status": {"type": "string"}}}, True, None, 1000)  # fmt: skip
+    described = spec_from_mcp("tasks", "find", "Find tasks.", {"properties": {
+        "status": {"type": "string", "description": 'One of "low", "high".'},
+        "text": {"type": "string", "description": "Words it's 'about'."}}}, True, None, 1000)  # fmt: skip
+    values = read_values("show the tasks I've completed", NOW)
+    assert by_schema(values, listing, listing.params[0]) == ("open", "done", "all", None)
+    status, text = described.params
+    assert by_schema(values, described, status) == ("low", "high", None)
+    assert by_schema(values, described, text) is None  # one quoted word is not a list of values

@@ -43,6 +43,8 @@ _SHOW_PLACE = re.compile(
     rf"(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
     r"(?=\s+(?i:is|on|in|for|by|with|to|and|so|there)\b|\s*[?.!,]|$)",
 )
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
 _STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
 _ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")
@@ -226,6 +228,29 @@ def notes(query: str) -> tuple[str, ...]:
     found += [m.group("n") for m in _NOTE_CALLED.finditer(query)]
     found += [m.group("n") for m in _NOTE_BARE.finditer(query)]
     return unique(found)
+
+
+def urls(query: str) -> tuple[str, ...]:
+    """The web addresses the request gives, without the sentence's closing punctuation."""
+    return unique(m.group().rstrip(".,;:!?)]") for m in _URL.finditer(query))
+
+
+def listed(query: str, name: str) -> tuple[str, ...]:
+    """What the request lists after a list parameter's name: "tags rust and async", "tagged: a, b",
+    "labels x & y". Items of up to three words; the list ends at the clause's end or a longer phrase."""
+    stem = re.escape(name.lower().rstrip("s"))
+    found = re.search(
+        rf"\b{stem}\w*\s*(?:(?:it|them|this|that)\s+)?(?:as\s+|with\s+|:\s*)?(?P<items>[^.;!?\n]+)", query, re.I
+    )
+    if found is None or len(stem) < 3:
+        return ()
+    items = []
+    for item in _LIST_SEPARATOR.split(found.group("items")):
+        words = item.strip(" '\"‘’“”").split()
+        if not words or len(words) > 3:
+            break
+        items.append(" ".join(words))
+    return unique(items)
 
 
 def priority(query: str) -> int:

@@ -21,7 +21,7 @@ from tinyagent.plans.plan import ArgValue
 from tinyagent.plans.query_spans import QuerySpans, query_spans
 from tinyagent.plans.when import Moment, resolve_moments, spelt_weekday
 from tinyagent.plans.zones import zones_named
-from tinyagent.tools.registry import Param, ToolSpec
+from tinyagent.tools.registry import ArgType, Param, ToolSpec
 
 
 @dataclass(frozen=True)
@@ -91,18 +91,43 @@ def _quoted_names(quoted: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def by_schema(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgValue, ...] | None:
-    """An MCP tool's parameter: its schema's ``enum`` when it has one, else by its format (``by_format``)."""
-    enum = spec.remote.property(param.name).get("enum") if spec.remote is not None else None
-    if isinstance(enum, list) and enum and all(v is not None and param.accepts(v) for v in enum):
+    """An MCP tool's parameter: its schema's ``enum`` when it has one; a list, what the request lists after
+    the parameter's name ("tags rust and async"); else by its format (``by_format``)."""
+    enum = _options(spec, param)
+    if enum and all(v is not None and param.accepts(v) for v in enum):
         return tuple(enum) + ((None,) if param.nullable else ())
+    if param.type.is_list and param.resolves is None:
+        named = reading.listed(values.query, param.name)
+        return (named,) if named else None
     return by_format(values, param.format, param.nullable)
+
+
+# Quoted alternatives, as descriptions list a parameter's values when the schema has no enum:
+# "'open', 'done' or 'all'".
+_QUOTED = r"""(?:'[\w-]+'|"[\w-]+")"""
+_OPTIONS = re.compile(rf"{_QUOTED}(?:\s*(?:,\s*or|,|or)\s+{_QUOTED}|\s*,\s*{_QUOTED})+")
+
+
+def _options(spec: ToolSpec, param: Param) -> list[ArgValue]:
+    """A parameter's values: its schema's ``enum``, else the quoted alternatives its description (or the
+    description of a tool with this one parameter) lists. The model wrote "completed" where the tool's
+    text says "'open', 'done' or 'all'"."""
+    prop = spec.remote.property(param.name) if spec.remote is not None else {}
+    if isinstance(prop.get("enum"), list):
+        return list(prop["enum"])
+    text = str(prop.get("description") or (spec.description if len(spec.params) == 1 else ""))
+    listed = _OPTIONS.search(text) if param.type is ArgType.STR else None
+    return re.findall(r"""['"]([\w-]+)['"]""", listed.group()) if listed else []
 
 
 def by_format(values: RequestValues, fmt: str | None, nullable: bool) -> tuple[ArgValue, ...] | None:
     """An MCP tool's parameter, by its schema's format: the dates the request names (none said: None, when
-    the tool takes None), the IANA zones of the cities it names; None: the model writes it freely."""
+    the tool takes None), the IANA zones of the cities it names, the web addresses it gives; None: the model
+    writes it freely."""
     if fmt == "timezone":
         return zones_named(values.query) or None
+    if fmt == "url":  # an address cannot be guessed: the model invented one beside the request's own
+        return reading.urls(values.query) or None
     if fmt not in ("date", "datetime"):
         return None
     found = [_stamp(m.start) if fmt == "datetime" and m.timed else m.start.strftime("%Y-%m-%d") for m in values.moments]

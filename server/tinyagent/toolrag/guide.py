@@ -64,7 +64,7 @@ class ToolSetClassifier:
         self.names = tuple(names)
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        queries = [e.query for e in examples]
+        queries = [e.matched for e in examples]
         self._words.fit(queries)
         self._chars.fit(queries)
         features = self._features(queries, vectors)

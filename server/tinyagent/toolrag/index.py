@@ -129,7 +129,7 @@ class ExampleIndex:
 
 
 def _vectors(examples: tuple[Example, ...], embedder: TextEmbedder) -> np.ndarray:
-    vectors = np.ascontiguousarray(embedder.encode_sync([e.query for e in examples]).vectors, dtype=np.float32)
+    vectors = np.ascontiguousarray(embedder.encode_sync([e.matched for e in examples]).vectors, dtype=np.float32)
     # The embedder normalises already; normalising again keeps inner product == cosine for any embedder.
     faiss.normalize_L2(vectors)
     return vectors

@@ -29,7 +29,7 @@ import numpy as np
 from tinyagent.plans.prompts import examples_block
 from tinyagent.plans.skeleton import PlanGuide
 from tinyagent.settings import Settings
-from tinyagent.toolrag.bank import Example, ExampleBank, load_bank, parse_example
+from tinyagent.toolrag.bank import Example, ExampleBank, load_bank, parse_example, without_values
 from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHOLD
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
 from tinyagent.toolrag.guide import DEFAULT_SHOTS, USER_PREFIX, SkeletonRanker
@@ -343,6 +343,7 @@ class LazyToolRAG:
 def extra_examples(pairs: ExtraExamples, tools: ToolSet) -> tuple[Example, ...]:
     """User-written (query, plan) pairs as bank examples, validated as the bank's own are."""
     return tuple(
-        parse_example({"id": f"{USER_PREFIX}{n}", "query": q, "plan": p, "split": "bank"}, f"MCP example {n}", tools)
+        without_values(parse_example({"id": f"{USER_PREFIX}{n}", "query": q, "plan": p, "split": "bank"},
+                                     f"MCP example {n}", tools))
         for n, (q, p) in enumerate(pairs, start=1)
-    )
+    )  # fmt: skip

@@ -70,13 +70,19 @@ def _bullet(name: str, schema: Mapping[str, Any], required: bool) -> str | None:
     return " ".join(part for part in (f"{name}:", text, f"({'; '.join(notes)})" if notes else "") if part)
 
 
-def _format(schema: Mapping[str, Any], kind: ArgType) -> str | None:
+_FORMATS = {"date": "date", "date-time": "datetime", "uri": "url", "url": "url", "iri": "url"}
+
+
+def _format(name: str, schema: Mapping[str, Any], kind: ArgType) -> str | None:
     """What guided plans fill a string from: the request's dates (JSON Schema's ``date``/``date-time``), the
-    zones of the cities it names (a description asking for an IANA zone, as time servers write)."""
+    zones of the cities it names (a description asking for an IANA zone, as time servers write), the web
+    addresses it gives (``uri``/``url``, or a parameter called url: most servers declare no format)."""
     if kind is not ArgType.STR:
         return None
-    declared = {"date": "date", "date-time": "datetime"}.get(str(schema.get("format")))
-    return declared or ("timezone" if "IANA" in str(schema.get("description", "")) else None)
+    declared = _FORMATS.get(str(schema.get("format")))
+    if declared or name.lower() in ("url", "uri", "link", "href"):
+        return declared or "url"
+    return "timezone" if "IANA" in str(schema.get("description", "")) else None
 
 
 def _ordered(schema: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
@@ -100,7 +106,7 @@ def spec_from_mcp(
     params, bullets = [], [line.strip() for line in (description or name).splitlines() if line.strip()]
     for pname, pschema, required in _ordered(schema):
         kind, nullable = arg_type(pschema)
-        params.append(Param(pname, kind, nullable or not required, format=_format(pschema, kind)))
+        params.append(Param(pname, kind, nullable or not required, format=_format(pname, pschema, kind)))
         if (bullet := _bullet(pname, pschema, required)) is not None:
             bullets.append(bullet)
     return ToolSpec(
