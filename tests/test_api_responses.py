@@ -157,7 +157,8 @@ def test_store_false_is_not_kept(client: openai.OpenAI) -> None:
             },
             "tool_choice",
         ),
-        ({"input": "x", "tools": [{"type": "web_search"}]}, None),
+        ({"input": "x", "tools": [{"type": "function"}]}, "tools.0"),  # a function needs its name
+        ({"input": "x", "tools": [{"name": "a"}]}, "tools.0"),
         ({"input": "x", "max_output_tokens": 100000}, "max_output_tokens"),
         ({"input": []}, "input"),
     ],
@@ -169,6 +170,22 @@ def test_bad_requests_are_400s(tiny_server: LiveServer, body: dict[str, object],
     assert error["type"] == "invalid_request_error"
     if param is not None:
         assert error["param"].startswith(param), error
+
+
+def test_tools_this_server_cannot_run_are_accepted_and_not_offered(tiny_server: LiveServer) -> None:
+    # What Codex sends with every turn: functions, a namespace of functions and the hosted web search.
+    tools = [
+        {"type": "function", "name": "exec_command", "parameters": {"type": "object", "properties": {}}},
+        {"type": "namespace", "name": "multi_agent_v1", "tools": [{"type": "function", "name": "close_agent"}]},
+        {"type": "web_search", "external_web_access": False},
+    ]
+    body = {"input": "Hi", "tools": tools, "max_output_tokens": 4, "reasoning": {"summary": "auto"},
+            "include": ["reasoning.encrypted_content"], "client_metadata": {"session_id": "s"}}  # fmt: skip
+    response = httpx.post(f"{tiny_server.v1}/responses", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    assert [t["name"] for t in response.json()["tools"]] == ["exec_command"]
+    only_hosted = httpx.post(f"{tiny_server.v1}/responses", json={**body, "tools": tools[2:]}, timeout=60).json()
+    assert only_hosted["tools"] == [] and only_hosted["tool_choice"] == "none"
 
 
 def test_a_delete_from_another_site_is_refused(client: openai.OpenAI, tiny_server: LiveServer) -> None:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from fake_model import FakeModel
-from tinyagent.chat.auto import AutoDecision, SimilarityDecider, request_text, tool_text
+from tinyagent.chat.auto import AutoDecision, SimilarityDecider, answer_messages, request_text, tool_text
 from tinyagent.chat.formats import get_chat_format
 from tinyagent.chat.grammars import tool_call_grammar
 from tinyagent.chat.service import ChatService
-from tinyagent.chat.types import ChatMessage, ChatRequest, ToolSpec
+from tinyagent.chat.types import ChatMessage, ChatRequest, ToolCall, ToolSpec
 from tinyagent.inference.types import GenerationParams
 
 pytestmark = pytest.mark.anyio
@@ -121,3 +121,37 @@ async def test_other_choices_never_ask_the_decider() -> None:
     request = _auto()
     await service.complete(ChatRequest(request.messages, request.params, request.tools, tool_choice="none"))
     assert decider.seen == []
+
+
+async def test_the_answer_after_tool_results_sees_them_in_words_not_in_tool_syntax() -> None:
+    model = FakeModel("It is sunny and 21 C.")
+    service = ChatService(model, get_chat_format("chatml"), decider=Fixed(False))
+    messages = (
+        ChatMessage("system", "Be brief."),
+        ChatMessage("user", "Weather in Paris and Rome?"),
+        ChatMessage(
+            "assistant",
+            tool_calls=(
+                ToolCall("c1", "get_weather", '{"city": "Paris"}'),
+                ToolCall("c2", "get_weather", '{"city": "Rome"}'),
+            ),
+        ),  # fmt: skip
+        ChatMessage("tool", "Sunny, 21 C", tool_call_id="c1"),
+        ChatMessage("tool", "Rain, 12 C", tool_call_id="c2"),
+    )
+    request = ChatRequest(messages, GenerationParams(max_tokens=64), tools=(WEATHER, EMAIL), tool_choice="auto")
+    assert (await service.complete(request)).content == "It is sunny and 21 C."
+    prompt, _ = model.history[0]
+    # A 135M model shown <tool_response> blocks copied them into its answer (docs/openai.md).
+    assert "tool_response" not in prompt and "tool_call" not in prompt and "Be brief." in prompt
+    assert "get_weather returned:\nSunny, 21 C\n\nget_weather returned:\nRain, 12 C" in prompt
+    assert prompt.rstrip().endswith(
+        "Using only that, answer: Weather in Paris and Rome?<|im_end|>\n<|im_start|>assistant"
+    )
+
+
+def test_a_conversation_not_ending_in_tool_results_is_kept() -> None:
+    plain = (ChatMessage("user", "hi"), ChatMessage("assistant", "hello"), ChatMessage("user", "bye"))
+    assert answer_messages(plain) == plain
+    orphan = (ChatMessage("tool", "42", tool_call_id="x"),)  # no call before it: nothing to say it came from
+    assert answer_messages(orphan) == orphan

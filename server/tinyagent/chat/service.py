@@ -27,7 +27,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tinyagent.chat.auto import ToolDecider
+from tinyagent.chat.auto import ToolDecider, answer_messages
 from tinyagent.chat.call_checks import no_call_written, schema_check
 from tinyagent.chat.formats import ChatFormatter
 from tinyagent.chat.grammars import (
@@ -223,7 +223,8 @@ class ChatService:
         if decision.call:  # the plan already holds the tools prompt and the one-call grammar
             body = self._forced(plan, tally, outcome)
         else:
-            body = self._plain(self._plan(dataclasses.replace(request, tool_choice="none")), tally, outcome)
+            answer = dataclasses.replace(request, tool_choice="none", messages=answer_messages(request.messages))
+            body = self._plain(self._plan(answer), tally, outcome)
         async with aclosing(body) as events:
             async for event in events:
                 yield event

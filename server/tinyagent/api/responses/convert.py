@@ -74,7 +74,7 @@ def _text(content: str | list[Item], where: str) -> str:
 def tools(body: p.ResponseRequest) -> tuple[c.ToolSpec, ...]:
     return unique_tools(
         c.ToolSpec(t.name, t.description or "", t.parameters or {"type": "object", "properties": {}})
-        for t in body.tools or ()
+        for t in p.function_tools(body.tools)
     )
 
 

@@ -1,7 +1,8 @@
 """Wire models of the Responses API (``/v1/responses``), the subset a local text model can honour.
 
 Requests accept unknown fields (the SDKs send ``include``, ``reasoning``, ``truncation`` and more);
-what cannot be honoured (non-function tools, image or file input) is refused with a 400 naming it.
+what cannot be honoured (image or file input) is refused with a 400 naming it. Tools other than
+functions are accepted and not offered to the model (``OtherTool``).
 """
 
 from __future__ import annotations
@@ -78,6 +79,29 @@ class FunctionTool(_Request):
     strict: bool | None = None
 
 
+class OtherTool(_Request):
+    """A tool this server does not run: a hosted one (``web_search``, ``file_search``, ...), a ``custom``
+    or a ``namespace`` tool. Accepted and not offered to the model, as vLLM and other Responses gateways
+    do: Codex sends ``web_search`` with every request, so refusing it refused every Codex turn."""
+
+    type: str = Field(pattern=r"^[a-z_]+$", json_schema_extra={"not": {"const": "function"}})
+
+
+def _tool_kind(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return "function" if kind == "function" else "other"
+
+
+AnyTool = Annotated[
+    Annotated[FunctionTool, Tag("function")] | Annotated[OtherTool, Tag("other")], Discriminator(_tool_kind)
+]
+
+
+def function_tools(tools: list[FunctionTool | OtherTool] | None) -> list[FunctionTool]:
+    """The tools the model is offered: the functions."""
+    return [t for t in tools or () if isinstance(t, FunctionTool)]
+
+
 class NamedFunction(WireModel):
     type: Literal["function"]
     name: str
@@ -118,7 +142,11 @@ class ResponseRequest(_Request):
         description="A user message as text, or a non-empty list of input items."
     )
     instructions: str | None = Field(None, description="A system message for this response only.")
-    tools: list[FunctionTool] | None = Field(None, description="Function tools only.")
+    tools: list[AnyTool] | None = Field(
+        None,
+        description="Function tools are offered to the model; other kinds (hosted, custom, namespace) "
+        "are accepted and ignored.",
+    )
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     text: TextConfig | None = None
