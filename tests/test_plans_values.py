@@ -51,6 +51,7 @@ def first(query: str) -> tuple[str, str | None, bool]:
         ("set a reminder in Work for 11:45 to join the call", "06-16 11:45", "06-16 12:45", True),  # for = at
         ("reminder for Firday 4pm to submit the timesheets", "06-20 16:00", "06-20 17:00", True),  # a slip
         ("lunch on Wendesday at 1", "06-18 13:00", "06-18 14:00", True),
+        ("a call at 15:00 UTC", "06-16 15:00", "06-16 16:00", True),  # a zone-aware time once raised
     ],
 )
 def test_moments(query: str, start: str, end: str | None, timed: bool) -> None:

@@ -325,6 +325,10 @@ def _library(text: str, now: datetime) -> Iterator[_Found]:
 
 def _typed(value: Any, now: datetime, text: str, at: int) -> _Found | None:
     """timefhuman's typed values (it returns dates, times, ranges and lengths apart) as one kind."""
+    if isinstance(value, datetime | time) and value.tzinfo is not None:
+        # "15:00 UTC" comes back zone-aware, and comparing it with the request's naive clock raised: the
+        # clock time is kept as said (converting zones is a time tool's work, not the reading's).
+        value = value.replace(tzinfo=None)
     if isinstance(value, timedelta):
         if text.lower().startswith("in "):  # "in 2 hours": a moment from now
             return _Found("point", text, at, now + value, has_time=value < timedelta(days=1))
