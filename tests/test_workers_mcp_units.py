@@ -307,3 +307,19 @@ def test_values_a_description_lists_in_quotes_are_the_only_ones_offered() -> Non
     status, text = described.params
     assert by_schema(values, described, status) == ("low", "high", None)
     assert by_schema(values, described, text) is None  # one quoted word is not a list of values
+
+
+def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:
+    convert = spec_from_mcp("time", "convert_time", None, {"properties": {
+        "source_timezone": {"type": "string", "description": "Source IANA timezone name"},
+        "time": {"type": "string"},
+        "target_timezone": {"type": "string", "description": "Target IANA timezone name"}},
+        "required": ["source_timezone", "time", "target_timezone"]}, True, None, 1000)  # fmt: skip
+    source, _, target = convert.params
+    said = read_values("Convert 15:00 New York time to Tokyo time", NOW)
+    assert by_schema(said, convert, source) == ("America/New_York",)
+    assert by_schema(said, convert, target) == ("Asia/Tokyo",)
+    utc = read_values("what is 15:00 UTC in Tokyo", NOW)  # UTC is a zone too; its time is read as said
+    assert by_schema(utc, convert, source) == ("UTC",) and by_schema(utc, convert, target) == ("Asia/Tokyo",)
+    one = read_values("what is 15:00 in Tokyo", NOW)  # fewer zones said than slots: the model chooses
+    assert by_schema(one, convert, source) == by_schema(one, convert, target) == ("Asia/Tokyo",)
