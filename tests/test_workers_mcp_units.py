@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tinyagent.plans import reading
+from tinyagent.plans.copied import as_said, in_request_words
 from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
 from tinyagent.plans.values import by_format, by_schema, read_values
 from tinyagent.plans.zones import zones_named
@@ -323,3 +324,29 @@ def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:
     assert by_schema(utc, convert, source) == ("UTC",) and by_schema(utc, convert, target) == ("Asia/Tokyo",)
     one = read_values("what is 15:00 in Tokyo", NOW)  # fewer zones said than slots: the model chooses
     assert by_schema(one, convert, source) == by_schema(one, convert, target) == ("Asia/Tokyo",)
+
+
+@pytest.mark.parametrize(
+    ("value", "query", "said"),
+    [
+        ("renew car insurance", "add a task to renew the car insurance by Friday", "renew the car insurance"),
+        ("Send Invoice to Acme", "mark the task send the invoice to Acme as complete", "send the invoice to Acme"),
+        ("renew insurance", "add a task to renew the car insurance", "renew insurance"),  # not a span: kept
+        ("insurance", "renew the insurance", "insurance"),  # one word: nothing to put back
+    ],
+)
+def test_a_copied_value_gets_back_the_articles_the_model_dropped(value: str, query: str, said: str) -> None:
+    assert as_said(value, query) == said
+
+
+def test_only_mcp_tools_text_is_put_in_the_requests_words() -> None:
+    add = spec_from_mcp("tasks", "add_task", None, {"properties": {"title": {"type": "string"}},
+                        "required": ["title"]}, False, None, 1000)  # fmt: skip
+    tools = ToolSet.all().plus([add])
+    query = "add a task to renew the car insurance and text Bob to renew the car insurance"
+    plan = (
+        '1. tasks__add_task("renew car insurance")\n2. get_phone_number("Bob")\n'
+        '3. send_sms(["$2"], "renew car insurance")\n4. join()\n'
+    )
+    assert in_request_words(plan, query, tools) == plan.replace('add_task("renew car', 'add_task("renew the car')
+    assert in_request_words("not a plan", query, tools) == "not a plan"

@@ -32,6 +32,7 @@ from tinyagent.inference.types import (
     Usage,
 )
 from tinyagent.planning.guided import guided_grammar, guided_prompt
+from tinyagent.plans.copied import in_request_words
 from tinyagent.plans.grammar import PlanGrammarOptions, max_plan_bytes, plan_grammar
 from tinyagent.plans.inline import InlinePlanError, expand
 from tinyagent.plans.parser import PlanOutcome, StreamingPlanParser
@@ -101,6 +102,7 @@ class _Prepared:
     params: GenerationParams
     tools: ToolSet
     guided: bool = False
+    query: str = ""  # a guided plan's MCP text is put in the request's words (plans/copied.py)
 
 
 @dataclass
@@ -129,11 +131,12 @@ def _temperature(req: PlanRequest) -> float:
     return SEEDED_TEMPERATURE if req.seed is not None else 0.0
 
 
-def _expanded(model_text: str, tools: ToolSet) -> str:
-    """A guided plan as a TinyAgent plan (lookups added); the model's own text if it is not a plan,
-    which only happens without the grammar, so that the parser reports what the model wrote."""
+def _expanded(model_text: str, tools: ToolSet, query: str) -> str:
+    """A guided plan as a TinyAgent plan (lookups added, MCP text in the request's words); the model's
+    own text if it is not a plan, which only happens without the grammar, so that the parser reports
+    what the model wrote."""
     try:
-        return expand(model_text, tools) + END_OF_PLAN
+        return in_request_words(expand(model_text, tools), query, tools) + END_OF_PLAN
     except InlinePlanError:
         return model_text
 
@@ -210,7 +213,7 @@ class Planner:
             stop=("###", "\n\n", "Question:", *self._stop),
             grammar=grammar,
         )
-        return _Prepared(prompt, params, req.tools, guided=True)
+        return _Prepared(prompt, params, req.tools, guided=True, query=req.query)
 
     async def _run(self, prepared: _Prepared) -> AsyncGenerator[PlanEvent, None]:
         parser = StreamingPlanParser(prepared.tools)
@@ -234,7 +237,7 @@ class Planner:
                 if parser.done or parser.fatal:
                     break  # nothing after join() or a fatal error can run: free the model now
         model_text = "".join(raw)
-        text = model_text if live else _expanded(model_text, prepared.tools)
+        text = model_text if live else _expanded(model_text, prepared.tools, prepared.query)
         tail = [] if live else parser.feed(text)
         outcome = parser.finish()
         for task in (*tail, *outcome.tasks):
