@@ -173,3 +173,16 @@ def test_a_reminder_names_its_list_right_after_the_word() -> None:
 
 def test_st_inside_a_name() -> None:
     assert read_values("email Jean-Luc St. Pierre to confirm", NOW).spans.names == ("Jean-Luc St. Pierre",)
+
+
+@pytest.mark.parametrize(
+    ("query", "subjects"),
+    [
+        ("email Dr. Kim my vaccination record.pdf, and log in my Health note that I sent it", ("Vaccination Record",)),
+        ("Attach 'Headshot_Ambrose_2025.jpg' to a new email for press@example.org", ("Headshot Ambrose 2025",)),
+        ("Email Bob about the budget review and attach budget.xlsx", ("Budget review",)),  # said: it wins
+        ("email Bob that I am late", ("I am late.",)),  # no file: what to write
+    ],
+)
+def test_an_email_about_a_file_is_titled_by_it(query: str, subjects: tuple[str, ...]) -> None:
+    assert choices(read_values(query, NOW), "compose_new_email", "subject") == subjects

@@ -213,6 +213,14 @@ def people(values: RequestValues, param: str, lookup: str) -> tuple[str, ...]:
     return tuple(n for n in found if n not in values.cc)
 
 
+def _file_subjects(v: RequestValues) -> tuple[str, ...]:
+    """An email about a file the request names is titled by the file: "vaccination record.pdf" is
+    "Vaccination Record", a summary's too (46 of the bank's 53 emails with an attachment, 12 of 13 with
+    a summary, say so; the model wrote "I sent it." from another clause)."""
+    stems = (re.sub(r"\.[A-Za-z0-9]{2,5}$", "", f).replace("_", " ").strip() for f in v.spans.files)
+    return reading.unique(" ".join(w[:1].upper() + w[1:] for w in stem.split()) for stem in stems if stem)
+
+
 def _end(v: RequestValues) -> tuple[ArgValue, ...] | None:
     if v.route and v.route[1]:
         return (v.route[1],)
@@ -233,7 +241,7 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("append_note_content", "content"): lambda v: (v.contents or v.bodies) or None,
     ("create_calendar_event", "title"): lambda v: v.titles or None,
     ("get_zoom_meeting_link", "topic"): lambda v: v.titles or None,
-    ("compose_new_email", "subject"): lambda v: (v.titles or v.bodies) or None,
+    ("compose_new_email", "subject"): lambda v: (v.titles or _file_subjects(v) or v.bodies) or None,
     ("create_calendar_event", "notes"): lambda v: reading.said_notes(v.query) or None,
     ("create_calendar_event", "location"): lambda v: v.places or ("",),
     ("create_calendar_event", "calendar"): lambda v: v.calendars or (None,),
