@@ -15,6 +15,7 @@ from gguf_factory import load_tiny_backend
 from tinyagent.chat.formats import get_chat_format
 from tinyagent.planning.guided import rebased
 from tinyagent.planning.planner import Planner, PlanRequest
+from tinyagent.plans import reading
 from tinyagent.plans.skeleton import FILLS, PlanGuide, SkeletonGrammarOptions, skeleton_grammar, skeleton_of
 from tinyagent.plans.values import choices, joint_choices, people, read_values
 from tinyagent.plans.when import resolve_moments
@@ -186,3 +187,16 @@ def test_st_inside_a_name() -> None:
 )
 def test_an_email_about_a_file_is_titled_by_it(query: str, subjects: tuple[str, ...]) -> None:
     assert choices(read_values(query, NOW), "compose_new_email", "subject") == subjects
+
+
+@pytest.mark.parametrize(
+    ("query", "ends"),
+    [
+        ("give me directions to the hardware store, Cole Hardware", ("", "Cole Hardware")),
+        ("walking directions from Powell station to the hotel, Hotel Zetta", ("Powell station", "Hotel Zetta")),
+        ("directions from Berkeley to Napa, email them to Camille", ("Berkeley", "Napa")),  # a name: kept
+        ("how far is the walk from my hotel, the Fairmont, to the Ferry Building?", ("Fairmont", "Ferry Building")),
+    ],
+)
+def test_a_place_said_as_a_kind_and_then_named_is_the_name(query: str, ends: tuple[str, str]) -> None:
+    assert reading.route(query) == ends

@@ -26,7 +26,9 @@ _HERE = re.compile(
     r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
 )
 
-_ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
+# "from my hotel, the Fairmont, to ...": a start said as a kind and then named.
+_NAMED_START = rf"(?:,\s+(?:the\s+)?(?-i:[A-Z]){_CHARS}*(?:\s+(?-i:[A-Z0-9]){_CHARS}*)*,)?"
+_ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}{_NAMED_START}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
 _ROUTE_BACK = re.compile(rf"\bto\s+(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
 _DESTINATION = re.compile(
     rf"\b(?:directions|route|way|drive|walk|ride|get|go|head|transit|bus|train|driving|walking)\s+"
@@ -45,6 +47,9 @@ _SHOW_PLACE = re.compile(
 )
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
+_APPOSITIVE = re.compile(
+    rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD})[A-Z0-9&]{_CHARS}*)*)"
+)
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
 _STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
 _ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")
@@ -176,12 +181,24 @@ def clean_place(text: str) -> str:
 
 def route(query: str) -> tuple[str, str] | None:
     if match := _ROUTE.search(query) or _ROUTE_BACK.search(query):
-        return _with_street(clean_place(match.group("a")), query), _with_street(clean_place(match.group("b")), query)
+        return _end_of(match, "a"), _end_of(match, "b")
     if match := _DESTINATION.search(query):
-        return "", _with_street(clean_place(match.group("b")), query)
+        return "", _end_of(match, "b")
     if match := _ORIGIN.search(query):
-        return clean_place(match.group("a")), ""
+        return clean_place(_named_after(match, "a")), ""
     return None
+
+
+def _end_of(match: re.Match[str], group: str) -> str:
+    return _with_street(clean_place(_named_after(match, group)), match.string)
+
+
+def _named_after(match: re.Match[str], group: str) -> str:
+    """A place said as a kind and then named ("the hardware store, Cole Hardware", "my hotel, the
+    Fairmont,"): the name."""
+    said = match.group(group)
+    named = _APPOSITIVE.match(match.string, match.end(group))
+    return named.group("n") if named and said == said.lower() else said
 
 
 def _with_street(place: str, query: str) -> str:
