@@ -48,20 +48,25 @@ def _listening(port: int) -> bool:
 def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The bookmarks server over Streamable HTTP on a loopback port; its data file."""
     data = tmp_path_factory.mktemp("bookmarks") / "bookmarks.json"
-    port = free_port()
-    env = {**os.environ, "BOOKMARKS_FILE": str(data)}
-    proc = subprocess.Popen(
-        [sys.executable, str(TOY), "bookmarks", "--http", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port, proc = _start_http_toy(data)
     try:
-        wait_for(lambda: _listening(port), "listening")
         yield f"http://127.0.0.1:{port}/mcp", data
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _start_http_toy(data: Path, tries: int = 3) -> tuple[int, subprocess.Popen[bytes]]:
+    # A port found free can be taken before the server binds it: the server then exits, and we try another.
+    env = {**os.environ, "BOOKMARKS_FILE": str(data)}
+    for _ in range(tries):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, str(TOY), "bookmarks", "--http", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        wait_for(lambda p=port, s=proc: _listening(p) or s.poll() is not None, "listening")  # type: ignore[misc]
+        if proc.poll() is None:
+            return port, proc
+    raise AssertionError(f"the bookmarks server exited {tries} times")
 
 
 @pytest.fixture(scope="module")
