@@ -19,6 +19,7 @@ from tinyagent.errors import ModelLoadError
 from tinyagent.plans.prompts import build_planner_prompt
 from tinyagent.toolrag.bank import (
     BankError,
+    Example,
     bank_queries,
     content_hash,
     default_bank_path,
@@ -28,6 +29,7 @@ from tinyagent.toolrag.bank import (
     tool_coverage,
 )
 from tinyagent.toolrag.classifier import ToolClassifier, label_tools, resolve_checkpoint
+from tinyagent.toolrag.guide import ToolSetClassifier
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.toolrag.probe import _vectorisers, group_folds, near_duplicate_groups, train_probe
 from tinyagent.toolrag.select import (
@@ -338,3 +340,23 @@ def test_create_in_classifier_mode(tiny_classifier_dir: Path, tmp_path: Path) ->
     result = rag.retrieve("text Sid hi", ALL, top_k=2)
     assert [n for n, _ in result.tools] == ["get_phone_number", "send_sms"] and len(result.examples) == 2
     assert list(tmp_path.glob("examples-*.json"))
+
+
+def test_mcp_tool_descriptions_teach_the_classifier_their_verbs() -> None:
+    # Two tools of one server that only their verbs tell apart; no example uses either.
+    examples = [
+        Example("b1", "text Sid that I am late", '1. send_sms(["Sid"], "I am late")\n2. join()', "bank", ("send_sms",)),
+        Example("b2", "what is on my Errands note", '1. open_note("Errands", "")\n2. join()', "bank", ("open_note",)),
+    ]
+    described = [
+        ("tasks__add_task", "Add a task to the to-do list.", np.zeros((1, 4), dtype=np.float32)),
+        ("tasks__complete_task", "Mark the task with this title as done.", np.zeros((1, 4), dtype=np.float32)),
+    ]
+    names = ["send_sms", "open_note", "tasks__add_task", "tasks__complete_task"]
+    classifier = ToolSetClassifier(examples, np.zeros((2, 4), dtype=np.float32), names, described)
+    done = classifier.probabilities("mark call the plumber as done", np.zeros((1, 4), dtype=np.float32))
+    added = classifier.probabilities("add call the plumber to my tasks", np.zeros((1, 4), dtype=np.float32))
+    assert done["tasks__complete_task"] > done["tasks__add_task"]
+    assert added["tasks__add_task"] > added["tasks__complete_task"]
+    untaught = ToolSetClassifier(examples, np.zeros((2, 4), dtype=np.float32), names)
+    assert untaught.probabilities("mark it as done", np.zeros((1, 4), dtype=np.float32))["tasks__complete_task"] == 0.0

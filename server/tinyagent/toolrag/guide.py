@@ -60,18 +60,26 @@ class ToolSetClassifier:
     Character n-grams carry inflections and typos the bank's wording lacks ("texting", "remindr").
     """
 
-    def __init__(self, examples: Sequence[Example], vectors: np.ndarray, names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        examples: Sequence[Example],
+        vectors: np.ndarray,
+        names: Sequence[str],
+        described: Sequence[tuple[str, str, np.ndarray]] = (),
+    ) -> None:
         self.names = tuple(names)
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        queries = [e.matched for e in examples]
+        queries = [e.matched for e in examples] + [text for _, text, _ in described]
         self._words.fit(queries)
         self._chars.fit(queries)
-        features = self._features(queries, vectors)
-        weights = np.array([example_weight(e) for e in examples])
+        rows = np.vstack([vectors, *[v for _, _, v in described]]) if described else vectors
+        features = self._features(queries, rows)
+        weights = np.array([example_weight(e) for e in examples] + [USER_EXAMPLE_WEIGHT] * len(described))
+        tool_sets = [e.tools for e in examples] + [frozenset({name}) for name, _, _ in described]
         self._models: list[LogisticRegression | None] = []
         for name in self.names:
-            labels = np.array([name in e.tools for e in examples], dtype=int)
+            labels = np.array([name in tools for tools in tool_sets], dtype=int)
             if labels.min() == labels.max():  # a tool the bank never (or always) uses: no model
                 self._models.append(None)
                 continue
@@ -108,7 +116,17 @@ class SkeletonRanker:
             self._key_of[example.id] = key
             self._skeletons.setdefault(key, skeleton)
             self._tool_sets.setdefault(key, example.tools)
-        self.classifier = ToolSetClassifier(index.examples, index.vectors(), self.tools.names)
+        self.classifier = ToolSetClassifier(index.examples, index.vectors(), self.tools.names, self._described())
+
+    def _described(self) -> list[tuple[str, str, np.ndarray]]:
+        """MCP tools' descriptions as rows of the tool-set classifier: their verbs ("Add a task", "Mark the
+        task ... as done") tell a server's tools apart where its few examples share their objects."""
+        specs = [t for t in self.tools.tools if t.remote is not None and t.description]
+        if not specs:
+            return []
+        texts = [t.description.splitlines()[0] for t in specs]
+        vectors = self.index.embedder.encode_sync(texts).vectors
+        return [(t.name, text, vectors[i : i + 1]) for i, (t, text) in enumerate(zip(specs, texts, strict=True))]
 
     @property
     def skeleton_count(self) -> int:
