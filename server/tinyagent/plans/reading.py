@@ -26,8 +26,11 @@ _HERE = re.compile(
     r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
 )
 
-# "from my hotel, the Fairmont, to ...": a start said as a kind and then named.
-_NAMED_START = rf"(?:,\s+(?:the\s+)?(?-i:[A-Z]){_CHARS}*(?:\s+(?-i:[A-Z0-9]){_CHARS}*)*,)?"
+_NOT_NAME_WORD = r"(?i:on|in|is|so|and|for|by|with|to|there|please)\b"
+# A place said as a kind and then named: "the hardware store, Cole Hardware"; case-sensitive inside the
+# case-blind route patterns. "from my hotel, the Fairmont, to ...": a start named so.
+_APPOSITIVE_NAME = rf"(?-i:[A-Z0-9]){_CHARS}*(?:\s+(?!{_NOT_NAME_WORD})(?-i:[A-Z0-9&]){_CHARS}*)*"
+_NAMED_START = rf"(?:,\s+(?:the\s+)?{_APPOSITIVE_NAME},)?"
 _ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}{_NAMED_START}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
 _ROUTE_BACK = re.compile(rf"\bto\s+(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
 _DESTINATION = re.compile(
@@ -37,7 +40,6 @@ _DESTINATION = re.compile(
 )
 _ORIGIN = re.compile(rf"\b(?:route|directions|drive|way|walk)\b.*?\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
 _AT_PLACE = re.compile(rf"\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}")
-_NOT_NAME_WORD = r"(?i:on|in|is|so|and|for|by|with|to|there|please)\b"
 _NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD}){_CHARS}+)*"
 _SHOW_PLACE = re.compile(
     r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin|open|find|pull up|locate|location of|"
@@ -47,9 +49,7 @@ _SHOW_PLACE = re.compile(
 )
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
-_APPOSITIVE = re.compile(
-    rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD})[A-Z0-9&]{_CHARS}*)*)"
-)
+_APPOSITIVE = re.compile(rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>{_APPOSITIVE_NAME})")
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
 _STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
 _ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")

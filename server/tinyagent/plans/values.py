@@ -99,20 +99,20 @@ def by_schema(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgV
     if param.type.is_list and param.resolves is None:
         named = reading.listed(values.query, param.name)
         return (named,) if named else None
-    if param.format == "timezone":
-        return _zone_in_order(values, spec, param)
+    if param.format == "timezone" and (ordered := _zone_in_order(values, spec, param)):
+        return ordered
     return by_format(values, param.format, param.nullable)
 
 
 def _zone_in_order(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgValue, ...] | None:
-    """A zone parameter's zones. With as many zones said as the tool has zone parameters, each takes the
-    zone said in its place: "14:00 London time, what is that in New York?" converts from London, and the
-    model, offered both zones for both, swapped them."""
+    """With as many zones said as the tool has zone parameters, each takes the zone said in its place:
+    "14:00 London time, what is that in New York?" converts from London, and the model, offered both
+    zones for both, swapped them. None otherwise: every zone said is offered (``by_format``)."""
     zones = zones_named(values.query)
     slots = [p.name for p in spec.params if p.format == "timezone"]
     if len(slots) > 1 and len(zones) == len(slots):
         return (zones[slots.index(param.name)],)
-    return zones or None
+    return None
 
 
 # Quoted alternatives, as descriptions list a parameter's values when the schema has no enum:

@@ -175,14 +175,15 @@ async def written(
 
 
 def new_response(body: p.ResponseRequest, model_id: str) -> p.Response:
+    tools = p.function_tools(body.tools)
     return p.Response(
         id=new_id("resp"),
         created_at=int(time.time()),
         status="in_progress",
         model=model_id,
         instructions=body.instructions,
-        tools=p.function_tools(body.tools),
-        tool_choice=body.tool_choice or ("auto" if p.function_tools(body.tools) else "none"),
+        tools=tools,
+        tool_choice=body.tool_choice or ("auto" if tools else "none"),
         parallel_tool_calls=True if body.parallel_tool_calls is None else body.parallel_tool_calls,
         text=body.text or p.TextConfig(),
         temperature=body.temperature,
