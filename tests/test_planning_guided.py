@@ -315,6 +315,54 @@ def test_a_calendar_event_from_a_zoom_link_needs_the_request_to_ask_for_it() -> 
         assert without_unasked(skeleton, asked) is skeleton
 
 
+def _requests_and_tools() -> list[tuple[str, frozenset[str]]]:
+    bank = load_bank()
+    rows = [(e.query, e.tools) for e in (*bank.bank, *bank.heldout)]
+    for line in (Path(__file__).parents[1] / "server/tinyagent/eval/data/dev.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        rows.append((record["query"], frozenset(re.findall(r"(\w+)\(", record["plan"])) - {"join"}))
+    return rows
+
+
+def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
+    from tinyagent.plans.asked import unasked_writes
+
+    refused = [(query, tools & unasked_writes(query)) for query, tools in _requests_and_tools()]
+    assert [r for r in refused if r[1]] == []
+    assert len(refused) > 1000
+
+
+@pytest.mark.parametrize(
+    ("query", "unasked", "asked"),
+    [
+        ("Reply to this message with the location of the Hotel Sacher", {"send_sms", "forward_email"}, set()),
+        ("Add Temperance's email to my 'Wedding vendors' note", {"compose_new_email", "create_note"}, set()),
+        ("Send the 'Essay' to Ms. Lowe, then remind me to check for a reply", {"reply_to_email"}, {"create_reminder"}),
+        ("Reply to the selected email with a Zoom link", {"compose_new_email"}, {"get_zoom_meeting_link"}),
+        ("Copy the summary into my existing note 'Q3 planning'", {"create_note"}, set()),
+        ("Can you remnid me to call Bo? And emial Ann about it", set(), {"create_reminder", "compose_new_email"}),
+        ("Jot down a note: ferry at 9", set(), {"create_note"}),
+    ],
+)
+def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
+    from tinyagent.plans.asked import unasked_writes
+
+    found = unasked_writes(query)
+    assert unasked <= found and not asked & found
+
+
+def test_ranker_leaves_out_skeletons_that_write_what_was_not_asked(ranker: SkeletonRanker) -> None:
+    query = "Reply to this message with the location of the Hotel Sacher so they know where dinner is"
+    whole = ToolSet.all()
+    usable = {tools for _, tools in ranker._candidates(query, whole)}
+    assert usable and not any("send_sms" in tools or "forward_email" in tools for tools in usable)
+    guide = ranker.guide(query, whole)
+    assert guide is not None and not {"send_sms", "compose_new_email"} & guide.skeleton.tools
+    # With only unasked writes enabled, those are still offered: a plan beats none.
+    only_sms = whole.select(tools=["send_sms", "get_phone_number"])
+    assert ranker.guide(query, only_sms) is not None
+
+
 def test_guided_prompt_is_a_raw_completion_with_inline_examples() -> None:
     guide = PlanGuide(skeleton_of(SUMMARY_MAIL), (("q1", SUMMARY_MAIL), ("q2", SUMMARY_MAIL)))
     prompt = guided_prompt("Summarize X for Bo", guide, ALL, NOW, ("Be brief.",))

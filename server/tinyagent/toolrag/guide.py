@@ -25,7 +25,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from tinyagent.plans.asked import without_unasked
+from tinyagent.plans.asked import unasked_writes, without_unasked
 from tinyagent.plans.clauses import independent_clauses
 from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, skeleton_of
@@ -160,11 +160,9 @@ class SkeletonRanker:
             key = self._key_of[hit.example.id]
             votes[key] = votes.get(key, 0.0) + hit.similarity * example_weight(hit.example)
         probabilities = self.classifier.probabilities(query, vector)
-        allowed = set(enabled.names)
         scored = [
             (votes.get(key, 0.0) + TOOLSET_WEIGHT * 10 * toolset_log_likelihood(tools, probabilities), key)
-            for key, tools in self._tool_sets.items()
-            if tools <= allowed
+            for key, tools in self._candidates(query, enabled)
         ]
         if not scored:
             return None
@@ -172,3 +170,13 @@ class SkeletonRanker:
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
         skeleton = counted(without_unasked(self._skeletons[key], query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
+
+    def _candidates(self, query: str, enabled: ToolSet) -> list[tuple[str, frozenset[str]]]:
+        """The skeletons whose tools are enabled; of those, the ones that write only what the request has
+        words for, when there are any (``plans/asked.py``: dev plans had a text message for "reply to
+        this message", a new email for "add Temperance's email to my note")."""
+        allowed = set(enabled.names)
+        usable = [(key, tools) for key, tools in self._tool_sets.items() if tools <= allowed]
+        unasked = unasked_writes(query)
+        asked = [(key, tools) for key, tools in usable if not tools & unasked]
+        return asked or usable
