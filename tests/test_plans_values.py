@@ -53,6 +53,8 @@ def first(query: str) -> tuple[str, str | None, bool]:
         ("reminder for Firday 4pm to submit the timesheets", "06-20 16:00", "06-20 17:00", True),  # a slip
         ("lunch on Wendesday at 1", "06-18 13:00", "06-18 14:00", True),
         ("a call at 15:00 UTC", "06-16 15:00", "06-16 16:00", True),  # a zone-aware time once raised
+        ("my flight on June 30, departing 13:05 and landing 15:50", "06-30 13:05", "06-30 15:50", True),
+        ("the train leaves at 7:15am, arrives 10:05am on Friday", "06-20 07:15", "06-20 10:05", True),
     ],
 )
 def test_moments(query: str, start: str, end: str | None, timed: bool) -> None:
@@ -124,6 +126,83 @@ def test_bodies_titles_and_cc() -> None:
     assert people(email, "recipients", "get_email_address") == ("Yusuf",)
     assert people(email, "cc", "get_email_address") == ("Lena",)
     assert people(read_values("Forward this to Ana", NOW), "cc", "get_email_address") == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("remind me to water the plants and text Fatima Al-Sayed that I'm on it", "I'm on it."),  # not "ed that"
+        ("Set a reminder to send the rent, then let Mia Hoffmann know by text that it's handled.", "It's handled."),
+        ("let Bo know by text the code changed", "The code changed."),
+    ],
+)
+def test_what_a_message_says(query: str, body: str) -> None:
+    assert read_values(query, NOW).bodies == (body,)
+
+
+@pytest.mark.parametrize(
+    ("query", "subject"),
+    [
+        (
+            "Email Jonah the walking route from Prospect Park to the Brooklyn Navy Yard",
+            "Directions to Brooklyn Navy Yard",
+        ),
+        ("email Ann the location of Tartine Manufactory", "Location: Tartine Manufactory"),
+        ("email Ann that I'll be at Tartine Manufactory at 5", "I'll be at Tartine Manufactory at 5."),
+    ],
+)
+def test_an_email_that_sends_a_place_is_titled_by_it(query: str, subject: str) -> None:
+    assert choices(read_values(query, NOW), "compose_new_email", "subject") == (subject,)
+
+
+def test_a_folder_a_note_is_kept_in_is_no_place() -> None:
+    query = "Write a note in the Travel folder named 'Kyoto temples' listing Fushimi Inari, and show Fushimi Inari"
+    assert read_values(query, NOW).places == ("Fushimi Inari",)
+
+
+@pytest.mark.parametrize(
+    ("query", "cc"),
+    [
+        ("Forward this to Wilhelmina and cc Rutger and Sven", ("Rutger", "Sven")),  # "and Sven" is a name
+        ("write back to them and cc legal@northwind.com", ("legal@northwind.com",)),  # the dot of an address
+        ("forward this to Priscilla and cc Mr. Lindahl and Ms. Varga", ("Mr. Lindahl", "Ms. Varga")),
+        ("email Dana, cc'ing Lutfi, asking for the Q3 numbers", ("Lutfi",)),
+        ("just reply and copy my assistant Leah Stein", ("Leah Stein",)),
+        ("Copy the summary of 'Okr.pdf' into my note 'Q3' in the Work folder", ()),  # a thing copied
+        ("reply and cc Bo and then remind me to call Al", ("Bo",)),
+    ],
+)
+def test_who_goes_in_cc(query: str, cc: tuple[str, ...]) -> None:
+    assert read_values(query, NOW).cc == cc
+
+
+@pytest.mark.parametrize(
+    ("query", "places", "transport"),
+    [
+        ("I want to go to Coit Tower walking, show me the route.", ("Coit Tower",), "w"),
+        ("where's Union Square located", ("Union Square",), "d"),
+        ("walking directions to Alamo Square pls", ("Alamo Square",), "w"),
+        ("how do I get to the Computer History Museum walknig", ("Computer History Museum",), "w"),
+        ("Whats the best way to walk to Glen Canyon Park", ("Glen Canyon Park",), "w"),
+        (
+            "show me where the Tate Modern is and how to walk there from London Bridge",
+            ("Tate Modern", "London Bridge"),
+            "w",
+        ),
+        ("navigate to 1 Hacker Way, Menlo Park and let Helen know", ("1 Hacker Way, Menlo Park",), "d"),
+        ("the retro at Pier 39 on January 19 at 7pm", ("Pier 39",), "d"),
+        ("drop a pin on the Hollywood Bowl and add the concert", ("Hollywood Bowl",), "d"),
+        ("look up the Palace of Fine Arts in maps", ("Palace of Fine Arts",), "d"),
+        ("make a note of where I parked, level 4 of the Sutter garage", (), "d"),
+        ("how do I get to Paddington on the tube", ("Paddington",), "r"),
+        ("directions to Moscone Center by BART", ("Moscone Center",), "r"),
+        ("directions to Oakland Airport from Palo Alto Caltrain station by car", None, "d"),
+    ],
+)
+def test_places_end_where_the_place_does(query: str, places: tuple[str, ...] | None, transport: str) -> None:
+    values = read_values(query, NOW)
+    assert values.transport == transport
+    assert places is None or values.places == places
 
 
 def test_places_and_codes_are_not_people() -> None:

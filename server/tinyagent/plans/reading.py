@@ -21,6 +21,8 @@ _STOP = (
 _CHARS = r"[\w'&.\u00c0-\u024f-]"  # a word of a place: letters of Latin scripts, digits, & ' . -
 _JOINER = r"(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via)"
 _PLACE_WORDS = rf"{_CHARS}+(?:\s+(?!{_JOINER}\b){_CHARS}+)*?"
+# "the best way to walk to Glen Canyon Park", "how to walk there from London Bridge": not places.
+_NOT_A_PLACE = r"(?!(?:walk|drive|get|go|head|ride|bike|cycle|there|here)\b)"
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _HERE = re.compile(
     r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
@@ -32,31 +34,39 @@ _NOT_NAME_WORD = r"(?i:on|in|is|so|and|for|by|with|to|there|please)\b"
 _APPOSITIVE_NAME = rf"(?-i:[A-Z0-9]){_CHARS}*(?:\s+(?!{_NOT_NAME_WORD})(?-i:[A-Z0-9&]){_CHARS}*)*"
 _NAMED_START = rf"(?:,\s+(?:the\s+)?{_APPOSITIVE_NAME},)?"
 _ROUTE = re.compile(rf"\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}{_NAMED_START}\s+to\s+(?P<b>{_PLACE_WORDS}){_STOP}", re.I)
-_ROUTE_BACK = re.compile(rf"\bto\s+(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
+_ROUTE_BACK = re.compile(
+    rf"\bto\s+{_NOT_A_PLACE}(?P<b>{_PLACE_WORDS}){_STOP}\s+from\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I
+)
 _DESTINATION = re.compile(
     rf"\b(?:directions|route|way|drive|walk|ride|get|go|head|transit|bus|train|driving|walking)\s+"
-    rf"(?:\w+\s+){{0,2}}?to\s+(?P<b>{_PLACE_WORDS}){_STOP}",
+    rf"(?:\w+\s+){{0,2}}?to\s+{_NOT_A_PLACE}(?P<b>{_PLACE_WORDS}){_STOP}",
     re.I,
 )
 _ORIGIN = re.compile(rf"\b(?:route|directions|drive|way|walk)\b.*?\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
 _AT_PLACE = re.compile(rf"\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}")
 _NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD}){_CHARS}+)*"
 _SHOW_PLACE = re.compile(
-    r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin|open|find|pull up|locate|location of|"
+    r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin(?: on| at)?|open|find|pull up|look up"
+    r"|locate|location of|"
     r"address of|map pin for|map of)\s+"
-    rf"(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
-    r"(?=\s+(?i:is|on|in|for|by|with|to|and|so|there)\b|\s*[?.!,]|$)",
+    rf"(?!(?:I|We|You|He|She|They|It)\b)(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
+    r"(?=\s+(?i:is|are|located|on|in|for|by|with|to|and|so|there|pls|please)\b|\s*[?.!,]|$)",
 )
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
 _APPOSITIVE = re.compile(rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>{_APPOSITIVE_NAME})")
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
 _STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
-_ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?")
+_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?"
+    r"(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*(?:[,.;!?]|$)|\s+(?:and|from|to|on|at|by|for|in)\b))?"
+)  # with its town when one follows: "1 Infinite Loop, Cupertino"
 
-_WALK = re.compile(r"\b(?:walk|walking|on foot|stroll)\b", re.I)
+_WALK = re.compile(r"\b(?:walk\w*|on foot|stroll)\b", re.I)  # "walknig" too
 _TRANSIT = re.compile(
-    r"\b(?:transit|bus|buses|train|trains|subway|metro|tram|public transport(?:ation)?|underground)\b", re.I
+    r"\b(?:transit|bus|buses|train|trains|subway|metro|tram|pub\w*c transport(?:ation)?|underground|tube|bart"
+    r"|muni|light rail|streetcar)\b",
+    re.I,
 )
 
 _NOTE_BARE = re.compile(r"\b(?:my|the)\s+(?P<n>[A-Z][\w'-]*(?:\s+[A-Z0-9][\w'-]*)*)\s+note\b")
@@ -100,9 +110,18 @@ _WHEN_WORDS = re.compile(
     re.I,
 )
 # "cc Lena", "cc'ing Rafaela", "with Nadia in cc", "copy my dad", "loop in Raj": those names go in cc.
-_CC_AFTER = re.compile(r"\b(?:cc|cc'?ing|cc'?d|copy(?:ing)?|copied|loop(?:ing)? in)\b\s*:?\s*(?P<x>[^.;!?]*)", re.I)
+# "copy" names who goes in cc unless a thing follows ("copy the summary into ..."). The dots of an address
+# ("cc legal@northwind.com") and of a title ("cc Dr. Ames") do not end the names.
+_CC_AFTER = re.compile(
+    r"\b(?:cc|cc'?ing|cc'?d|(?:copy(?:ing)?|copied)(?!\s+(?:the|a|an|this|that|it|its|over|down|out)\b)"
+    r"|loop(?:ing)? in)\b\s*:?\s*(?P<x>(?:[^.;!?]|\.(?=\w)|(?<=Dr|Mr|Ms|St)\.|(?<=Mrs)\.)*)",
+    re.I,
+)
 _CC_BEFORE = re.compile(r"(?P<x>[^,.;!?]*?)\s+(?:in|on)\s+cc\b", re.I)
-_CC_END = re.compile(r",?\s+(?:and|then)\s+(?!cc)(?:[a-z]+)\b.*$|\s+(?:to|about|with)\s.*$", re.I)
+# Where the names in cc end: "and" before a verb (not before a name: "cc Rutger and Sven"), what it is about.
+_CC_END = re.compile(
+    r",?\s+(?:and|then)\s+(?!cc)(?-i:[a-z]+)\b.*$|\s+(?:to|about|with|asking|saying|telling|that|so)\s.*$", re.I
+)
 _TITLE = re.compile(
     r"\b(?:called|titled|named)\s+(?P<a>[^'\"\u2018\u201c,.;!?][^,.;!?]*)"
     r"|\b(?:about|regarding|re:)\s+(?P<b>[^,.;!?]+)"
@@ -127,13 +146,14 @@ _CONTENT = re.compile(
 )
 _ADDRESSEE = r"(?:(?-i:[A-Z][\w'.-]*(?:\s+(?:and\s+)?[A-Z][\w'.-]*)*)|him|her|them|everyone|both)"
 _BODY = re.compile(
-    r"(?:\b(?:that|saying|say|says|telling (?:him|her|them)|to say|with the message|message:"
+    # whole words: the "Say" of "Fatima Al-Sayed" is not a cue
+    r"(?:\b(?:(?:that|saying|say|says)(?![\w-])|telling (?:him|her|them)|to say|with the message|message:"
     r"|(?:asking|to ask) (?=whether|if))"
     r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b)"
     # "text Camille: landed safe", "let Bilal know the code changed", "tell Keiko I'm five minutes out",
     # "ask Raj if he's still up for tennis"
     rf"|\b(?i:text|sms|message|msg|ping)\s+{_ADDRESSEE}\s*(?=:)"
-    rf"|\b(?i:let)\s+{_ADDRESSEE}\s+(?i:know)(?:\s+by\s+(?:text|sms|email))?\s+(?!(?i:that)\b)"
+    rf"|\b(?i:let)\s+{_ADDRESSEE}\s+(?i:know)(?:\s+by\s+(?:text|sms|email))?\s+(?!(?i:that|by)\b)"
     rf"|\b(?i:tell)\s+{_ADDRESSEE}\s+(?!(?i:that|to|about)\b)"
     rf"|\b(?i:ask)\s+{_ADDRESSEE}\s+(?=(?i:if|whether|who|what|when|where|how)\b))"
     r"\s*[:,]?\s*(?P<b>.+)$",
@@ -146,7 +166,10 @@ _BODY_END = re.compile(
 )
 
 
-_NOT_STREETS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Apple|Maps|Zoom|Google)\b"
+_NOT_STREETS = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Apple|Maps|Zoom|Google|January|February|March"
+    r"|April|May|June|July|August|September|October|November|December)\b"
+)
 _STREET_OF = re.compile(rf"\s+on\s+(?!{_NOT_STREETS})(?:[A-Z0-9][\w'.-]*)(?:\s+(?!{_NOT_STREETS})[A-Z][\w'.-]*)*")
 _THEIR_PLACE = re.compile(r"^(?:my|our|his|her|their)\s+\w+$", re.I)
 _AT_WHERE = re.compile(r"\s+at\s+(?P<p>\d+\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)")
@@ -171,11 +194,16 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# How or when said after a place, not part of it: "to Coit Tower walking", "where's Union Square located".
+_TRAILING = re.compile(r"\s+(?:walk\w*|driving|located|pls|plz|please)$", re.I)
+
+
 def clean_place(text: str) -> str:
     """A place as plans name it: no leading article, no trailing punctuation, 'here' is ''; "our flat at
     14 Rue Oberkampf" is the address."""
     place = _ARTICLE.sub("", text.strip().strip(".,;:!?'\"")).strip()
     place = re.sub(r"^(?:my|our|his|her|their)\s+\w+\s+(?:at|on|in)\s+", "", place)
+    place = _TRAILING.sub("", place)
     return "" if _HERE.match(place) else place
 
 
@@ -222,7 +250,11 @@ def places(query: str) -> tuple[str, ...]:
     if ends := route(query):
         found += [p for p in ends if p]
     found = [_with_street(p, query) for p in found]
-    return unique(p for p in found if p and not _is_time(p) and p.lower() not in _NOT_PLACES)
+    return unique(p for p in found if p and not _is_time(p) and p.lower() not in _NOT_PLACES and not _KEPT_IN.search(p))
+
+
+# "in the Travel folder named 'Kyoto temples'" names where a note is kept, not a place.
+_KEPT_IN = re.compile(r"\b(?:folder|note|notes|calendar|list)\b", re.I)
 
 
 def _is_time(text: str) -> bool:

@@ -221,6 +221,19 @@ def _file_subjects(v: RequestValues) -> tuple[str, ...]:
     return reading.unique(" ".join(w[:1].upper() + w[1:] for w in stem.split()) for stem in stems if stem)
 
 
+_WHERE_ASKED = re.compile(r"\b(?:location|address|map|pin|where)\b", re.I)
+
+
+def _place_subjects(v: RequestValues) -> tuple[str, ...]:
+    """An email that sends a route or a place is titled by it, as the bank's are: "Directions to Napa",
+    "Location: Twin Peaks" (the model copied an example's "Directions to 350 Mission St")."""
+    if v.route and v.route[1]:
+        return (f"Directions to {v.route[1]}",)
+    if _WHERE_ASKED.search(v.query):
+        return tuple(f"Location: {place}" for place in _pins(v))
+    return ()
+
+
 def _end(v: RequestValues) -> tuple[ArgValue, ...] | None:
     if v.route and v.route[1]:
         return (v.route[1],)
@@ -241,7 +254,9 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("append_note_content", "content"): lambda v: (v.contents or v.bodies) or None,
     ("create_calendar_event", "title"): lambda v: v.titles or None,
     ("get_zoom_meeting_link", "topic"): lambda v: v.titles or None,
-    ("compose_new_email", "subject"): lambda v: (v.titles or _file_subjects(v) or v.bodies) or None,
+    ("compose_new_email", "subject"): lambda v: (
+        (v.titles or _file_subjects(v) or _place_subjects(v) or v.bodies) or None
+    ),
     ("create_calendar_event", "notes"): lambda v: reading.said_notes(v.query) or None,
     ("create_calendar_event", "location"): lambda v: v.places or ("",),
     ("create_calendar_event", "calendar"): lambda v: v.calendars or (None,),
