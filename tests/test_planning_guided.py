@@ -147,6 +147,18 @@ def test_skeleton_keeps_tools_and_wiring_not_values() -> None:
     assert skeleton.tools == {"summarize_pdf", "compose_new_email"}
 
 
+def test_a_step_said_within_a_text_becomes_the_whole_text() -> None:
+    shared = (
+        '1. maps_show_directions("", "SFO", "d")\n2. get_phone_number("Bo")\n3. send_sms(["$2"], "Here: $1")\n4. join()'
+    )
+    skeleton = skeleton_of(shared)
+    assert skeleton.lines[1] == SkeletonLine("send_sms", ((1, (1,)),))  # inline form: the lookup is inlined
+    grammar = skeleton_grammar(skeleton, ALL, read_values("text Bo directions to SFO", NOW))
+    assert '"\\"$1\\""' in grammar  # the directions are the message, not "here are directions: $X"
+    two = '1. maps_open_location("A")\n2. maps_open_location("B")\n3. send_sms(["5"], "$1 or $2")\n4. join()'
+    assert skeleton_of(two).lines[2] == SkeletonLine("send_sms")  # two steps in one text: left to the model
+
+
 def test_skeleton_key_ignores_the_order_of_independent_lines() -> None:
     a = skeleton_of('1. maps_open_location("A")\n2. create_reminder("x", "", "", "", 0, True)\n3. join()')
     b = skeleton_of('1. create_reminder("y", "", "", "", 0, True)\n2. maps_open_location("B")\n3. join()')

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from tinyagent.plans.grammar import gbnf_literal, string_char_rule
 from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
-from tinyagent.plans.plan import ArgValue, render_value
+from tinyagent.plans.plan import REFERENCE_SCAN_RE, ArgValue, render_value
 from tinyagent.plans.values import JOINT, RequestValues, by_schema, choices, joint_choices, people
 from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
 
@@ -78,8 +78,15 @@ class PlanGuide:
 
 
 def _refs(value: object) -> tuple[int, ...]:
+    """The steps a value is: "$1", ["$2", "$3"]; or the one step a text says within it ("Here are the
+    directions: $1"), which the skeleton then makes the whole text. Left out, the text lost its step: a
+    guided plan texted "here are directions: $X" and never the directions (dev references say "$1")."""
     items = value if isinstance(value, tuple) else (value,)
-    return tuple(ref for item in items if (ref := reference_id(item)) is not None)
+    whole = tuple(ref for item in items if (ref := reference_id(item)) is not None)
+    if whole or not isinstance(value, str):
+        return whole
+    said = {int(m.group(1) or m.group(2)) for m in REFERENCE_SCAN_RE.finditer(value)}
+    return tuple(said) if len(said) == 1 else ()
 
 
 def skeleton_of(plan: str, tools: ToolSet | None = None) -> Skeleton:
