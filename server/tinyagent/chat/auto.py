@@ -30,6 +30,7 @@ ANSWER_KINDS = (
     "Hello, hi, good morning, how are you?",
     "Thank you, thanks, great, okay, goodbye, bye.",
     "Explain a concept or how something works.",
+    "Help me decide or choose what to cook, eat, wear, watch, read, name or do.",
     "Answer a general knowledge question about facts, history, science or people.",
     "Write a poem, a story, a joke or a short message.",
     "Give advice, tips, ideas, suggestions or recommendations.",
