@@ -161,6 +161,28 @@ def test_a_folder_a_note_is_kept_in_is_no_place() -> None:
 
 
 @pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("Block my calendar today at 1pm for 30 minutes for a haircut, thanks!", ("Haircut",)),
+        ("hold 3-4pm Wednesday on my calendar for a call with Yusuf and send him the invite", ("Call with Yusuf",)),
+        ("I need a Zoom meeting with Emma tomorrow at 11am for an hour on the thesis chapter.", ("Thesis chapter",)),
+        ("Block Saturday 6am to 10am on the Family calendar for the farmers market run.", ("Farmers market run",)),
+        ("zoom with Mr. Okafor on the 24th at 14:00 for the completion call, 30 mins", ("Completion call",)),
+        ("email Ann the agenda for the offsite", ()),  # no event: "for" names no title
+    ],
+)
+def test_what_an_event_is_for(query: str, titles: tuple[str, ...]) -> None:
+    assert read_values(query, NOW).titles == titles
+
+
+def test_an_email_with_a_zoom_link_says_so() -> None:
+    values = read_values(
+        "Zoom with Owen on Friday at noon for the retro; calendar invite plus email with the link", NOW
+    )
+    assert choices(values, "compose_new_email", "subject") == ("Zoom Meeting: Retro",)
+
+
+@pytest.mark.parametrize(
     ("query", "cc"),
     [
         ("Forward this to Wilhelmina and cc Rutger and Sven", ("Rutger", "Sven")),  # "and Sven" is a name

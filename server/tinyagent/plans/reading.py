@@ -137,6 +137,23 @@ _TITLE_END = re.compile(
     r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
     re.I,
 )
+# What an event is for when nothing names it: "block my calendar at 1pm for a haircut", "a Zoom ... on the
+# grant proposal". Not a length, a time, a day or where it goes ("for an hour", "on the calendar").
+_EVENT_CUE = re.compile(r"\b(?:calend[ae]r|event|zoom|meeting|block|hold|schedule|invite|book)\b", re.I)
+_NOT_WHAT = (
+    r"(?!(?:an?\s+)?(?:hour|half|minute|min|mins|\d|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|ninety)\b)"
+    r"(?!(?:today|tomorrow|tonight|this|next|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+)
+_FOR_WHAT = re.compile(
+    rf"\b(?:for|on)\s+(?:a|an|the|my|our)\s+(?!\d){_NOT_WHAT}"
+    r"(?P<x>(?!(?:[\w'-]+\s+)?(?:calend[ae]rs?|cal|diary|map|list|note|way)\b)[^,.;!?]+)",
+    re.I,
+)
+_WHAT_END = re.compile(  # _TITLE_END, but "a call with Yusuf" keeps who it is with
+    r"\s+(?:at|on|by|for|from|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
+    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
+    re.I,
+)
 _CONTENT = re.compile(
     r"\bnote\b[^.;!?]*?\b(?:with(?:\s+the)?|listing|saying|containing)\s*:?\s*(?P<a>[^.;!?]+)"
     r"|\bnote\b[^:;!?]*?:\s+(?:['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s*-\s*)?(?P<b>[^;!?]+)"
@@ -366,6 +383,8 @@ def titles(query: str, spans: QuerySpans) -> tuple[str, ...]:
         title = _ARTICLE.sub("", _TITLE_END.sub("", next(g for g in match.groups() if g)).strip())
         if title and not re.match(r"^(?:\d|(?:it|them|this|that|these|those)\b)", title, re.I):
             found.append(title)
+    if not found and _EVENT_CUE.search(query):
+        found = [_WHAT_END.sub("", m.group("x")) for m in _FOR_WHAT.finditer(query)]
     return unique(capital(t) for t in found)
 
 

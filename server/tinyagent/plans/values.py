@@ -221,6 +221,16 @@ def _file_subjects(v: RequestValues) -> tuple[str, ...]:
     return reading.unique(" ".join(w[:1].upper() + w[1:] for w in stem.split()) for stem in stems if stem)
 
 
+_ZOOM = re.compile(r"\bzoom\b", re.I)
+
+
+def _subjects(v: RequestValues) -> tuple[str, ...]:
+    """What an email is about; one that sends a Zoom link says so, as the bank's do ("Zoom Meeting: Retro")."""
+    if _ZOOM.search(v.query):
+        return tuple(f"Zoom Meeting: {t}" for t in v.titles)
+    return v.titles
+
+
 _WHERE_ASKED = re.compile(r"\b(?:location|address|map|pin|where)\b", re.I)
 
 
@@ -255,7 +265,7 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("create_calendar_event", "title"): lambda v: v.titles or None,
     ("get_zoom_meeting_link", "topic"): lambda v: v.titles or None,
     ("compose_new_email", "subject"): lambda v: (
-        (v.titles or _file_subjects(v) or _place_subjects(v) or v.bodies) or None
+        (_subjects(v) or _file_subjects(v) or _place_subjects(v) or v.bodies) or None
     ),
     ("create_calendar_event", "notes"): lambda v: reading.said_notes(v.query) or None,
     ("create_calendar_event", "location"): lambda v: v.places or ("",),
