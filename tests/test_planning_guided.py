@@ -127,6 +127,27 @@ def test_file_spans_are_quoted_or_look_like_files_never_people() -> None:
     assert query_spans("Email Nadia the notes").for_lookup("open_and_get_file_path") == ()
 
 
+@pytest.mark.parametrize(
+    ("query", "files"),
+    [
+        ("tl;dr insurance claim.pdf into a new note", ("insurance claim.pdf",)),
+        ("Could you sumamrize resume.pdf, please?", ("resume.pdf",)),
+        ("summerise warranty terms.pdf and reply with it", ("warranty terms.pdf",)),
+        ("it's Yosemite... I mean Pinnacles route guide.pdf", ("Pinnacles route guide.pdf",)),
+        ("pop patent draft v2.pdf open and email it", ("patent draft v2.pdf",)),
+        ("attach the summer schedule.pdf", ("summer schedule.pdf",)),
+    ],
+)
+def test_a_file_named_without_quotes_starts_after_the_words_about_it(query: str, files: tuple[str, ...]) -> None:
+    assert query_spans(query).files == files
+
+
+def test_a_name_is_not_the_end_of_a_word_before_it() -> None:
+    assert query_spans("email it to my cofounder Idris").names == ("Idris",)
+    assert query_spans("forward this to my co-founder Olu Adebayo-Smith").names == ("Olu Adebayo-Smith",)
+    assert query_spans("Invite Ms. van der Berg").names == ("Ms. van der Berg",)
+
+
 def test_spans_drop_sentence_starts_and_possessives() -> None:
     assert query_spans("Invite Philippa, Osric and Ms. van der Berg to Leopold's party").names == (
         "Philippa",

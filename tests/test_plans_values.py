@@ -192,10 +192,13 @@ def test_an_email_with_a_zoom_link_says_so() -> None:
         ("just reply and copy my assistant Leah Stein", ("Leah Stein",)),
         ("Copy the summary of 'Okr.pdf' into my note 'Q3' in the Work folder", ()),  # a thing copied
         ("reply and cc Bo and then remind me to call Al", ("Bo",)),
+        ("pass this along to Yusuf and loop in Ingrid", ("Ingrid",)),  # a person, not a place "in Ingrid"
     ],
 )
 def test_who_goes_in_cc(query: str, cc: tuple[str, ...]) -> None:
-    assert read_values(query, NOW).cc == cc
+    values = read_values(query, NOW)
+    assert values.cc == cc
+    assert all(name in values.spans.names or "@" in name for name in cc)  # and each can be looked up
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ QUOTED = re.compile(r"(?<!\w)(['\"\u2018\u201c])(.+?)(?:\1|[\u2019\u201d])(?!\w)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _WORD = r"[A-Z\u00c0-\u00de][\w'\u00c0-\u024f-]*"
-_PARTICLE = r"(?:(?:de|van|von|da|del|der|la|le|bin|al)\b|St\.(?=\s[A-Z]))"  # and "Jean-Luc St. Pierre"
+# Particles start a word (not the "der" of "cofounder Idris"); and "Jean-Luc St. Pierre".
+_PARTICLE = r"(?:\b(?:de|van|von|da|del|der|la|le|bin|al)\b|St\.(?=\s[A-Z]))"
 _TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Prof)"
 _NAME = re.compile(rf"(?:{_TITLE}\.?\s)?(?:{_PARTICLE}\s)*{_WORD}(?:\s(?!{_TITLE}\.)(?:{_PARTICLE}|{_WORD}))*")
 _NOT_NAMES = frozenset(
@@ -63,7 +64,8 @@ _NOT_IN_FILE = (
     r"(?:the|a|an|my|our|your|his|her|their|this|that|these|of|to|for|with|and|or|in|on|at|from|by|it'?s|is|"
     r"summari[sz]e|sum|up|open|attach|attaching|attached|send|email|e-mail|mail|forward|find|pull|read|share|"
     r"print|text|reply|get|give|show|boil|down|version|gist|points|summary|copy|called|named|titled|both|"
-    r"through|skim|launch|bring|file|does|did|do|what|where|which|i|me|them|him|save|saved|review|check|see)"
+    r"through|skim|launch|bring|file|does|did|do|what|where|which|i|me|them|him|save|saved|review|check|see|"
+    r"tl|dr|tldr|mean|pop|sum\w{0,3}ri[sz]e)"  # "tl;dr X.pdf", "I mean X.pdf", "sumamrize X.pdf"
 )
 _FILE_WORD = rf"(?!{_NOT_IN_FILE}\b)[\w-]+"
 _BARE_FILE = re.compile(rf"(?<![\w.'-])(?:{_FILE_WORD}\s+){{0,3}}[a-z0-9_][\w-]*{_EXTENSION}", re.I)

@@ -43,7 +43,9 @@ _DESTINATION = re.compile(
     re.I,
 )
 _ORIGIN = re.compile(rf"\b(?:route|directions|drive|way|walk)\b.*?\bfrom\s+(?P<a>{_PLACE_WORDS}){_STOP}", re.I)
-_AT_PLACE = re.compile(rf"\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}")
+_AT_PLACE = re.compile(  # not "loop in Ingrid"
+    rf"(?<!\bloop )(?<!\blooping )\b(?:at|in)\s+(?P<p>(?:the\s+)?[A-Z0-9]{_CHARS}*(?:\s+{_CHARS}+)*?){_STOP}"
+)
 _NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD}){_CHARS}+)*"
 _SHOW_PLACE = re.compile(
     r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin(?: on| at)?|open|find|pull up|look up"
