@@ -206,6 +206,27 @@ def test_name_lists_never_repeat_an_item() -> None:
     LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp accepts it
 
 
+def test_lists_the_request_fills_are_not_left_empty() -> None:
+    from llama_cpp import LlamaGrammar
+
+    values = read_values("Reply and cc Bronwyn and Tariq, attaching the 'Stage Lighting Cue Sheet'", NOW)
+    skeleton = skeleton_of('1. reply_to_email(["a@b.c"], "", ["x.pdf"])\n2. join()')
+    grammar = skeleton_grammar(skeleton, ALL, values)
+    line = next(r for r in grammar.splitlines() if r.startswith("line1"))
+    assert '"[" "\\"Bronwyn\\"" ", " "\\"Tariq\\"" "]"' in line  # everyone said for cc, in order
+    assert line.endswith('"[" ("\\"Stage Lighting Cue Sheet\\"" nl0-1) "]" ")\\n"')  # at least one file
+    LlamaGrammar.from_string(grammar, verbose=False)
+    plain = skeleton_grammar(skeleton, ALL, read_values("Reply with the 'Cue Sheet' please", NOW))
+    assert re.search(r'\("\\"Cue Sheet\\"" nl\d+-1\)\? "\]"', plain)  # not said to attach: may stay empty
+    event = skeleton_of(
+        '1. create_calendar_event("x", "2025-06-20 10:00:00", "2025-06-20 11:00:00", "", ["a"], "", None)\n2. join()'
+    )
+    forward = read_values("Forward this to Dorothea and put the gallery opening on June 27 on my calendar", NOW)
+    assert '"[]"' in next(r for r in skeleton_grammar(event, ALL, forward).splitlines() if r.startswith("line1"))
+    invite = read_values("Put the gallery opening on June 27 on my calendar and invite Dorothea", NOW)
+    assert "Dorothea" in skeleton_grammar(event, ALL, invite)
+
+
 def test_date_parameters_take_only_dates() -> None:
     skeleton = skeleton_of('1. create_reminder("x", "2025-06-17", "", "", 0, True)\n2. join()')
     line = next(r for r in skeleton_grammar(skeleton, ALL, read_values("x", NOW)).splitlines() if r.startswith("line1"))

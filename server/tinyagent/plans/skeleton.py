@@ -16,6 +16,7 @@ what to write): where the request names one, the grammar offers only what it nam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tinyagent.plans.grammar import gbnf_literal, string_char_rule
@@ -135,7 +136,7 @@ class _Rules:
         self.rules: dict[str, str] = {}
         self._families: dict[tuple[str, ...], int] = {}
 
-    def distinct_list(self, choices: tuple[str, ...]) -> str:
+    def distinct_list(self, choices: tuple[str, ...], *, at_least_one: bool = False) -> str:
         """A rule for a list of ``choices`` with no item twice: one rule per set of items used so far.
 
         A small model that may repeat an item fills the list with it ("$5", "$5", ...). Sets of
@@ -150,7 +151,7 @@ class _Rules:
             more = f'"" | ", " ({" | ".join(rest)})' if rest else '""'
             self.rules[f"nl{family}-{mask}"] = more
         first = " | ".join(f"{item} nl{family}-{1 << i}" for i, item in enumerate(items))
-        return f'"[" ({first})? "]"' if items else '"[]"'
+        return f'"[" ({first}){"" if at_least_one else "?"} "]"' if items else '"[]"'
 
     def lines(self) -> list[str]:
         return [f"{name} ::= {body}" for name, body in self.rules.items()]
@@ -159,11 +160,27 @@ class _Rules:
 MAX_DISTINCT = 5
 
 
-def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules) -> str:
-    if param.type.is_list:
-        return rules.distinct_list(choices)
-    alts = " | ".join(_choice(c) for c in choices)
-    return f"({alts})" if alts else "str"
+_ATTACH = re.compile(r"\battach(?:ed|es|ing|ment)?\b", re.I)
+# Words without which no bank or dev request has an event with invitees (101 have them).
+_INVITE = re.compile(r"\b(?:invite[sd]?|inviting|with|w/|meeting|call|send (?:them|him|her|it))\b", re.I)
+
+
+def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules, values: RequestValues | None) -> str:
+    """The names a name-taking parameter may hold. The model left lists empty that the request fills:
+    "cc Bronwyn and Tariq" is everyone said for cc, in the order said, and a request that says
+    "attach" attaches at least one of its files; an event invites no one unless the request has words for
+    it ("forward this to Dorothea and put the gallery opening on my calendar" invited Dorothea). ``values``
+    None: the request's values are not used."""
+    if not param.type.is_list:
+        alts = " | ".join(_choice(c) for c in choices)
+        return f"({alts})" if alts else "str"
+    said = tuple(c for c in choices if values is not None and param.name == "cc" and c in values.cc)
+    if said:
+        return '"[" ' + ' ", " '.join(_choice(c) for c in said[:MAX_DISTINCT]) + ' "]"'
+    if values is not None and param.name == "invitees" and not _INVITE.search(values.query):
+        return '"[]"'
+    attach = values is not None and param.name == "attachments" and _ATTACH.search(values.query) is not None
+    return rules.distinct_list(choices, at_least_one=attach)
 
 
 def _literals(values: tuple[ArgValue, ...]) -> str:
@@ -193,7 +210,7 @@ def _value_rule(
         )
         if param.resolves not in tools:  # the lookup is disabled: only values that need none
             names = tuple(c for c in names if not needs_lookup(param.resolves, c))
-        rule = _names_rule(names, param, rules)
+        rule = _names_rule(names, param, rules, values if "entities" in options.fill else None)
     elif offered:
         return _literals(offered)
     elif param.type.is_list:
