@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tinyagent.plans import reading
-from tinyagent.plans.copied import as_said, in_request_words
+from tinyagent.plans.copied import as_said, in_request_words, without_its_noun
 from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
 from tinyagent.plans.values import by_format, by_schema, read_values
 from tinyagent.plans.zones import zones_named
@@ -238,9 +238,10 @@ def test_a_guided_plan_offers_only_the_values_an_enum_allows() -> None:
         "level": {"type": "integer", "enum": [1, 2]},
         "free": {"type": "string"},
     }, "required": ["mode", "level"]}, True, None, 1000)  # fmt: skip
-    values = read_values("show me what is done", NOW)
+    values = read_values("show me the list", NOW)
     mode, level, free = spec.params
     assert by_schema(values, spec, mode) == ("open", "done", "all")
+    assert by_schema(read_values("show me whats left open", NOW), spec, mode) == ("open",)  # the one said
     assert by_schema(values, spec, level) == (1, 2)
     assert by_schema(values, spec, free) is None  # optional, no format: the model writes it
     grammar = skeleton_grammar(skeleton_of("1. clock__set(\"open\", 1, None)\n2. join()", ToolSet((spec,))),
@@ -337,6 +338,19 @@ def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:
 )
 def test_a_copied_value_gets_back_the_articles_the_model_dropped(value: str, query: str, said: str) -> None:
     assert as_said(value, query) == said
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("bookmark on css grid", "css grid"),
+        ("my bookmarks about react hooks", "react hooks"),
+        ("css grid", "css grid"),
+        ("bookmarks on", "bookmarks on"),  # nothing left: kept
+    ],
+)
+def test_a_search_is_for_its_words_not_for_the_tools_noun(value: str, said: str) -> None:
+    assert without_its_noun(value, "bookmarks__search_bookmarks") == said
 
 
 def test_only_mcp_tools_text_is_put_in_the_requests_words() -> None:

@@ -66,6 +66,19 @@ def _task_as_said(task: Task, query: str, tools: ToolSet) -> Task:
     if spec is None or spec.remote is None:
         return task
     args: tuple[ArgValue, ...] = tuple(
-        as_said(a, query) if isinstance(a, str) and not a.startswith("$") else a for a in task.args
+        without_its_noun(as_said(a, query), task.tool) if isinstance(a, str) and not a.startswith("$") else a
+        for a in task.args
     )
     return Task(task.id, task.tool, args, task.depends_on, task.thought)
+
+
+def without_its_noun(value: str, tool: str) -> str:
+    """``value`` less a lead that names what the tool works on: a bookmark search for "bookmark on css
+    grid" searches "css grid" (the model copied the request's words whole)."""
+    nouns = {w.rstrip("s") for w in re.split(r"[_\W]+", tool.lower()) if len(w) > 2}
+    if not nouns:
+        return value
+    named = "|".join(map(re.escape, sorted(nouns)))
+    lead = rf"^(?:the\s+|my\s+|a\s+)?(?:{named})s?\s+(?:on|about|for|re|regarding|with|of)\s+"
+    rest = re.sub(lead, "", value, flags=re.I)
+    return rest if rest.strip() else value

@@ -95,7 +95,7 @@ def by_schema(values: RequestValues, spec: ToolSpec, param: Param) -> tuple[ArgV
     the parameter's name ("tags rust and async"); else by its format (``by_format``)."""
     enum = _options(spec, param)
     if enum and all(v is not None and param.accepts(v) for v in enum):
-        return tuple(enum) + ((None,) if param.nullable else ())
+        return tuple(_said(enum, values.query)) + ((None,) if param.nullable else ())
     if param.type.is_list and param.resolves is None:
         named = reading.listed(values.query, param.name)
         return (named,) if named else None
@@ -119,6 +119,13 @@ def _zone_in_order(values: RequestValues, spec: ToolSpec, param: Param) -> tuple
 # "'open', 'done' or 'all'".
 _QUOTED = r"""(?:'[\w-]+'|"[\w-]+")"""
 _OPTIONS = re.compile(rf"{_QUOTED}(?:\s*(?:,\s*or|,|or)\s+{_QUOTED}|\s*,\s*{_QUOTED})+")
+
+
+def _said(options: list[ArgValue], query: str) -> list[ArgValue]:
+    """The options the request says, when it says any: "show me whats left open" is "open" (the model
+    chose "done" from the same three)."""
+    said = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o)}\b", query, re.I)]
+    return said or options
 
 
 def _options(spec: ToolSpec, param: Param) -> list[ArgValue]:
