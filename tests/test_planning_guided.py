@@ -199,7 +199,7 @@ def test_skeleton_grammar_fixes_tools_and_offers_only_query_spans_for_names() ->
 def test_name_lists_never_repeat_an_item() -> None:
     from llama_cpp import LlamaGrammar
 
-    values = read_values("Forward this to Ana and Bo", NOW)
+    values = read_values("Forward this to Ana or Bo", NOW)
     skeleton = skeleton_of('1. get_email_address("A")\n2. forward_email(["$1"], [], "", [])\n3. join()')
     grammar = skeleton_grammar(skeleton, ALL, values)
     assert 'nl0-1 ::= "" | ", " ("\\"Bo\\"" nl0-3)' in grammar and 'nl0-3 ::= ""' in grammar
@@ -225,6 +225,20 @@ def test_lists_the_request_fills_are_not_left_empty() -> None:
     assert '"[]"' in next(r for r in skeleton_grammar(event, ALL, forward).splitlines() if r.startswith("line1"))
     invite = read_values("Put the gallery opening on June 27 on my calendar and invite Dorothea", NOW)
     assert "Dorothea" in skeleton_grammar(event, ALL, invite)
+
+
+def test_names_said_together_are_one_party() -> None:
+    skeleton = skeleton_of('1. compose_new_email(["a@b.c"], [], "s", "", [])\n2. join()')
+    values = read_values("Show me the drive to Lake Tahoe and email Isadora and Magnus the route", NOW)
+    assert values.spans.together == (("Isadora", "Magnus"),)
+    line = next(r for r in skeleton_grammar(skeleton, ALL, values).splitlines() if r.startswith("line1"))
+    assert '"[" ("\\"Isadora\\"" ", " "\\"Magnus\\"" nl0-1)? "]"' in line  # both or neither
+    apart = read_values("Text Ambrose and email Clementine that the alarm went off", NOW)
+    assert apart.spans.together == ()  # "and email" between them: two parties
+    zoom = skeleton_of('1. get_zoom_meeting_link("t", "2025-06-23 11:00:00", 60, ["a@b.c"])\n2. join()')
+    call = read_values("Schedule a zoom call with Ravi Shankar and Odile Martin next Monday at 11", NOW)
+    line = next(r for r in skeleton_grammar(zoom, ALL, call).splitlines() if r.startswith("line1"))
+    assert line.endswith('"[" ("\\"Ravi Shankar\\"" ", " "\\"Odile Martin\\"" nl0-1) "]" ")\\n"')  # "with": one
 
 
 def test_date_parameters_take_only_dates() -> None:

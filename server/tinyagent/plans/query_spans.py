@@ -79,6 +79,8 @@ class QuerySpans:
     files: tuple[str, ...] = ()  # quoted text, names with a file extension, names followed by "pdf" & co.
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    # Names said together ("Isadora and Magnus", "Ravi Shankar, Odile Martin and Bo"): one party.
+    together: tuple[tuple[str, ...], ...] = ()
 
     def for_lookup(self, lookup: str) -> tuple[str, ...]:
         """The spans a parameter resolved by ``lookup`` may take (names, plus what needs no lookup)."""
@@ -129,4 +131,22 @@ def query_spans(query: str) -> QuerySpans:
         files=tuple(dict.fromkeys(f for f in files if f)),
         emails=tuple(dict.fromkeys(emails)),
         phones=tuple(dict.fromkeys(phones)),
+        together=_together(rest, names),
     )
+
+
+_AND = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
+
+
+def _together(text: str, names: list[tuple[str, int]]) -> tuple[tuple[str, ...], ...]:
+    """Runs of names joined only by commas and "and"."""
+    runs: list[list[str]] = []
+    last_end = -1
+    for name, end in names:
+        start = text.rfind(name, 0, end)
+        if runs and last_end >= 0 and _AND.fullmatch(text[last_end:start]):
+            runs[-1].append(name)
+        else:
+            runs.append([name])
+        last_end = start + len(name)
+    return tuple(tuple(dict.fromkeys(run)) for run in runs if len(set(run)) > 1)
