@@ -134,7 +134,7 @@ class _Rules:
 
     def __init__(self) -> None:
         self.rules: dict[str, str] = {}
-        self._families: dict[tuple[str, ...], int] = {}
+        self._families: dict[tuple[str | tuple[str, ...], ...], int] = {}
 
     def distinct_list(self, choices: tuple[str | tuple[str, ...], ...], *, at_least_one: bool = False) -> str:
         """A rule for a list of ``choices`` with no item twice: one rule per set of items used so far.

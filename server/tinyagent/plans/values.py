@@ -124,7 +124,7 @@ _OPTIONS = re.compile(rf"{_QUOTED}(?:\s*(?:,\s*or|,|or)\s+{_QUOTED}|\s*,\s*{_QUO
 def _said(options: list[ArgValue], query: str) -> list[ArgValue]:
     """The options the request says, when it says any: "show me whats left open" is "open" (the model
     chose "done" from the same three)."""
-    said = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o)}\b", query, re.I)]
+    said: list[ArgValue] = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o)}\b", query, re.I)]
     return said or options
 
 
