@@ -1,5 +1,6 @@
 """Reading what a request names, by kind: places and routes, transport, notes, folders, reminder lists,
-calendars, priority, what to write, what to be reminded of, titles, who goes in cc, whose address.
+calendars, priority, who goes in cc, whose address. What it says to write (messages, titles, a note's
+content, what to be reminded of) is read by ``plans/wording.py``.
 
 Regular expressions over English requests, general on purpose: developed on the dev set and on the
 660 hand-written bank requests, never on the holdout. ``plans/values.py`` turns what they find into
@@ -23,7 +24,7 @@ _JOINER = r"(?:and|then|so|but|to|from|by|for|with|on|at|in|into|via)"
 _PLACE_WORDS = rf"{_CHARS}+(?:\s+(?!{_JOINER}\b){_CHARS}+)*?"
 # "the best way to walk to Glen Canyon Park", "how to walk there from London Bridge": not places.
 _NOT_A_PLACE = r"(?!(?:walk|drive|get|go|head|ride|bike|cycle|there|here)\b)"
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _HERE = re.compile(
     r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
 )
@@ -73,7 +74,7 @@ _TRANSIT = re.compile(
 
 _NOTE_BARE = re.compile(r"\b(?:my|the)\s+(?P<n>[A-Z][\w'-]*(?:\s+[A-Z0-9][\w'-]*)*)\s+note\b")
 _NOTE_CALLED = re.compile(rf"\bnote\s+(?:called|named|titled)\s+(?P<n>[^'\"\u2018\u201c]+?){_STOP}", re.I)
-_NOTE_BEFORE = re.compile(r"\s*note\b", re.I)  # 'Camping gear' note
+NOTE_BEFORE = re.compile(r"\s*note\b", re.I)  # 'Camping gear' note
 _NOTE_AFTER = re.compile(r"\bnote(?:\s+(?:called|named|titled))?\s*$", re.I)  # note called 'Gift ideas'
 _QUOTE = r"['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
 _FOLDER = re.compile(
@@ -93,24 +94,6 @@ _PRIORITY = ((re.compile(r"\b(?:high|top|urgent|important)\b", re.I), 1),
              (re.compile(r"\blow\b", re.I), 9))  # fmt: skip
 _PRIORITY_CUE = re.compile(r"\b(?:priority|urgent|important)\b", re.I)
 
-_TASK = re.compile(
-    r"\b(?:remind(?:er)?s?(?: me)?|remember|forget|set an? (?:all-day )?reminder)\b[^,.;!?]*?\bto\s+(?P<t>[^,.;!?]+)"
-    r"|\b(?:remind(?:er)?s?(?: me)?|reminder)\b[^:]*:\s*(?P<u>[^,.;!?]+)"
-    r"|\breminder for\s+(?P<v>[^,.;!?]+)",
-    re.I,
-)
-# Where a task's words end and its time begins: "call the vet | on Wednesday at 9:30".
-_DAYISH = (
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight|the \d|\d|noon|midnight|"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
-)
-_WHEN_WORDS = re.compile(
-    rf"\s+(?:(?:on|at|by)\s+(?:the\s+)?{_DAYISH}|tomorrow|today|tonight|this|next|every|in \d|due\b"
-    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
-    r"|\s+(?:and|then)\s+(?:text|email|send|open|show|find|put|add|tell|create)\b",
-    re.I,
-)
 # "cc Lena", "cc'ing Rafaela", "with Nadia in cc", "copy my dad", "loop in Raj": those names go in cc.
 # "copy" names who goes in cc unless a thing follows ("copy the summary into ..."). The dots of an address
 # ("cc legal@northwind.com") and of a title ("cc Dr. Ames") do not end the names.
@@ -123,65 +106,6 @@ _CC_BEFORE = re.compile(r"(?P<x>[^,.;!?]*?)\s+(?:in|on)\s+cc\b", re.I)
 # Where the names in cc end: "and" before a verb (not before a name: "cc Rutger and Sven"), what it is about.
 _CC_END = re.compile(
     r",?\s+(?:and|then)\s+(?!cc)(?-i:[a-z]+)\b.*$|\s+(?:to|about|with|asking|saying|telling|that|so)\s.*$", re.I
-)
-_TITLE = re.compile(
-    r"\b(?:called|titled|named)\s+(?P<a>[^'\"\u2018\u201c,.;!?][^,.;!?]*)"
-    r"|\b(?:about|regarding|re:)\s+(?P<b>[^,.;!?]+)"
-    r"|\bto\s+(?:go over|discuss|review|talk about|talk through|plan|prepare)\s+(?P<c>[^,.;!?]+)"
-    r"|\b(?:zoom|meeting|call|event|calendar hold|hold|session)\s+for\s+"
-    r"(?P<d>(?!(?:today|tomorrow|tonight|this|next|\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)[^,.;!?]+)"
-    r"|\bcalendar\s*:\s*(?P<f>[^,.;!?]+)"
-    r"|\b(?:add|put|schedule)\s+(?P<e>(?:the|a|an|my|our)\s+[^,;!?]+?)\s+(?:to|on|in)\s+(?:my|the)\s+calendar\b",
-    re.I,
-)
-_TITLE_END = re.compile(
-    r"\s+(?:at|on|by|for|from|with|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
-    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
-    re.I,
-)
-# What an event is for when nothing names it: "block my calendar at 1pm for a haircut", "a Zoom ... on the
-# grant proposal". Not a length, a time, a day or where it goes ("for an hour", "on the calendar").
-_EVENT_CUE = re.compile(r"\b(?:calend[ae]r|event|zoom|meeting|block|hold|schedule|invite|book)\b", re.I)
-_NOT_WHAT = (
-    r"(?!(?:an?\s+)?(?:hour|half|minute|min|mins|\d|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|ninety)\b)"
-    r"(?!(?:today|tomorrow|tonight|this|next|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
-)
-_FOR_WHAT = re.compile(
-    rf"\b(?:for|on)\s+(?:a|an|the|my|our)\s+(?!\d){_NOT_WHAT}"
-    r"(?P<x>(?!(?:[\w'-]+\s+)?(?:calend[ae]rs?|cal|diary|map|list|note|way)\b)[^,.;!?]+)",
-    re.I,
-)
-_WHAT_END = re.compile(  # _TITLE_END, but "a call with Yusuf" keeps who it is with
-    r"\s+(?:at|on|by|for|from|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
-    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
-    re.I,
-)
-_CONTENT = re.compile(
-    r"\bnote\b[^.;!?]*?\b(?:with(?:\s+the)?|listing|saying|containing)\s*:?\s*(?P<a>[^.;!?]+)"
-    r"|\bnote\b[^:;!?]*?:\s+(?:['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s*-\s*)?(?P<b>[^;!?]+)"
-    r"|\b(?:add|append|put|write|log|jot down)\s+(?P<c>(?!to\b)[^;!?]+?)\s+(?:to|in|into|on)\s+(?:my|the)\s+"
-    r"(?:(?:new|existing)\s+)?(?:note\b|['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s+note\b)",
-    re.I,
-)
-_ADDRESSEE = r"(?:(?-i:[A-Z][\w'.-]*(?:\s+(?:and\s+)?[A-Z][\w'.-]*)*)|him|her|them|everyone|both)"
-_BODY = re.compile(
-    # whole words: the "Say" of "Fatima Al-Sayed" is not a cue
-    r"(?:\b(?:(?:that|saying|say|says)(?![\w-])|telling (?:him|her|them)|to say|with the message|message:"
-    r"|(?:asking|to ask) (?=whether|if))"
-    r"|\breply(?:\s+to\s+(?:this|the|that)(?:\s+(?:email|message|thread|mail))?)?\s*(?=:|(?:yes|no|ok|sure|thanks)\b)"
-    # "text Camille: landed safe", "let Bilal know the code changed", "tell Keiko I'm five minutes out",
-    # "ask Raj if he's still up for tennis"
-    rf"|\b(?i:text|sms|message|msg|ping)\s+{_ADDRESSEE}\s*(?=:)"
-    rf"|\b(?i:let)\s+{_ADDRESSEE}\s+(?i:know)(?:\s+by\s+(?:text|sms|email))?\s+(?!(?i:that|by)\b)"
-    rf"|\b(?i:tell)\s+{_ADDRESSEE}\s+(?!(?i:that|to|about)\b)"
-    rf"|\b(?i:ask)\s+{_ADDRESSEE}\s+(?=(?i:if|whether|who|what|when|where|how)\b))"
-    r"\s*[:,]?\s*(?P<b>.+)$",
-    re.I,
-)
-_BODY_END = re.compile(
-    r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
-    r"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot)\b.*$|,?\s+cc\b.*$)",
-    re.I,
 )
 
 
@@ -220,7 +144,7 @@ _TRAILING = re.compile(r"\s+(?:walk\w*|driving|located|pls|plz|please)$", re.I)
 def clean_place(text: str) -> str:
     """A place as plans name it: no leading article, no trailing punctuation, 'here' is ''; "our flat at
     14 Rue Oberkampf" is the address."""
-    place = _ARTICLE.sub("", text.strip().strip(".,;:!?'\"")).strip()
+    place = ARTICLE.sub("", text.strip().strip(".,;:!?'\"")).strip()
     place = re.sub(r"^(?:my|our|his|her|their)\s+\w+\s+(?:at|on|in)\s+", "", place)
     place = _TRAILING.sub("", place)
     return "" if _HERE.match(place) else place
@@ -291,7 +215,7 @@ def notes(query: str) -> tuple[str, ...]:
     found = [
         m.group(2)
         for m in QUOTED.finditer(query)
-        if _NOTE_BEFORE.match(query, m.end()) or _NOTE_AFTER.search(query, 0, m.start())
+        if NOTE_BEFORE.match(query, m.end()) or _NOTE_AFTER.search(query, 0, m.start())
     ]
     found += [m.group("n") for m in _NOTE_CALLED.finditer(query)]
     found += [m.group("n") for m in _NOTE_BARE.finditer(query)]
@@ -327,73 +251,11 @@ def priority(query: str) -> int:
     return next((value for pattern, value in _PRIORITY if pattern.search(query)), 0)
 
 
-def bodies(query: str) -> tuple[str, ...]:
-    """What to write, in the request's words: the clause after "that", "saying", "asking"..."""
-    if match := _BODY.search(query):
-        body = _BODY_END.sub("", match.group("b")).strip().rstrip(".!")
-        if body:
-            return (body[0].upper() + body[1:] + ".",)
-    return ()
-
-
-def tasks(query: str, spans: QuerySpans) -> tuple[str, ...]:
-    """What to be reminded of, in the request's words, without its time: "Call the vet"; a pronoun
-    stands for what was named before it ("open the 'HOA bylaws' and remind me to read it")."""
-    found = []
-    for match in _TASK.finditer(query):
-        words = _WHEN_WORDS.split(match.group("t") or match.group("u") or match.group("v"))[0].strip()
-        words = _resolve_pronouns(words, query[: match.start()], spans)
-        if words:
-            found.append(words[0].upper() + words[1:])
-    if not found and re.search(r"\bremind|\breminders?\b|\blist\b", query, re.I):
-        found = [q[0].upper() + q[1:] for q in spans.quoted]
-    return unique(found)
-
-
-def _resolve_pronouns(words: str, before: str, spans: QuerySpans) -> str:
-    things = [t for t in (*spans.quoted, *spans.files, *notes(before)) if t in before]
-    people = [n for n in spans.names if n in before]
-    if things:
-        last = max(things, key=before.rfind)
-        words = re.sub(r"\b(?:it|them)$", last, words)
-    if people:
-        last = max(people, key=before.rfind)
-        words = re.sub(r"\b(?:him|her)\b", last, words)
-    return words
-
-
 def cc_names(query: str, spans: QuerySpans) -> tuple[str, ...]:
     segments = [_CC_END.sub("", m.group("x")) for m in _CC_AFTER.finditer(query)]
     segments += [m.group("x").split(" with ")[-1] for m in _CC_BEFORE.finditer(query)]
     people = (*spans.names, *spans.emails)
     return tuple(p for p in people if any(p in segment for segment in segments))
-
-
-def titles(query: str, spans: QuerySpans) -> tuple[str, ...]:
-    """What an event, meeting or email is called or about, in the request's words."""
-    found = []
-    if re.search(r"\b(?:calendar|event|zoom|meeting)\b", query, re.I):
-        found += [
-            q
-            for q in spans.quoted
-            if not _NOTE_BEFORE.match(query, query.find(q) + len(q) + 1)
-            and not re.search(r"\bnotes?:?\s*['\"\u2018\u201c]?$", query[: query.find(q)], re.I)
-        ]
-    for match in _TITLE.finditer(query):
-        if match.group("a") and re.search(r"\bnote\s*$", query[: match.start()], re.I):
-            continue  # "a note called X" names a note, not an event
-        title = _ARTICLE.sub("", _TITLE_END.sub("", next(g for g in match.groups() if g)).strip())
-        if title and not re.match(r"^(?:\d|(?:it|them|this|that|these|those)\b)", title, re.I):
-            found.append(title)
-    if not found and _EVENT_CUE.search(query):
-        found = [_WHAT_END.sub("", m.group("x")) for m in _FOR_WHAT.finditer(query)]
-    return unique(capital(t) for t in found)
-
-
-def contents(query: str) -> tuple[str, ...]:
-    """What to write in a note: "with ...", "listing ...", "note: ...", "add 'X' to my note"."""
-    found = [next(g for g in m.groups() if g) for m in _CONTENT.finditer(query)]
-    return unique(capital(_BODY_END.sub("", f).strip()) for f in found)
 
 
 def owners(query: str, names: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -404,11 +266,6 @@ def owners(query: str, names: tuple[str, ...], what: str) -> tuple[str, ...]:
     others = [m.group("n") or m.group("m") for kind, p in _OWNED.items() if kind != what for m in p.finditer(query)]
     untied = tuple(n for n in names if not any(n in o for o in others))
     return tied or untied or names
-
-
-def said_notes(query: str) -> tuple[str, ...]:
-    """An event's notes when the request says them: notes 'bring apron'."""
-    return unique(re.findall(r"\bnotes?\s*:?\s*['\"\u2018\u201c]([^'\"\u2019\u201d]+)", query, re.I))
 
 
 def folders(query: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tinyagent.plans import reading
+from tinyagent.plans import reading, wording
 from tinyagent.plans.plan import ArgValue
 from tinyagent.plans.query_spans import QuerySpans, query_spans
 from tinyagent.plans.when import Moment, resolve_moments, spelt_weekday
@@ -60,11 +60,11 @@ def read_values(query: str, now: datetime) -> RequestValues:
         lists=reading.lists(query),
         calendars=reading.calendars(query),
         priority=reading.priority(query),
-        bodies=reading.bodies(query),
-        tasks=reading.tasks(query, spans),
+        bodies=wording.bodies(query),
+        tasks=wording.tasks(query, spans),
         cc=reading.cc_names(query, spans),
-        titles=reading.titles(query, spans),
-        contents=reading.contents(query),
+        titles=wording.titles(query, spans),
+        contents=wording.contents(query),
     )
     return replace(values, spans=replace(spans, names=_people(values)))
 
@@ -274,7 +274,7 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("compose_new_email", "subject"): lambda v: (
         (_subjects(v) or _file_subjects(v) or _place_subjects(v) or v.bodies) or None
     ),
-    ("create_calendar_event", "notes"): lambda v: reading.said_notes(v.query) or None,
+    ("create_calendar_event", "notes"): lambda v: wording.said_notes(v.query) or None,
     ("create_calendar_event", "location"): lambda v: v.places or ("",),
     ("create_calendar_event", "calendar"): lambda v: v.calendars or (None,),
     ("create_reminder", "list_name"): lambda v: v.lists or ("",),
