@@ -11,6 +11,7 @@ that span. The sixteen built-in tools are left alone: their text parameters are 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import ArgValue, Plan, Task
@@ -75,10 +76,18 @@ def _task_as_said(task: Task, query: str, tools: ToolSet) -> Task:
 def without_its_noun(value: str, tool: str) -> str:
     """``value`` less a lead that names what the tool works on: a bookmark search for "bookmark on css
     grid" searches "css grid" (the model copied the request's words whole)."""
+    lead = _noun_lead(tool)
+    if lead is None:
+        return value
+    rest = lead.sub("", value)
+    return rest if rest.strip() else value
+
+
+@lru_cache(maxsize=256)
+def _noun_lead(tool: str) -> re.Pattern[str] | None:
+    """The start of a value that names ``tool``'s nouns ("bookmark on", "tasks about"), built once per tool."""
     nouns = {w.rstrip("s") for w in re.split(r"[_\W]+", tool.lower()) if len(w) > 2}
     if not nouns:
-        return value
+        return None
     named = "|".join(map(re.escape, sorted(nouns)))
-    lead = rf"^(?:the\s+|my\s+|a\s+)?(?:{named})s?\s+(?:on|about|for|re|regarding|with|of)\s+"
-    rest = re.sub(lead, "", value, flags=re.I)
-    return rest if rest.strip() else value
+    return re.compile(rf"^(?:the\s+|my\s+|a\s+)?(?:{named})s?\s+(?:on|about|for|re|regarding|with|of)\s+", re.I)

@@ -144,7 +144,7 @@ def _together(text: str, names: list[tuple[str, int]]) -> tuple[tuple[str, ...],
     last_end = -1
     for name, end in names:
         start = text.rfind(name, 0, end)
-        if runs and last_end >= 0 and _AND.fullmatch(text[last_end:start]):
+        if runs and _AND.fullmatch(text[last_end:start]):
             runs[-1].append(name)
         else:
             runs.append([name])

@@ -245,19 +245,20 @@ _RANGE = re.compile(
 )
 
 
-def _ranges(text: str, _now: datetime) -> str:
-    """ "from 5 to 8pm" is 17-20, "9 to 4" is 09-16: a range's meridiem is settled for both ends."""
-    text = re.sub(r"\bbetween (\d{1,2}(?::\d{2})?\s*(?:am|pm)?) and (?=\d)", r"from \1 to ", text, flags=re.I)
-    return _RANGE.sub(_range, _FLIGHT.sub(r"from \1 to \2", text))
-
-
 _CLOCK = r"(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)"
+_BETWEEN = re.compile(rf"\bbetween {_CLOCK} and (?=\d)", re.I)
 # A trip's two ends are a range: "departing 13:05 and landing 15:50", "leaves at 7:15am, arrives 10:05am".
 _FLIGHT = re.compile(
     rf"\b(?:depart\w*|leav\w*|takes? off|taking off)\s+(?:at\s+)?{_CLOCK}\s*,?\s*(?:and\s+)?"
     rf"(?:land\w*|arriv\w*|gets? in|getting in)\s+(?:at\s+)?{_CLOCK}",
     re.I,
 )
+
+
+def _ranges(text: str, _now: datetime) -> str:
+    """ "from 5 to 8pm" is 17-20, "9 to 4" is 09-16: a range's meridiem is settled for both ends."""
+    text = _BETWEEN.sub(r"from \1 to ", text)
+    return _RANGE.sub(_range, _FLIGHT.sub(r"from \1 to \2", text))
 
 
 def _to24(hour: int, meridiem: str) -> int:

@@ -13,6 +13,8 @@ import re
 from tinyagent.plans.query_spans import QuerySpans
 from tinyagent.plans.reading import ARTICLE, NOTE_BEFORE, capital, notes, unique
 
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
 _TASK = re.compile(
     r"\b(?:remind(?:er)?s?(?: me)?|remember|forget|set an? (?:all-day )?reminder)\b[^,.;!?]*?\bto\s+(?P<t>[^,.;!?]+)"
     r"|\b(?:remind(?:er)?s?(?: me)?|reminder)\b[^:]*:\s*(?P<u>[^,.;!?]+)"
@@ -20,14 +22,10 @@ _TASK = re.compile(
     re.I,
 )
 # Where a task's words end and its time begins: "call the vet | on Wednesday at 9:30".
-_DAYISH = (
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight|the \d|\d|noon|midnight|"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
-)
+_DAYISH = rf"(?:{_WEEKDAY}|tomorrow|today|tonight|the \d|\d|noon|midnight|{_MONTH})"
 _WHEN_WORDS = re.compile(
     rf"\s+(?:(?:on|at|by)\s+(?:the\s+)?{_DAYISH}|tomorrow|today|tonight|this|next|every|in \d|due\b"
-    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)\b)"
+    rf"|{_WEEKDAY}|{_MONTH})"
     r"|\s+(?:and|then)\s+(?:text|email|send|open|show|find|put|add|tell|create)\b",
     re.I,
 )
@@ -36,33 +34,32 @@ _TITLE = re.compile(
     r"|\b(?:about|regarding|re:)\s+(?P<b>[^,.;!?]+)"
     r"|\bto\s+(?:go over|discuss|review|talk about|talk through|plan|prepare)\s+(?P<c>[^,.;!?]+)"
     r"|\b(?:zoom|meeting|call|event|calendar hold|hold|session)\s+for\s+"
-    r"(?P<d>(?!(?:today|tomorrow|tonight|this|next|\d|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)[^,.;!?]+)"
+    rf"(?P<d>(?!(?:today|tomorrow|tonight|this|next|\d|{_WEEKDAY})\b)[^,.;!?]+)"
     r"|\bcalendar\s*:\s*(?P<f>[^,.;!?]+)"
     r"|\b(?:add|put|schedule)\s+(?P<e>(?:the|a|an|my|our)\s+[^,;!?]+?)\s+(?:to|on|in)\s+(?:my|the)\s+calendar\b",
     re.I,
 )
-_TITLE_END = re.compile(
-    r"\s+(?:at|on|by|for|from|with|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
-    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
-    re.I,
-)
+
+
+def _ends_at(words: str) -> re.Pattern[str]:
+    """Where a title ends: at one of ``words``, a time word or a weekday, and all after it."""
+    return re.compile(rf"\s+(?:{words}|tomorrow|today|tonight|this|next|every|in \d)\b.*$|\s+(?:{_WEEKDAY})\b.*$", re.I)
+
+
+_TITLE_END = _ends_at("at|on|by|for|from|with|to|and|then")
 # What an event is for when nothing names it: "block my calendar at 1pm for a haircut", "a Zoom ... on the
 # grant proposal". Not a length, a time, a day or where it goes ("for an hour", "on the calendar").
 _EVENT_CUE = re.compile(r"\b(?:calend[ae]r|event|zoom|meeting|block|hold|schedule|invite|book)\b", re.I)
 _NOT_WHAT = (
     r"(?!(?:an?\s+)?(?:hour|half|minute|min|mins|\d|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|ninety)\b)"
-    r"(?!(?:today|tomorrow|tonight|this|next|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+    rf"(?!(?:today|tomorrow|tonight|this|next|{_WEEKDAY})\b)"
 )
 _FOR_WHAT = re.compile(
     rf"\b(?:for|on)\s+(?:a|an|the|my|our)\s+(?!\d){_NOT_WHAT}"
     r"(?P<x>(?!(?:[\w'-]+\s+)?(?:calend[ae]rs?|cal|diary|map|list|note|way)\b)[^,.;!?]+)",
     re.I,
 )
-_WHAT_END = re.compile(  # _TITLE_END, but "a call with Yusuf" keeps who it is with
-    r"\s+(?:at|on|by|for|from|to|and|then|tomorrow|today|tonight|this|next|every|in \d)\b.*$"
-    r"|\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$",
-    re.I,
-)
+_WHAT_END = _ends_at("at|on|by|for|from|to|and|then")  # not "with": "a call with Yusuf" keeps who it is with
 _CONTENT = re.compile(
     r"\bnote\b[^.;!?]*?\b(?:with(?:\s+the)?|listing|saying|containing)\s*:?\s*(?P<a>[^.;!?]+)"
     r"|\bnote\b[^:;!?]*?:\s+(?:['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]\s*-\s*)?(?P<b>[^;!?]+)"
