@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from tinyagent.plans.query_spans import QUOTED, QuerySpans
+from tinyagent.plans.when import MONTHS, WEEKDAYS
 
 # A value ends at a clause boundary: punctuation, or a word that starts the next part of the request.
 _STOP = (
@@ -109,10 +110,8 @@ _CC_END = re.compile(
 )
 
 
-_NOT_STREETS = (
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Apple|Maps|Zoom|Google|January|February|March"
-    r"|April|May|June|July|August|September|October|November|December)\b"
-)
+_DAY_AND_MONTH_NAMES = "|".join(w.capitalize() for w in (*WEEKDAYS, *MONTHS.split("|")))
+_NOT_STREETS = rf"(?:{_DAY_AND_MONTH_NAMES}|Apple|Maps|Zoom|Google)\b"
 _STREET_OF = re.compile(rf"\s+on\s+(?!{_NOT_STREETS})(?:[A-Z0-9][\w'.-]*)(?:\s+(?!{_NOT_STREETS})[A-Z][\w'.-]*)*")
 _THEIR_PLACE = re.compile(r"^(?:my|our|his|her|their)\s+\w+$", re.I)
 _AT_WHERE = re.compile(r"\s+at\s+(?P<p>\d+\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)")

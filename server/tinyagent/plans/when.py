@@ -23,8 +23,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_MONTH_RE = rf"{_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_RE = rf"{MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _WEEKDAY_RE = "|".join(WEEKDAYS)
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

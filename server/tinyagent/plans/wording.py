@@ -12,9 +12,10 @@ import re
 
 from tinyagent.plans.query_spans import QuerySpans
 from tinyagent.plans.reading import ARTICLE, NOTE_BEFORE, capital, notes, unique
+from tinyagent.plans.when import MONTHS, WEEKDAYS
 
-_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+_WEEKDAY = rf"(?:{'|'.join(WEEKDAYS)})"
+_MONTH = rf"(?:{MONTHS})\b"
 _TASK = re.compile(
     r"\b(?:remind(?:er)?s?(?: me)?|remember|forget|set an? (?:all-day )?reminder)\b[^,.;!?]*?\bto\s+(?P<t>[^,.;!?]+)"
     r"|\b(?:remind(?:er)?s?(?: me)?|reminder)\b[^:]*:\s*(?P<u>[^,.;!?]+)"
