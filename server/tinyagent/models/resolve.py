@@ -25,7 +25,7 @@ from tinyagent.models.catalogue import (
     assemble_file,
     entry_for_filename,
     get_entry,
-    packaged_file,
+    served_file,
 )
 from tinyagent.models.profiles import GENERIC, ModelProfile
 from tinyagent.settings import Settings
@@ -92,7 +92,7 @@ def _from_entry(entry: CatalogueEntry, settings: Settings) -> ResolvedModel:
     elif isinstance(source, AssembledSource):
         path = assemble_file(source, settings.data_dir)
     else:
-        path = packaged_file(source)
+        path = served_file(source, settings.data_dir)
     return _result(path, entry.profile, entry.alias, source.describe(), settings)
 
 
