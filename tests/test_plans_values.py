@@ -105,6 +105,8 @@ def test_notes_folders_lists_calendars_priority() -> None:
     assert note.notes == ("Sunday chores",) and note.folders == ("Home",)
     assert choices(note, "append_note_content", "content") == ("Oil the pans",)
     assert read_values("Open my note 'Gift ideas 2025'.", NOW).notes == ("Gift ideas 2025",)
+    assert read_values("new note: 'Bouldering goals' - send the V4 slab", NOW).notes == ("Bouldering goals",)
+    assert read_values("Start a note in Recipes called 'Zofia's pierogi' with", NOW).notes == ("Zofia's pierogi",)
     assert read_values("What did I write in the 'Sailing knots' note in my Hobbies folder?", NOW).folders == (
         "Hobbies",
     )

@@ -76,7 +76,8 @@ _TRANSIT = re.compile(
 _NOTE_BARE = re.compile(r"\b(?:my|the)\s+(?P<n>[A-Z][\w'-]*(?:\s+[A-Z0-9][\w'-]*)*)\s+note\b")
 _NOTE_CALLED = re.compile(rf"\bnote\s+(?:called|named|titled)\s+(?P<n>[^'\"\u2018\u201c]+?){_STOP}", re.I)
 NOTE_BEFORE = re.compile(r"\s*note\b", re.I)  # 'Camping gear' note
-_NOTE_AFTER = re.compile(r"\bnote(?:\s+(?:called|named|titled))?\s*$", re.I)  # note called 'Gift ideas'
+# note called 'Gift ideas', new note: 'Gift ideas', a note in Recipes called 'Pierogi'
+_NOTE_AFTER = re.compile(r"\bnote(?:\s*:|(?:\s+\S+){0,4}?\s+(?:called|named|titled))?\s*$", re.I)
 _QUOTE = r"['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d]"
 _FOLDER = re.compile(
     r"\b(?:in|from|into)\s+(?:my\s+|the\s+)?(?P<f>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)\s+folder\b"
