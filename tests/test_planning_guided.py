@@ -260,6 +260,29 @@ def tiny_planner(tiny_gguf: Path) -> Planner:
     return Planner(load_tiny_backend(tiny_gguf), get_chat_format("chatml"))
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("'s", ""))
+
+
+def test_a_place_the_reader_missed_is_still_a_run_of_the_request_s_words(tiny_planner: Planner) -> None:
+    """A random model is the harshest test: whatever it writes must be the request's own words, in order."""
+    query = "find me a pharmacy nearby, on Dolores St. on the map"
+    assert read_values(query, NOW).places == ()  # nothing the reader knows: the model chooses the words
+    guide = PlanGuide(skeleton_of('1. maps_open_location("Pillar Market")\n2. join()'), ())
+    said = " ".join(_words(query))
+    for seed in range(4):
+        finished = asyncio.run(tiny_planner.plan(PlanRequest(query, ALL, NOW, guide=guide, seed=seed)))
+        assert finished.outcome.plan is not None, finished.outcome.errors
+        place = str(finished.outcome.plan.actions[0].args[0])
+        assert place and f" {' '.join(_words(place))} " in f" {said} ", place
+
+
+def test_a_new_note_may_be_named_in_words_the_request_does_not_use() -> None:
+    grammar = skeleton_grammar(skeleton_of('1. create_note("x", "y", "")\n2. join()'), ALL, read_values("jot: P2", NOW))
+    line = next(r for r in grammar.splitlines() if r.startswith("line1"))
+    assert line.startswith('line1 ::= "1. create_note(" str ", "'), line
+
+
 def test_random_model_under_the_skeleton_grammar_writes_the_skeleton(tiny_planner: Planner) -> None:
     query = "Summarize 'Trial Protocol' and email the summary to Dr. Ferreira with Nadia in cc"
     guide = PlanGuide(skeleton_of(SUMMARY_MAIL), ((query, SUMMARY_MAIL),))

@@ -24,7 +24,7 @@ from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
 from tinyagent.plans.plan import REFERENCE_SCAN_RE, ArgValue, render_value
 from tinyagent.plans.values import JOINT, RequestValues, by_schema, choices, joint_choices, people
-from tinyagent.tools.registry import ArgType, Param, ToolSet, reference_id
+from tinyagent.tools.registry import ArgType, Param, ToolSet, ToolSpec, reference_id
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,17 @@ def _choice(span: str) -> str:
     return gbnf_literal('"' + span.replace('"', "").replace("\\", "") + '"')
 
 
+def _span_word(word: str) -> str:
+    """A word of a query span, its first letter in either case and a possessive optional: the model
+    capitalises names the request wrote in lower case ("the Angel Island Ferry Terminal")."""
+    head, rest = word[0], word[1:]
+    start = f"[{head.lower()}{head.upper()}]" if head.lower() != head.upper() else gbnf_literal(head)
+    owner = _POSSESSIVE.search(rest)
+    if owner is not None:
+        return f"{start} {gbnf_literal(rest[: owner.start()])} {gbnf_literal(owner[0])}?".replace(' ""', "")
+    return f"{start} {gbnf_literal(rest)}" if rest else start
+
+
 class _Rules:
     """Named helper rules shared by a grammar's lines (one distinct-names family per choice set)."""
 
@@ -153,11 +164,32 @@ class _Rules:
         first = " | ".join(f"{item} nl{family}-{1 << i}" for i, item in enumerate(items))
         return f'"[" ({first}){"" if at_least_one else "?"} "]"' if items else '"[]"'
 
+    def query_span(self, query: str) -> str:
+        """A rule for any run of the query's words as a quoted string, within one clause.
+
+        Where the request names no value the reader recognises, a free string let the model copy an
+        example's place or note ("find me a pharmacy nearby" opened "Pillar Market, City of London");
+        any run of the request's own words keeps the model to what the person said."""
+        words = [m for m in _SPAN_WORD.finditer(query) if "$" not in m[0] and "<" not in m[0]]
+        starts = []
+        for i, word in enumerate(words):
+            between = query[word.end() : words[i + 1].start()] if i + 1 < len(words) else "."
+            goes_on = _SPAN_JOIN.fullmatch(between) is not None
+            self.rules[f"qs{i}"] = _span_word(word[0]) + (f" ({gbnf_literal(between)} qs{i + 1})?" if goes_on else "")
+            starts.append(f"qs{i}")
+        return '"\\"" (' + " | ".join(starts) + ') "\\""' if starts else "str"
+
     def lines(self) -> list[str]:
         return [f"{name} ::= {body}" for name, body in self.rules.items()]
 
 
 MAX_DISTINCT = 5
+# A word of a query span: no quotes, brackets or clause punctuation, and no sentence-final period.
+_EDGE = "^\\s,;:!?()'\"\u2018\u2019\u201c\u201d"  # what cannot start or end a word: quotes too
+_SPAN_WORD = re.compile(rf"(?<![^\s'\"(\u2018\u201c])[{_EDGE}](?:[^\s,;:!?()\"\u201c\u201d]*[{_EDGE}.])?")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+# What may stand between two words of one span: spaces, or a comma ("Heath Ceramics, Sausalito").
+_SPAN_JOIN = re.compile(r",?[ \t]+")
 
 
 _ATTACH = re.compile(r"\battach(?:ed|es|ing|ment)?\b", re.I)
@@ -215,6 +247,19 @@ def _fill_of(param: Param) -> str:
     return "bodies" if param.text else "entities"
 
 
+# Entities a plan may make up: a new note's name (half of the bank's are not words of the request).
+_NAMED_BY_THE_PLAN = frozenset({("create_note", "name")})
+
+
+def _spans_only(param: Param, spec: ToolSpec | None, options: SkeletonGrammarOptions) -> bool:
+    """An entity of one of our tools that the reader found no value for, and that must already exist
+    (a place, a note, a contact): a run of the request's words."""
+    kind = _fill_of(param)
+    if kind != "entities" or kind not in options.fill or param.type != ArgType.STR or spec is None:
+        return False
+    return spec.remote is None and (spec.name, param.name) not in _NAMED_BY_THE_PLAN
+
+
 def _value_rule(
     tool: str, param: Param, tools: ToolSet, values: RequestValues, rules: _Rules, options: SkeletonGrammarOptions
 ) -> str:
@@ -237,6 +282,8 @@ def _value_rule(
         rule = f'"[" (str (", " str){{0,{options.max_names - 1}}})? "]"'
     elif param.format is not None:
         rule = _FORMATS[param.format]
+    elif _spans_only(param, spec, options):
+        rule = rules.query_span(values.query)
     else:
         rule = _BASE[param.type]
     return f'({rule} | "None")' if param.nullable else rule
