@@ -224,6 +224,12 @@ def test_who_goes_in_cc(query: str, cc: tuple[str, ...]) -> None:
         ("how do I get to Paddington on the tube", ("Paddington",), "r"),
         ("directions to Moscone Center by BART", ("Moscone Center",), "r"),
         ("directions to Oakland Airport from Palo Alto Caltrain station by car", None, "d"),
+        ("where's Heath Ceramics in Sausalito?", ("Heath Ceramics, Sausalito",), "d"),  # one place, in its area
+        ("Could you open Apple Park in Maps for me?", ("Apple Park",), "d"),  # the app is no area
+        ("dinner at Nopa in June", ("Nopa",), "d"),
+        ("show me where the Presidio Tunnel Tops are and text Kalani", ("Presidio Tunnel Tops",), "d"),
+        ("a coffee chat at 1 Infinite Loop, Cupertino?", ("1 Infinite Loop, Cupertino",), "d"),
+        ("book the dentist July 1 at 9am and pull up W-2 2024.pdf for me", (), "d"),  # a file is no place
     ],
 )
 def test_places_end_where_the_place_does(query: str, places: tuple[str, ...] | None, transport: str) -> None:
@@ -302,6 +308,7 @@ def test_an_email_about_a_file_is_titled_by_it(query: str, subjects: tuple[str, 
         ("walking directions from Powell station to the hotel, Hotel Zetta", ("Powell station", "Hotel Zetta")),
         ("directions from Berkeley to Napa, email them to Camille", ("Berkeley", "Napa")),  # a name: kept
         ("how far is the walk from my hotel, the Fairmont, to the Ferry Building?", ("Fairmont", "Ferry Building")),
+        ("walking directions to Salt & Straw in Hayes Valley", ("", "Salt & Straw, Hayes Valley")),
     ],
 )
 def test_a_place_said_as_a_kind_and_then_named_is_the_name(query: str, ends: tuple[str, str]) -> None:

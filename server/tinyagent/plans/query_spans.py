@@ -57,7 +57,7 @@ _NOT_NAMES = frozenset(
 _SENTENCE_END = (".", "!", "?")
 # A file named without quotes: "Budget.xlsx", or capitalised words right before "pdf", "file"...
 _EXTENSION = r"\.(?:pdf|docx?|xlsx?|pptx?|key|pages|numbers|txt|csv|md|rtf|jpe?g|png|heic|gif|zip)\b"
-_FILE_EXT = re.compile(_EXTENSION, re.I)
+FILE_EXT = re.compile(_EXTENSION, re.I)
 # A file named without quotes may have several words before its extension ("team offsite agenda.pdf"):
 # up to three more words, none of them a word that starts the phrase instead (the, my, summarize...).
 _NOT_IN_FILE = (
@@ -120,7 +120,7 @@ def query_spans(query: str) -> QuerySpans:
     names = _names(rest)
     files = [*quoted]
     for name, end in names:
-        if ext := _FILE_EXT.match(rest, end):
+        if ext := FILE_EXT.match(rest, end):
             files.append(name + ext.group(0))
         elif _FILE_NOUN.match(rest, end):
             files.append(name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tinyagent.plans.query_spans import QUOTED, QuerySpans
+from tinyagent.plans.query_spans import FILE_EXT, QUOTED, QuerySpans
 from tinyagent.plans.when import MONTHS, WEEKDAYS
 
 # A value ends at a clause boundary: punctuation, or a word that starts the next part of the request.
@@ -30,7 +30,7 @@ _HERE = re.compile(
     r"^(?:here|where I am|my (?:place|location|current location|hotel|house|home|flat|apartment))$", re.I
 )
 
-_NOT_NAME_WORD = r"(?i:on|in|is|so|and|for|by|with|to|there|please)\b"
+_NOT_NAME_WORD = r"(?i:on|in|is|are|so|and|for|by|with|to|there|please)\b"
 # A place said as a kind and then named: "the hardware store, Cole Hardware"; case-sensitive inside the
 # case-blind route patterns. "from my hotel, the Fairmont, to ...": a start named so.
 _APPOSITIVE_NAME = rf"(?-i:[A-Z0-9]){_CHARS}*(?:\s+(?!{_NOT_NAME_WORD})(?-i:[A-Z0-9&]){_CHARS}*)*"
@@ -60,7 +60,7 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
 _APPOSITIVE = re.compile(rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>{_APPOSITIVE_NAME})")
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
-_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square"
+_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square|Loop|Plaza|Pkwy|Parkway"
 _ADDRESS = re.compile(
     rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?"
     r"(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*(?:[,.;!?]|$)|\s+(?:and|from|to|on|at|by|for|in)\b))?"
@@ -111,12 +111,13 @@ _CC_END = re.compile(
 )
 
 
+_DATE_WORDS = frozenset((*WEEKDAYS, *MONTHS.split("|")))
 _DAY_AND_MONTH_NAMES = "|".join(w.capitalize() for w in (*WEEKDAYS, *MONTHS.split("|")))
 _NOT_STREETS = rf"(?:{_DAY_AND_MONTH_NAMES}|Apple|Maps|Zoom|Google)\b"
 _STREET_OF = re.compile(rf"\s+on\s+(?!{_NOT_STREETS})(?:[A-Z0-9][\w'.-]*)(?:\s+(?!{_NOT_STREETS})[A-Z][\w'.-]*)*")
 _THEIR_PLACE = re.compile(r"^(?:my|our|his|her|their)\s+\w+$", re.I)
 _AT_WHERE = re.compile(r"\s+at\s+(?P<p>\d+\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*|[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)")
-_NOT_PLACES = frozenset({"there", "here", "it", "them", "home", "work"})
+_NOT_PLACES = frozenset({"there", "here", "it", "them", "home", "work", "maps", "apple maps", "google maps"})
 
 
 _PERSON = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
@@ -151,6 +152,16 @@ def clean_place(text: str) -> str:
 
 
 def route(query: str) -> tuple[str, str] | None:
+    ends = _route(query)
+    if ends is None:
+        return None
+    areas = places(query)  # an end said with its area is one place: "to Salt & Straw in Hayes Valley"
+    return next((p for p in areas if ends[0] and p.startswith(f"{ends[0]}, ")), ends[0]), next(
+        (p for p in areas if ends[1] and p.startswith(f"{ends[1]}, ")), ends[1]
+    )
+
+
+def _route(query: str) -> tuple[str, str] | None:
     if match := _ROUTE.search(query) or _ROUTE_BACK.search(query):
         return _end_of(match, "a"), _end_of(match, "b")
     if match := _DESTINATION.search(query):
@@ -190,10 +201,23 @@ def places(query: str) -> tuple[str, ...]:
     found += [m.group(0) for m in _ADDRESS.finditer(query)]
     found += [clean_place(p) for m in _SHOW_PLACE.finditer(query) for p in m.group("p").split(" and ")]
     found += [clean_place(m.group("p")) for m in _AT_PLACE.finditer(query)]
-    if ends := route(query):
+    if ends := _route(query):
         found += [p for p in ends if p]
     found = [_with_street(p, query) for p in found]
-    return unique(p for p in found if p and not _is_time(p) and p.lower() not in _NOT_PLACES and not _KEPT_IN.search(p))
+    found = [p for p in found if p and not _is_time(p) and p.lower() not in _NOT_PLACES | _DATE_WORDS]
+    found = [p for p in found if not _KEPT_IN.search(p) and not FILE_EXT.search(p)]  # "pull up W-2 2024.pdf"
+    return unique(_in_areas(found, query))
+
+
+def _in_areas(found: list[str], query: str) -> list[str]:
+    """ "Heath Ceramics in Sausalito": one place, "Heath Ceramics, Sausalito", as every such bank reference has it."""
+    merged = list(found)
+    for place in found:
+        for area in found:
+            if area != place and re.search(rf"{re.escape(place)}\s+in\s+(?:the\s+)?{re.escape(area)}\b", query):
+                merged = [f"{place}, {area}" if p == place else p for p in merged if p != area]
+    # "at 1 Infinite Loop, Cupertino": the address with its town, not also the address alone.
+    return [p for p in merged if not any(q.startswith(f"{p}, ") for q in merged)]
 
 
 # "in the Travel folder named 'Kyoto temples'" names where a note is kept, not a place.
