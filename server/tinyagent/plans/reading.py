@@ -60,7 +60,9 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+")
 _APPOSITIVE = re.compile(rf",\s+(?:(?:it's|it is)\s+)?(?:the\s+)?(?P<n>{_APPOSITIVE_NAME})")
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d+,\s*-?\d{1,3}\.\d+")
-_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square|Loop|Plaza|Pkwy|Parkway"
+_STREET = r"St|Street|Ave|Avenue|Blvd|Boulevard|Rd|Road|Lane|Ln|Way|Dr|Drive|Ct|Court|Pl|Place|Sq|Square" + (
+    r"|Loop|Plaza|Pkwy|Parkway"
+)
 _ADDRESS = re.compile(
     rf"\b\d{{1,5}}\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET})\b\.?"
     r"(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*(?:[,.;!?]|$)|\s+(?:and|from|to|on|at|by|for|in)\b))?"
