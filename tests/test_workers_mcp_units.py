@@ -242,6 +242,7 @@ def test_a_guided_plan_offers_only_the_values_an_enum_allows() -> None:
     mode, level, free = spec.params
     assert by_schema(values, spec, mode) == ("open", "done", "all")
     assert by_schema(read_values("show me whats left open", NOW), spec, mode) == ("open",)  # the one said
+    assert by_schema(read_values("show the tasks I've completed", NOW), spec, mode) == ("done",)  # said otherwise
     assert by_schema(values, spec, level) == (1, 2)
     assert by_schema(values, spec, free) is None  # optional, no format: the model writes it
     grammar = skeleton_grammar(skeleton_of("1. clock__set(\"open\", 1, None)\n2. join()", ToolSet((spec,))),
@@ -305,7 +306,7 @@ def test_values_a_description_lists_in_quotes_are_the_only_ones_offered() -> Non
         "status": {"type": "string", "description": 'One of "low", "high".'},
         "text": {"type": "string", "description": "Words it's 'about'."}}}, True, None, 1000)  # fmt: skip
     values = read_values("show the tasks I've completed", NOW)
-    assert by_schema(values, listing, listing.params[0]) == ("open", "done", "all", None)
+    assert by_schema(values, listing, listing.params[0]) == ("done", None)  # "completed" says "done"
     status, text = described.params
     assert by_schema(values, described, status) == ("low", "high", None)
     assert by_schema(values, described, text) is None  # one quoted word is not a list of values

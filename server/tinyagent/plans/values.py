@@ -124,8 +124,21 @@ _OPTIONS = re.compile(rf"{_QUOTED}(?:\s*(?:,\s*or|,|or)\s+{_QUOTED}|\s*,\s*{_QUO
 def _said(options: list[ArgValue], query: str) -> list[ArgValue]:
     """The options the request says, when it says any: "show me whats left open" is "open" (the model
     chose "done" from the same three)."""
-    said: list[ArgValue] = [o for o in options if isinstance(o, str) and re.search(rf"\b{re.escape(o)}\b", query, re.I)]
+    said: list[ArgValue] = [o for o in options if isinstance(o, str) and _says(query, o)]
     return said or options
+
+
+# Other words for the states tools list, so "the tasks I've completed" is "done" (the model chose "all").
+_SAID_AS = {
+    "done": "completed|complete|finished",
+    "open": "pending|outstanding|unfinished|not done|to ?do",
+    "closed": "resolved|completed|finished",
+}
+
+
+def _says(query: str, option: str) -> bool:
+    words = re.escape(option) + (f"|{_SAID_AS[option.lower()]}" if option.lower() in _SAID_AS else "")
+    return re.search(rf"\b(?:{words})\b", query, re.I) is not None
 
 
 def _options(spec: ToolSpec, param: Param) -> list[ArgValue]:
