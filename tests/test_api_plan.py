@@ -105,6 +105,15 @@ def test_generated_plan_body_shape(http: httpx.Client) -> None:
         assert body["errors"]
 
 
+@pytest.mark.parametrize("query", ["Remind me at 3pm to stretch", "Reply to the email saying I will be there at 3pm"])
+def test_a_time_without_a_day_plans_guided_against_the_user_s_clock(http: httpx.Client, query: str) -> None:
+    """The server's clock is aware (the user's zone); a time with no day once compared it with a naive one: 500."""
+    request = {"query": query, "guided": True, "seed": 1, "max_tokens": 120, "timezone": "Europe/Berlin"}
+    reply = http.post("/plan", json=request)
+    assert reply.status_code == 200, reply.text
+    p.PlanResponse.model_validate(reply.json())
+
+
 def test_stream_sends_tasks_then_the_plan(http: httpx.Client) -> None:
     request = {"query": "Text Sid hi", "tools": ["get_phone_number"], "seed": 1, "max_tokens": 200, "stream": True}
     with http.stream("POST", "/plan", json=request) as response:

@@ -86,7 +86,11 @@ _CUES = re.compile(
 
 
 def resolve_moments(query: str, now: datetime) -> tuple[Moment, ...]:
-    """Every date and time ``query`` names, in order, as seen at ``now`` (naive local time)."""
+    """Every date and time ``query`` names, in order, as seen at ``now`` (naive local time).
+
+    An aware ``now`` (the server's, in the user's zone) is taken as its wall clock: the moments are naive
+    local times, and comparing one with an aware clock raised ("at 3pm" with no day was a 500 on /plan)."""
+    now = now.replace(tzinfo=None)
     text, minutes = _rewrite(query, now)
     found = [_fix_day(f, now) for f in _library(text, now)]
     moments = [_cued(m, text) for m in _combine([f for f in found if f.kind != "length"], now)]
