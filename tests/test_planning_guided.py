@@ -277,6 +277,17 @@ def test_a_place_the_reader_missed_is_still_a_run_of_the_request_s_words(tiny_pl
         assert place and f" {' '.join(_words(place))} " in f" {said} ", place
 
 
+def test_a_file_no_span_names_is_still_a_run_of_the_request_s_words() -> None:
+    """No file reads as one ("the pdf vendor agreement"): the model had opened "vendor contract.pdf"."""
+    values = read_values("Summarize the pdf vendor agreement", NOW)
+    assert values.spans.files == ()
+    skeleton = skeleton_of('1. open_and_get_file_path("x.pdf")\n2. summarize_pdf("$1")\n3. join()')
+    grammar = skeleton_grammar(skeleton, ALL, values)
+    line = next(r for r in grammar.splitlines() if r.startswith("line1"))
+    assert " str" not in line and "qs0" in line, line
+    assert 'qs3 ::= [vV] "endor" (" " qs4)?' in grammar
+
+
 def test_a_new_note_may_be_named_in_words_the_request_does_not_use() -> None:
     grammar = skeleton_grammar(skeleton_of('1. create_note("x", "y", "")\n2. join()'), ALL, read_values("jot: P2", NOW))
     line = next(r for r in grammar.splitlines() if r.startswith("line1"))

@@ -209,7 +209,10 @@ def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules, values: R
     opening on my calendar" had invited Dorothea)."""
     if not param.type.is_list:
         alts = " | ".join(_choice(c) for c in choices)
-        return f"({alts})" if alts else "str"
+        if alts:
+            return f"({alts})"
+        # Nothing the request names reads as one ("the pdf Vendor Agreement" had opened "vendor contract.pdf").
+        return rules.query_span(values.query) if values is not None else "str"
     if values is None:
         return rules.distinct_list(choices)
     said = tuple(c for c in choices if param.name == "cc" and c in values.cc)
