@@ -22,9 +22,6 @@ from tinyagent.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
 
-# The llama.cpp file types a catalogue entry may ask for, by the name GGUF files carry.
-FILE_TYPES = ("Q8_0", "F16")
-
 
 def converted(source: Path, target: Path, file_type: str) -> Path:
     """``target``: ``source`` re-quantized to ``file_type``, written on first use and reused after.

@@ -153,14 +153,18 @@ def clean_place(text: str) -> str:
     return "" if _HERE.match(place) else place
 
 
-def route(query: str) -> tuple[str, str] | None:
+def route(query: str, said: tuple[str, ...] | None = None) -> tuple[str, str] | None:
+    """Where from and where to; ``said``: the request's ``places``, when the caller has them already."""
     ends = _route(query)
     if ends is None:
         return None
-    areas = places(query)  # an end said with its area is one place: "to Salt & Straw in Hayes Valley"
-    return next((p for p in areas if ends[0] and p.startswith(f"{ends[0]}, ")), ends[0]), next(
-        (p for p in areas if ends[1] and p.startswith(f"{ends[1]}, ")), ends[1]
-    )
+    areas = places(query) if said is None else said
+    return _in_its_area(ends[0], areas), _in_its_area(ends[1], areas)
+
+
+def _in_its_area(end: str, places_said: tuple[str, ...]) -> str:
+    """An end said with its area is one place: "to Salt & Straw in Hayes Valley"."""
+    return next((p for p in places_said if end and p.startswith(f"{end}, ")), end)
 
 
 def _route(query: str) -> tuple[str, str] | None:

@@ -48,12 +48,13 @@ class RequestValues:
 
 def read_values(query: str, now: datetime) -> RequestValues:
     spans = query_spans(query)
+    places = reading.places(query)
     values = RequestValues(
         query=query,
         spans=spans,
         moments=resolve_moments(query, now),
-        route=reading.route(query),
-        places=reading.places(query),
+        route=reading.route(query, places),
+        places=places,
         transport=reading.transport(query),
         notes=reading.notes(query),
         folders=reading.folders(query),
