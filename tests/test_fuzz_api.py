@@ -14,6 +14,11 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+
+# Imported here, not lazily by hypothesis mid-run (st.randoms() during syntax fuzzing): pytest rewrites the
+# plugin's modules with ast while the live server's thread may parse too, and CPython 3.11's AST parser then
+# fails ("recursion depth mismatch", as tests/test_mcp.py describes); one clean-clone run in three saw it.
+from hypothesis.strategies._internal import random as _hypothesis_random  # noqa: F401
 from schemathesis.checks import CHECKS as REGISTERED
 from schemathesis.checks import load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance as spec_positive_data_acceptance
