@@ -7,7 +7,8 @@ effects (tools that write) that the reference plan does not have -- extra sends,
 writes of another kind -- and reports replans (and the reasons given), answer lengths and run
 success: the run succeeded and the reference's writes each happened, once.
 
-Usage: python bench/bench_run_writes.py [--data FILE] [--limit N] [--join-style model|rules] [--json out.json]
+Usage: python bench/bench_run_writes.py [--data FILE] [--limit N] [--join-style model|rules] [--max-replans N]
+       [--json out.json]
 One model process on the machine at a time: two llama.cpp processes on two cores slow each other badly.
 """
 
@@ -109,6 +110,8 @@ async def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     settings = Settings(model="smollm2-135m", offline=True, n_threads=2, data_dir=data, approval="never")
     if args.join_style:
         settings = settings.model_copy(update={"join_style": args.join_style})
+    if args.max_replans is not None:
+        settings = settings.model_copy(update={"max_replans": args.max_replans})
     model = await load_model(settings, None)
     worker = WorkerClient.for_backend("sandbox", data_dir=data)
     config = run_config(settings)
@@ -156,10 +159,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("server/tinyagent/eval/data/dev.jsonl"))
     parser.add_argument("--limit", type=int)
     parser.add_argument("--join-style", choices=("model", "rules"), help="Default: the model profile's.")
+    parser.add_argument("--max-replans", type=int, help="Default: the settings' (1).")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = asyncio.run(run_all(args))
-    report = {"data": str(args.data), "join_style": args.join_style, "summary": summary(results), "runs": results}
+    report = {
+        "data": str(args.data),
+        "join_style": args.join_style,
+        "max_replans": args.max_replans,
+        "summary": summary(results),
+        "runs": results,
+    }
     print(json.dumps(report["summary"], indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -12,11 +12,14 @@ import pytest
 
 from fake_model import FakeModel
 from tinyagent.models.profiles import GENERIC
+from tinyagent.plans.plan import Task
 from tinyagent.runs.answers import unrepeated
+from tinyagent.runs.executor import TaskResult, TaskState
+from tinyagent.runs.joiner import RoundRecord
 from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.store import RunStore
-from tinyagent.runs.writes import write_key
+from tinyagent.runs.writes import WriteLedger, write_key
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
@@ -43,6 +46,8 @@ class Worker:
         self.timeouts[tool] = timeout
         if tool == self.late:
             return ToolOutcome.failure("timeout", f"{tool} did not finish within {timeout:g} s")
+        if tool == "send_sms" and not args[0]:
+            return ToolOutcome.failure("invalid_argument", "An error occurred while composing the SMS: no recipients.")
         if tool == "get_phone_number":
             if args[0] in self.missing:
                 return ToolOutcome.failure("not_found", f"No contacts found for '{args[0]}'.")
@@ -172,3 +177,41 @@ async def test_an_email_to_no_one_says_so(tmp_path: Path) -> None:
     plan = '1. compose_new_email([], [], "Zoom", "Here is the link", [])\n2. join()<END_OF_PLAN>'
     events = await run(tmp_path, FakeModel(plan), Worker(), rules=True)
     assert events[-1].answer.startswith("Email to no one: ")
+
+
+@pytest.mark.anyio
+async def test_a_replan_writes_only_in_place_of_what_failed(tmp_path: Path) -> None:
+    """Round one makes the event and fails the text; round two's second event and new note are refused,
+    its text runs once."""
+    event = 'create_calendar_event("Festival", "2025-06-25 10:00:00", "2025-06-25 11:00:00", "", [], "", None)'
+    first = f'1. {event}\n2. send_sms([], "I am late")\n3. join()<END_OF_PLAN>'
+    second = (
+        f'1. {event.replace("Festival", "Glastonbury")}\n2. get_phone_number("Sid")\n3. send_sms(["$2"], "I am late")'
+        '\n4. send_sms(["$2"], "On my way")\n5. create_note("Late", "I am late", "")\n6. join()<END_OF_PLAN>'
+    )
+    worker = Worker()
+    events = await run(tmp_path, FakeModel(first, second), worker, rules=True)  # the failed text: a replan
+    assert [t for t, _ in worker.calls if t != "get_phone_number"] == ["create_calendar_event", "send_sms", "send_sms"]
+    refused = [e for e in events if e.type == "task_finished" and e.error_code == "not_asked"]
+    assert sorted(e.tool for e in refused) == ["create_calendar_event", "create_note", "send_sms"]
+    assert "a replan only redoes what failed" in refused[0].error
+    assert "Not run: the replan" not in events[-1].answer and 'Text to Sid: "I am late"' in events[-1].answer
+    started = [e.tool for e in events if e.type == "task_started" and e.tool != "get_phone_number"]
+    assert started == ["create_calendar_event", "send_sms", "send_sms"]  # refused writes never start
+
+
+def _failed(tool: str, code: str, round: int = 1) -> TaskState:
+    state = TaskState(Task(1, tool, ()), round)
+    state.result = TaskResult(False, "Error: no", error_code=code, error="no")
+    return state
+
+
+def test_a_replan_does_not_redo_a_denied_write_and_writes_what_was_asked_after_a_stopped_plan() -> None:
+    ledger = WriteLedger("Text Sid that I am late")
+    denied = RoundRecord(1, [_failed("send_sms", "denied")])
+    again = TaskState(Task(1, "send_sms", ()), 2)
+    assert ledger.stand_in(again, ("send_sms", "x"), [denied]) is not None  # the user said no
+    stopped = RoundRecord(1, [], plan_error="The plan generation was stopped")
+    assert ledger.stand_in(again, ("send_sms", "x"), [stopped]) is None  # the request asks for a text
+    email = TaskState(Task(2, "compose_new_email", ()), 2)
+    assert ledger.stand_in(email, ("compose_new_email", "x"), [stopped]) is not None  # it asks for no email

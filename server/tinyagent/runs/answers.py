@@ -48,7 +48,8 @@ def rules_decision(rounds: Sequence[RoundRecord], tools: ToolSet, *, final: bool
 
 def done_answer(rounds: Sequence[RoundRecord], tools: ToolSet) -> str:
     """What the run did, a sentence per call nothing else used, and what failed; bounded."""
-    states = [s for r in rounds for s in r.tasks if s.result is not None]
+    # A write a replan added and the run refused (runs/writes.py) was never asked for: not worth a line.
+    states = [s for r in rounds for s in r.tasks if s.result is not None and s.result.error_code != "not_asked"]
     used = {(s.round, dep) for s in states for dep in s.task.depends_on}
     by_id = {(s.round, s.task.id): s for s in states}
     parts = [

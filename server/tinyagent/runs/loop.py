@@ -49,7 +49,7 @@ from tinyagent.runs.joiner import (
     scratchpad,
 )
 from tinyagent.runs.summarize import summarize_text
-from tinyagent.runs.writes import UNKNOWN_OUTCOME, already_done, blocked, not_retried, outcome_unknown, write_key
+from tinyagent.runs.writes import WriteLedger, blocked, write_key
 from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import BUILTIN, ToolSet, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
@@ -163,10 +163,8 @@ class RunLoop:
         self.summary: str | None = None
         self.task_count = 0
         self.timings: dict[str, float] = {}
-        # Writes that succeeded in this run, by what they did: none is run a second time (replans repeat).
-        self.writes_done: dict[tuple[object, ...], TaskState] = {}
-        # Writes that timed out or lost their worker: they may have happened, so they are not retried.
-        self.writes_unknown: dict[tuple[object, ...], TaskState] = {}
+        # No write is run twice, none whose outcome is unknown again, none a replan adds (runs/writes.py).
+        self.writes = WriteLedger(request.query or "")
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
@@ -263,10 +261,8 @@ class RunLoop:
         if state.blocked_by:  # upstream passed the error text on: an SMS would have said "Error: ..."
             return self._finish(state, blocked(state.blocked_by), 0.0)
         key = write_key(task.tool, args) if spec is not None and spec.writes else None
-        if key is not None and (earlier := self.writes_done.get(key)) is not None:
-            return self._finish(state, already_done(earlier), 0.0)
-        if key is not None and (earlier := self.writes_unknown.get(key)) is not None:
-            return self._finish(state, not_retried(earlier), 0.0)
+        if key is not None and (stand_in := self.writes.stand_in(state, key, self.rounds)) is not None:
+            return self._finish(state, stand_in, 0.0)
         if self._needs_approval(spec):
             refused = await self._ask(state)
             if refused is not None:
@@ -277,11 +273,8 @@ class RunLoop:
         timeout = self.config.tool_timeout(task.tool)
         outcome = await self.worker.call(task.tool, list(args), timeout=timeout, context=context)
         result = await self._result(outcome)
-        if key is not None and result.ok:
-            self.writes_done.setdefault(key, state)
-        elif key is not None and result.error_code in UNKNOWN_OUTCOME:
-            result = outcome_unknown(task.tool, result)
-            self.writes_unknown.setdefault(key, state)
+        if key is not None:
+            result = self.writes.record(key, state, result)
         return self._finish(state, result, time.perf_counter() - started)
 
     def _source(self, tool: str) -> str:
