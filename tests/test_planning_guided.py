@@ -159,6 +159,36 @@ def test_spans_drop_sentence_starts_and_possessives() -> None:
     assert query_spans("Forward it to the team: Ines, Mateo and Sunniva").names == ("Ines", "Mateo", "Sunniva")
 
 
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        (
+            "whats the quickest way to Tilden Park by car and can you text harriet im on my way",
+            ("Tilden Park", "Harriet"),
+        ),
+        ("text mum and dad that we've landed in Faro", ("Mum", "Dad", "Faro")),
+        ("forward this email to beatriz", ("Beatriz",)),
+        ("driving directions to Lake Chabot and text the route to my brother keanu", ("Lake Chabot", "Keanu")),
+        ("send hiroshi a text that his package was delivered", ("Hiroshi",)),
+        ("whats wren's number", ("Wren",)),
+        ("zoom me and joaquín friday at 8 for the sprint demo", ("Joaquín",)),
+        ("email it to ms. quinlan at the letting agency", ("Ms. Quinlan",)),
+        ("zoom with mr. okafor-grant and ms. pryce-jones on the 24th", ("Mr. Okafor-Grant", "Ms. Pryce-Jones")),
+        ("which number do I have saved for the plumber", ("Plumber",)),
+        ("email my dad the quote", ("Dad",)),
+        # not people: pronouns, nouns after "a text", verbs after "to", files, plurals, addresses
+        ("text them the link and tell her to check her inbox", ()),
+        ("Please send Kwame a text wishing them good luck", ("Kwame",)),
+        ("email solar panel quote.pdf to my brother Rupert", ("Rupert",)),
+        ("book dinner with clients on Friday", ()),
+        ("email support@fitbit.com about my tracker", ()),
+        ("I need the email adderss of Chloe Martin", ("Chloe Martin",)),
+    ],
+)
+def test_people_written_in_lower_case_where_only_a_person_stands(query: str, names: tuple[str, ...]) -> None:
+    assert query_spans(query).names == names
+
+
 # --- skeletons ----------------------------------------------------------------------------------------
 
 

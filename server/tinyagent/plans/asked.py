@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from tinyagent.plans.query_spans import one_slip
 from tinyagent.plans.skeleton import Skeleton, SkeletonLine
 
 _CALENDAR_CUE = re.compile(
@@ -81,17 +82,7 @@ def _nearest_cue(word: str) -> str:
     lower = word.lower()
     if lower in _SPELT:
         return word
-    return next((cue for cue in _SPELT if _one_slip(lower, cue)), word)
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """``a`` is ``b`` with one letter dropped, added or changed, or two neighbours swapped."""
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-        return len(diff) == 1 or swapped
-    short, long = sorted((a, b), key=len)
-    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    return next((cue for cue in _SPELT if one_slip(lower, cue)), word)
 
 
 def without_unasked(skeleton: Skeleton, query: str) -> Skeleton:
