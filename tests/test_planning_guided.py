@@ -262,7 +262,7 @@ def test_names_said_together_are_one_party() -> None:
     values = read_values("Show me the drive to Lake Tahoe and email Isadora and Magnus the route", NOW)
     assert values.spans.together == (("Isadora", "Magnus"),)
     line = next(r for r in skeleton_grammar(skeleton, ALL, values).splitlines() if r.startswith("line1"))
-    assert '"[" ("\\"Isadora\\"" ", " "\\"Magnus\\"" nl0-1)? "]"' in line  # both or neither
+    assert '"[" ("\\"Isadora\\"" ", " "\\"Magnus\\"" nl0-1) "]"' in line  # both: a message names its recipients
     apart = read_values("Text Ambrose and email Clementine that the alarm went off", NOW)
     assert apart.spans.together == ()  # "and email" between them: two parties
     zoom = skeleton_of('1. get_zoom_meeting_link("t", "2025-06-23 11:00:00", 60, ["a@b.c"])\n2. join()')
@@ -474,6 +474,11 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Copy the summary into my existing note 'Q3 planning'", {"create_note"}, set()),
         ("Can you remnid me to call Bo? And emial Ann about it", set(), {"create_reminder", "compose_new_email"}),
         ("Jot down a note: ferry at 9", set(), {"create_note"}),
+        ("Do I have an email for Tomás Herrera?", {"compose_new_email"}, set()),
+        ("Remind Dev by text that he owes me for the tickets", {"create_reminder"}, {"send_sms"}),
+        ("write to support@fitbit.com about my tracker", {"create_note", "append_note_content"}, {"compose_new_email"}),
+        ("Write down my parking spot: level P2", set(), {"create_note"}),
+        ("add to my Garden Log: planted the beans", set(), {"append_note_content"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -204,9 +204,9 @@ def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules, values: R
 
     The model left lists short that the request fills: cc is everyone said for cc, in the order said;
     names said together are one item ("email Isadora and Magnus" had emailed Isadora alone); a request
-    that says "attach" attaches a file, one that invites or meets "with" someone invites them; and an
-    event invites no one the request has no words for ("forward this to Dorothea and put the gallery
-    opening on my calendar" had invited Dorothea)."""
+    that says "attach" attaches a file, one that invites or meets "with" someone invites them, a message
+    that names someone goes to someone; and an event invites no one the request has no words for
+    ("forward this to Dorothea and put the gallery opening on my calendar" had invited Dorothea)."""
     if not param.type.is_list:
         alts = " | ".join(_choice(c) for c in choices)
         if alts:
@@ -220,8 +220,10 @@ def _names_rule(choices: tuple[str, ...], param: Param, rules: _Rules, values: R
         return '"[" ' + ' ", " '.join(_choice(c) for c in said[:MAX_DISTINCT]) + ' "]"'
     if param.name == "invitees" and not _INVITE.search(values.query):
         return '"[]"'
-    wanted = (param.name == "attachments" and _ATTACH.search(values.query)) or (
-        "invitees" in param.name and _WITH_NAMED.search(values.query)
+    wanted = (
+        (param.name == "attachments" and _ATTACH.search(values.query))
+        or ("invitees" in param.name and _WITH_NAMED.search(values.query))
+        or param.name == "recipients"  # a text to no one fails ("text them to Reuben" had sent "[]")
     )
     return rules.distinct_list(_parties(choices, values.spans.together), at_least_one=bool(wanted))
 
