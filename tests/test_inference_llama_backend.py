@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gguf_factory import load_tiny_backend
@@ -195,3 +196,18 @@ async def test_stream_interval_merges_tokens_without_changing_the_text(tiny_gguf
     assert len([e for e in alone if isinstance(e, TextDelta)]) > 2
     assert len([e for e in batched if isinstance(e, TextDelta)]) == 2
     assert _finished(batched).usage == _finished(alone).usage
+
+
+def test_repeat_guard_lowers_only_tokens_that_continue_a_repeat_of_the_reply() -> None:
+    from tinyagent.inference.repeats import ALLOWED, BASE, RepeatGuard
+
+    pieces = {1: "SMS", 2: "@", 3: '"', 4: "sam", 5: ".com"}
+    guard = RepeatGuard(start=2, piece=pieces.__getitem__, multiplier=0.8)
+    assert guard.repeats([1, 2, 1, 2]) == {1: 2}  # "SMS@SMS@": a third "SMS" repeats two tokens
+    assert guard.repeats([1, 2, 1, 2, 1]) == {2: 3}
+    assert guard.repeats([3, 4, 3, 4]) == {}  # the repeat runs only to a quote: JSON's own shape
+    assert guard.repeats([4, 5, 1, 2]) == {}
+    scores = np.zeros(6, dtype=np.single)
+    prompt = [4, 5]  # the prompt is never compared: copying the request is wanted
+    out = guard(np.array([*prompt, 1, 2, 1, 2, 1], dtype=np.intc), scores)
+    assert out[2] == pytest.approx(-0.8 * BASE ** (3 - ALLOWED)) and out[1] == 0 and out[4] == 0

@@ -11,7 +11,10 @@ import openai
 import pytest
 
 from harness import LiveServer, live_server
+from tinyagent.eval.auto_choice import DATA
 from tinyagent.settings import Settings
+
+AUTO_TOOLS = DATA / "auto_tools.json"
 
 pytestmark = pytest.mark.slow
 
@@ -109,6 +112,23 @@ def test_real_auto_calls_a_tool_only_when_the_request_needs_one(
         assert [c.function.name for c in message.tool_calls or []] == [tool]
         assert result.choices[0].finish_reason == "tool_calls"
         assert isinstance(json.loads(message.tool_calls[0].function.arguments)["city"], str)  # type: ignore[index]
+
+
+def test_real_decided_call_ends_instead_of_looping_in_a_string(fallback_server: LiveServer) -> None:
+    """Greedy, the model wrote "subject": "SMS@SMS@SMS@..." until max_tokens and the call was dropped (an
+    eval-tools dev conversation); the profile's repeat guard (inference/repeats.py) lets it end."""
+    offered = ("send_email", "create_calendar_event", "play_music")
+    tools = [t for t in json.loads(AUTO_TOOLS.read_text()) if t["function"]["name"] in offered]
+    with openai.OpenAI(base_url=fallback_server.v1, api_key="x", max_retries=0) as client:
+        result = client.chat.completions.create(
+            model="default",
+            temperature=0,
+            max_tokens=96,
+            tools=tools,
+            messages=[{"role": "user", "content": "Let Sam (sam@corp.com) know I'm running late via email"}],
+        )
+    assert result.choices[0].finish_reason == "tool_calls"
+    assert [c.function.name for c in result.choices[0].message.tool_calls or []] == ["send_email"]
 
 
 def test_openai_agents_sdk_runs_a_function_tool(fallback_server: LiveServer) -> None:

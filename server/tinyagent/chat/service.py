@@ -127,16 +127,19 @@ class ChatService:
         auto_probe_tokens: int = AUTO_PROBE_TOKENS,
         decider: ToolDecider | None = None,
         check_calls: bool = False,
+        call_repeat_guard: float = 0.0,
     ) -> None:
         """``stop``: the model profile's extra stop sequences. ``decider``: makes the tool_choice "auto"
         decision instead of the model's first tokens (chat/auto.py). ``check_calls``: the generator
-        takes no grammar, so calls are checked against their schemas (chat/call_checks.py)."""
+        takes no grammar, so calls are checked against their schemas (chat/call_checks.py).
+        ``call_repeat_guard``: DRY's multiplier while writing tool calls (inference/repeats.py)."""
         self._generator = generator
         self._formatter = formatter
         self._stop = tuple(stop)
         self._probe_tokens = auto_probe_tokens
         self.decider = decider
         self._check_calls = check_calls
+        self._call_guard = call_repeat_guard
 
     def stream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Events of the reply, ending with one ChatFinished.
@@ -172,7 +175,7 @@ class ChatService:
             # (measured on dev, docs/openai.md).
             decided = mode == "auto" and self.decider is not None
             tool_grammar = tool_call_grammar(request.tools, parallel=request.parallel_tool_calls and not decided)
-        tool_params = dataclasses.replace(request.params, stop=(), grammar=tool_grammar)
+        tool_params = dataclasses.replace(request.params, stop=(), grammar=tool_grammar, repeat_guard=self._call_guard)
         return _Plan(mode, prompt, text_params, tool_params, named, request)
 
     # --- running ----------------------------------------------------------------------------------

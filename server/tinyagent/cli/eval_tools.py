@@ -84,7 +84,11 @@ async def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     rows = embedding_rows(Embedder(settings.embedding_model, backend=settings.embedding_backend))
     decider = SimilarityDecider(rows, threshold=args.threshold)
     chat = ChatService(
-        model.service, model.formatter, stop=model.stop, decider=decider if decider_name == "similarity" else None
+        model.service,
+        model.formatter,
+        stop=model.stop,
+        decider=decider if decider_name == "similarity" else None,
+        call_repeat_guard=model.profile.call_repeat_guard,
     )
     try:
         outcomes = [await ac.run_conversation(chat.complete, c, time.perf_counter) for c in conversations]

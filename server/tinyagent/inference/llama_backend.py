@@ -22,7 +22,7 @@ from typing import Any, cast
 import llama_cpp
 import numpy as np
 import numpy.typing as npt
-from llama_cpp.llama import Llama, StoppingCriteriaList
+from llama_cpp.llama import Llama, LogitsProcessorList, StoppingCriteriaList
 from llama_cpp.llama_cache import LlamaRAMCache
 from llama_cpp.llama_grammar import LlamaGrammar
 
@@ -30,6 +30,7 @@ from tinyagent.errors import GRAMMAR, ContextLengthExceeded, InvalidRequest, Mod
 from tinyagent.inference.cpu_share import CpuShare
 from tinyagent.inference.llama_build import installed_build
 from tinyagent.inference.llama_state import LeanStateLlama, PromptCache
+from tinyagent.inference.repeats import RepeatGuard
 from tinyagent.inference.types import (
     EngineBuild,
     Finished,
@@ -227,6 +228,7 @@ class LlamaBackend:
                 grammar=grammar,
                 stream=True,
                 stopping_criteria=StoppingCriteriaList([run.on_token]),
+                logits_processor=self._repeat_guard(len(tokens), params.repeat_guard),
             ),
         )
         finished = False
@@ -253,6 +255,14 @@ class LlamaBackend:
             others = self._cpu_share.others if self._cpu_share is not None else 0.0
             log.debug("llama.cpp threads %d -> %d (other processes on %.1f cores)", self._threads, threads, others)
             self._threads = threads
+
+    def _repeat_guard(self, start: int, multiplier: float) -> LogitsProcessorList | None:
+        if multiplier <= 0:
+            return None
+        return LogitsProcessorList([RepeatGuard(start, self._piece, multiplier)])
+
+    def _piece(self, token: int) -> str:
+        return self._llm.detokenize([token]).decode("utf-8", "ignore")
 
     def _tokenize(self, text: str) -> list[int]:
         # special=True: chat templates put control tokens such as <|im_start|> in the prompt text.

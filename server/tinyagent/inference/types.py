@@ -20,6 +20,9 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     # GBNF text; backends compile it (and may cache compiled grammars).
     grammar: str | None = None
+    # DRY's multiplier against loops in the reply (inference/repeats.py); 0 is off. The in-process backend
+    # applies it; remote servers do not get it (theirs would count the prompt, and copying it is wanted).
+    repeat_guard: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,14 @@ class LoadedModel:
         service = ModelService(backend, queue_depth=queue_depth, on_usage=on_usage, slots=slots)
         names = frozenset(a for a in (backend.info.id, "default", *aliases) if a)
         decider = decider_for(profile, embedder)
-        chat = ChatService(service, formatter, stop=profile.stop, decider=decider, check_calls=not backend.info.grammar)
+        chat = ChatService(
+            service,
+            formatter,
+            stop=profile.stop,
+            decider=decider,
+            check_calls=not backend.info.grammar,
+            call_repeat_guard=profile.call_repeat_guard,
+        )
         return cls(service, chat, profile, formatter, names)
 
     def check_name(self, requested: str | None) -> None:

@@ -32,6 +32,8 @@ class ModelProfile:
     plan_style: PlanStyle = "upstream"
     join_style: JoinStyle = "model"
     auto_choice: AutoChoice = "model"
+    # DRY multiplier for tool calls (inference/repeats.py): greedy small models loop inside a string.
+    call_repeat_guard: float = 0.0
 
 
 # A GGUF file of unknown origin: use its embedded chat template when it has one.
@@ -52,6 +54,7 @@ SMOLLM2 = ModelProfile(
     plan_style="guided",
     join_style="rules",
     auto_choice="similarity",
+    call_repeat_guard=0.8,  # DRY's default; decided calls ran to max_tokens ("SMS@SMS@...") and were dropped
 )
 GEMMA3_BASE = ModelProfile(
     name="gemma3-base",
