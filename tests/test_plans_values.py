@@ -55,6 +55,8 @@ def first(query: str) -> tuple[str, str | None, bool]:
         ("a call at 15:00 UTC", "06-16 15:00", "06-16 16:00", True),  # a zone-aware time once raised
         ("my flight on June 30, departing 13:05 and landing 15:50", "06-30 13:05", "06-30 15:50", True),
         ("the train leaves at 7:15am, arrives 10:05am on Friday", "06-20 07:15", "06-20 10:05", True),
+        ("set up a zoom tomorrow 2:30 with Esteban for 40 min", "06-17 14:30", "06-17 15:10", True),  # no "at"
+        ("a call tomorrow 9:15 with Bo", "06-17 09:15", "06-17 10:15", True),
     ],
 )
 def test_moments(query: str, start: str, end: str | None, timed: bool) -> None:
@@ -175,6 +177,21 @@ def test_a_folder_a_note_is_kept_in_is_no_place() -> None:
 )
 def test_what_an_event_is_for(query: str, titles: tuple[str, ...]) -> None:
     assert read_values(query, NOW).titles == titles
+
+
+@pytest.mark.parametrize(
+    ("query", "topics"),
+    [
+        ("get me a zoom link for tomorrow 4pm with Aaron and put it in my Vendor Calls note", ("Call with Aaron",)),
+        ("Zoom with Grandma and Kofi Sunday at 11am for 30 min", ("Call with Grandma and Kofi",)),
+        ("set up a zoom tomorrow 2:30 with Esteban for 40 min", ("Call with Esteban",)),
+        ("set up a zoom with Ilse tomorrow at 4 to go through the audit", None),  # a topic the model writes
+        ("book club zoom with Marguerite on Thursday at 7:30pm", None),
+        ("Make me a zoom link for Friday at 9:15", None),  # no one to be with
+    ],
+)
+def test_a_zoom_said_only_by_who_it_is_with_is_a_call_with_them(query: str, topics: tuple[str, ...] | None) -> None:
+    assert choices(read_values(query, NOW), "get_zoom_meeting_link", "topic") == topics
 
 
 def test_an_email_with_a_zoom_link_says_so() -> None:

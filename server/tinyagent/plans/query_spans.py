@@ -113,7 +113,7 @@ def _names(text: str) -> list[tuple[str, int]]:
         while words and words[-1] in _NOT_NAMES:
             words = words[:-1]
         name = re.sub(r"(?:'s|')$", "", " ".join(words))  # "Leopold's party"
-        if name:
+        if name and name not in _NOT_NAMES:  # "Friday's 2pm update"
             names.append((name, match.end()))
     return names
 

@@ -252,6 +252,32 @@ def _subjects(v: RequestValues) -> tuple[str, ...]:
     return v.titles
 
 
+_MEETS_WITH = re.compile(r"\bwith\b", re.I)
+_WHEN_WORD = (
+    r"(?:\d|tomorrow|today|tonight|next|this|the\s+\d|noon|midday|\w+day\b|jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec|her\b|him\b|them\b|me\b|my\s+\w+\s+(?:calendar|note)|(?:a|the)\s+(?:new\s+)?note\b)"
+)
+# Words that say what the meeting is for, which the title reader may not have read ("for weekly sync", "to
+# go through the audit", "book club zoom", "tomorrow's 10am mentoring session"): the topic is left to them.
+_TOPIC_SAID = re.compile(
+    rf"\b(?:for|on|about|to|re)\s+(?!(?:a\s+|an\s+)?{_WHEN_WORD})[a-z]"
+    r"|\b(?!(?:a|an|the|up|get|me|my|new|min|mins|minute|minutes|hour)\b)[a-z]+\s+zoom\b"
+    r"|\b(?:\d{1,2}(?::\d\d)?\s*(?:am|pm)|\w+['\u2019]s)\s+(?!(?:with|for|on|at|and|in|to|zoom|call)\b)[a-z]",
+    re.I,
+)
+
+
+def _with_whom(v: RequestValues) -> tuple[str, ...]:
+    """A Zoom said only by who it is with is a call with them: 20 of the bank's and dev's 47 Zooms with no
+    title word name their topic by the person ("Call with Aaron", "Meeting with Rosa"); the model had
+    copied an example's "Office Hours"."""
+    names = people(v, "invitees", "get_email_address")
+    if not names or not _MEETS_WITH.search(v.query) or _TOPIC_SAID.search(v.query):
+        return ()
+    party = next((g for g in v.spans.together if names[0] in g), (names[0],))
+    return (f"Call with {' and '.join(party)}",)
+
+
 _WHERE_ASKED = re.compile(r"\b(?:location|address|map|pin|where)\b", re.I)
 
 
@@ -284,7 +310,7 @@ _TABLE: dict[tuple[str, str], Callable[[RequestValues], tuple[ArgValue, ...] | N
     ("create_note", "content"): lambda v: (v.contents or v.bodies) or None,
     ("append_note_content", "content"): lambda v: (v.contents or v.bodies) or None,
     ("create_calendar_event", "title"): lambda v: v.titles or None,
-    ("get_zoom_meeting_link", "topic"): lambda v: v.titles or None,
+    ("get_zoom_meeting_link", "topic"): lambda v: v.titles or _with_whom(v) or None,
     ("compose_new_email", "subject"): lambda v: (
         (_subjects(v) or _file_subjects(v) or _place_subjects(v) or v.bodies) or None
     ),

@@ -296,7 +296,8 @@ def _range(match: re.Match[str]) -> str:
 
 
 def _bare_hours(text: str, _now: datetime) -> str:
-    """ "half past four", "quarter to 5"; "at 3" is 3pm, "at 10" 10am (7 to 11 in the morning)."""
+    """ "half past four", "quarter to 5"; "at 3" and "2:30" are in the afternoon, "at 10" and "9:15" in the
+    morning (7 to 11)."""
     hour = r"(\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
 
     def value(word: str) -> int:
@@ -310,7 +311,10 @@ def _bare_hours(text: str, _now: datetime) -> str:
         h = int(match[1])
         return f"at {_clock(h if 7 <= h <= 11 else h % 12 + 12, int(match[2] or 0))}"
 
-    return re.sub(r"\bat ([1-9]|1[0-2])(?::(\d{2}))?\b(?!\s*(?:am|pm|a\.m|p\.m|:|\d|%|/))", at, text, flags=re.I)
+    text = re.sub(r"\bat ([1-9]|1[0-2])(?::(\d{2}))?\b(?!\s*(?:am|pm|a\.m|p\.m|:|\d|%|/))", at, text, flags=re.I)
+    # A clock time without "at" reads the same: "a zoom tomorrow 2:30" is 14:30, as at 2:30.
+    clock = r"(?<![\d:.])([1-9]|1[0-2]):(\d{2})\b(?!\s*(?:am|pm|a\.m|p\.m|:|\d|pace|per\b|/|min))"  # not "5:40 pace"
+    return re.sub(clock, at, text, flags=re.I)
 
 
 # --- the library --------------------------------------------------------------------------------------
