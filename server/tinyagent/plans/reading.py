@@ -50,9 +50,9 @@ _AT_PLACE = re.compile(  # not "loop in Ingrid"
 )
 _NAMED = rf"(?:(?i:the)\s+)?[A-Z0-9]{_CHARS}*(?:\s+(?!{_NOT_NAME_WORD}){_CHARS}+)*"
 _SHOW_PLACE = re.compile(
-    r"\b(?i:where(?:'s| is)|whereabouts is|show(?: me)?(?: where)?|where|pin(?: on| at)?|open|find|pull up|look up"
-    r"|locate|location of|"
-    r"address of|map pin for|map of)\s+"
+    r"\b(?i:where(?:'s| is)(?: exactly)?|where exactly is|whereabouts is|show(?: me)?(?: where)?|where|pin(?: on| at)?"
+    r"|open|find|pull up|look up|locate|location of|address of|map pin for|map of|map link to|pin for"
+    r"|where [^,.;!?]{1,30} is, it'?s)\s+"
     rf"(?!(?:I|We|You|He|She|They|It)\b)(?P<p>{_NAMED}(?:\s+and\s+{_NAMED})*)"
     r"(?=\s+(?i:is|are|located|on|in|for|by|with|to|and|so|there|pls|please)\b|\s*[?.!,]|$)",
 )
