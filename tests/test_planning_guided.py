@@ -479,6 +479,9 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("write to support@fitbit.com about my tracker", {"create_note", "append_note_content"}, {"compose_new_email"}),
         ("Write down my parking spot: level P2", set(), {"create_note"}),
         ("add to my Garden Log: planted the beans", set(), {"append_note_content"}),
+        ("Email Q2 board deck.pdf to Priya Nair", {"summarize_pdf"}, {"compose_new_email"}),
+        ("whats the summery of mortgage offer.pdf", set(), {"summarize_pdf"}),
+        ("what is insurance policy.pdf about?", set(), {"summarize_pdf"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
