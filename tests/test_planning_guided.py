@@ -255,6 +255,13 @@ def test_lists_the_request_fills_are_not_left_empty() -> None:
     assert '"[]"' in next(r for r in skeleton_grammar(event, ALL, forward).splitlines() if r.startswith("line1"))
     invite = read_values("Put the gallery opening on June 27 on my calendar and invite Dorothea", NOW)
     assert "Dorothea" in skeleton_grammar(event, ALL, invite)
+    mail = skeleton_of('1. compose_new_email(["a@b.c"], [], "s", "", ["x.pdf"])\n2. join()')
+    summary = read_values("summarize onboarding guide.pdf and email it to Yusuf", NOW)
+    assert next(r for r in skeleton_grammar(mail, ALL, summary).splitlines() if r.startswith("line1")).endswith(
+        '"[]" ")\\n"'
+    )  # the summary goes, not the file
+    both = read_values("summarize onboarding guide.pdf and email it to Yusuf with the file attached", NOW)
+    assert "onboarding guide.pdf" in skeleton_grammar(mail, ALL, both)
 
 
 def test_names_said_together_are_one_party() -> None:

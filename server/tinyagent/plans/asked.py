@@ -21,6 +21,7 @@ import re
 
 from tinyagent.plans.query_spans import one_slip
 from tinyagent.plans.skeleton import Skeleton, SkeletonLine
+from tinyagent.plans.wording import ASKS_FOR_SUMMARY
 
 _CALENDAR_CUE = re.compile(
     r"\b(calend[ae]rs?|diary|cal|event|schedule[sd]?|scheduling|book(ed)?|block|agenda)\b", re.IGNORECASE
@@ -62,14 +63,8 @@ _ASKED_BY: dict[str, re.Pattern[str]] = {
     ),
     "get_zoom_meeting_link": re.compile(r"\b(zoom|video call)\b", re.I),
     # Not a write, but a step nobody asked for: "email Q2 board deck.pdf to Priya" had summarised the deck
-    # and mailed the summary. 126 bank and dev requests summarise a file, each with one of these.
-    "summarize_pdf": re.compile(
-        r"\b(summar\w*|sum\w{0,3}ri[sz]\w*|sum (?:it |this |that )?up|key \w+|gist|tl;?dr|tldr|highlights?|"
-        r"boil\w*\b.{0,40}\bdown|main points|takeaways?|recap|overview|brief|skim|digest|condense|nutshell|bullets?|"
-        r"short version|what(?:'s| is| does| did| are)\b.{1,40}\b(?:about|say|says|said|cover|covers)|"
-        r"(?:time|chance) to read)\b",
-        re.I,
-    ),
+    # and mailed the summary. 126 bank and dev requests summarise a file, each with these words.
+    "summarize_pdf": ASKS_FOR_SUMMARY,
     # A new note is said as one (104 of the bank's and dev's 105; "write down my parking spot"); adding to one
     # names it as a note or says where it goes ("add to my Garden Log: ..."). "write to support@..." is
     # an email, and had appended to a note.

@@ -14,6 +14,15 @@ from tinyagent.plans.query_spans import QuerySpans
 from tinyagent.plans.reading import ARTICLE, NOTE_BEFORE, capital, notes, unique
 from tinyagent.plans.when import MONTHS, WEEKDAYS
 
+# Words that ask for a file's summary ("summery" is read as "summary" by plans/asked.py's slips).
+ASKS_FOR_SUMMARY = re.compile(
+    r"\b(summar\w*|sum\w{0,3}ri[sz]\w*|sum (?:it |this |that )?up|key \w+|gist|tl;?dr|tldr|highlights?|"
+    r"boil\w*\b.{0,40}\bdown|main points|takeaways?|recap|overview|brief|skim|digest|condense|nutshell|bullets?|"
+    r"short version|what(?:'s| is| does| did| are)\b.{1,40}\b(?:about|say|says|said|cover|covers)|"
+    r"(?:time|chance) to read)\b",
+    re.I,
+)
+
 _WEEKDAY = rf"(?:{'|'.join(WEEKDAYS)})"
 _MONTH = rf"(?:{MONTHS})\b"
 _TASK = re.compile(
