@@ -260,8 +260,9 @@ def _together(text: str, names: list[tuple[str, int]]) -> tuple[tuple[str, ...],
     """Runs of names joined only by commas and "and"."""
     runs: list[list[str]] = []
     last_end = -1
+    lowered = text.lower()  # names read in lower case are capitalised: find them case-blind
     for name, end in names:
-        start = text.lower().rfind(name.lower(), 0, end)
+        start = lowered.rfind(name.lower(), 0, end)
         if runs and _AND.fullmatch(text[last_end:start]):
             runs[-1].append(name)
         else:
