@@ -6,6 +6,8 @@ import hashlib
 import json
 import logging
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,9 +31,12 @@ from tinyagent.toolrag.bank import (
     tool_coverage,
 )
 from tinyagent.toolrag.classifier import ToolClassifier, label_tools, resolve_checkpoint
-from tinyagent.toolrag.guide import ToolSetClassifier
+from tinyagent.toolrag.fitted import fitted
+from tinyagent.toolrag.fitting import fit, vectoriser
+from tinyagent.toolrag.guide import ToolSetClassifier, toolset_job
 from tinyagent.toolrag.index import ExampleIndex
-from tinyagent.toolrag.probe import _vectorisers, group_folds, near_duplicate_groups, train_probe
+from tinyagent.toolrag.linear import CHARS, WORDS, Analyzer
+from tinyagent.toolrag.probe import group_folds, near_duplicate_groups, probe_job, train_probe
 from tinyagent.toolrag.select import (
     EMBEDDING_THRESHOLD,
     ClassifierSelector,
@@ -245,15 +250,99 @@ def test_trained_probe_meets_recall_and_size_on_an_unseen_fold(rag: ToolRAG) -> 
     assert np.mean(hits) >= 0.98 and np.mean(sizes) <= 4.5, (np.mean(hits), np.mean(sizes))
 
 
+ODD_TEXTS = (
+    "Txt Sid: running 10 min late!!",
+    "remindr to water the plants",
+    "qqq zzz",
+    "  Émail   Zoë\tthe   café's  menu\n\nnow ",
+    "a I x",  # words shorter than the char n-grams, tokens shorter than the word pattern
+    "",
+    "déjà-vu 3pm/4pm e-mail me@example.com 🙂",
+)
+
+
+@pytest.mark.parametrize(
+    "analyzer", [WORDS, CHARS, Analyzer("word", 2, 3), Analyzer("char_wb", 1, 3), Analyzer("word", 1, 1)]
+)
+def test_analysers_equal_sklearns(analyzer: Analyzer) -> None:
+    """Scoring reads n-grams without scikit-learn (the server never imports it): they must be its own."""
+    fitted_vectoriser = vectoriser(analyzer)
+    reference = fitted_vectoriser.build_analyzer()
+    for text in ODD_TEXTS:
+        assert analyzer(text) == reference(text), text
+
+
 def test_probe_ngram_scoring_matches_sklearn_tfidf(rag: ToolRAG) -> None:
-    """The probe scores n-grams without sklearn (speed): it must equal the fitted vectorisers' features."""
+    """The probe scores n-grams without sklearn (speed, memory): it must equal the fitted vectorisers' features."""
     index = rag.selector.index
     probe = train_probe(index.vectors(), index.examples)
     queries = [e.query for e in index.examples]
-    for query in ("Txt Sid: running 10 min late!!", "remindr to water the plants", "qqq zzz"):
-        for block, vectoriser in zip(probe.ngrams, _vectorisers(), strict=True):
-            features = vectoriser.fit(queries).transform([query])
+    for query in ODD_TEXTS:
+        for block in probe.ngrams:
+            features = vectoriser(block.analyzer).fit(queries).transform([query])
             assert np.allclose(features @ block.weights, block.logits(query), atol=1e-5)
+
+
+def test_child_fit_equals_fit_in_process_and_is_kept(rag: ToolRAG, tmp_path: Path) -> None:
+    """The server fits in a child process and keeps the model: same weights as a fit here, loaded the
+    second time without a child (a missing interpreter would fail it), refitted when damaged."""
+    index = rag.selector.index
+    job = toolset_job(index.examples[:300], index.vectors()[:300], TOOL_NAMES, ())
+    here, child = fit(job), fitted(job, tmp_path)
+    assert np.array_equal(here.weights, child.weights) and np.array_equal(here.bias, child.bias)
+    for mine, theirs in zip(here.ngrams, child.ngrams, strict=True):
+        assert mine.vocabulary == theirs.vocabulary and np.array_equal(mine.weights, theirs.weights)
+    (kept,) = tmp_path.glob("probe-*.npz")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.executable", "/nonexistent/python")
+        again = fitted(job, tmp_path)
+        assert np.array_equal(again.weights, here.weights)
+        with pytest.raises(FileNotFoundError):
+            fitted(probe_job(index.vectors()[:50], index.examples[:50]), tmp_path)  # not kept: needs the child
+    kept.write_bytes(b"damaged")
+    assert np.array_equal(fitted(job, tmp_path).weights, here.weights)
+
+
+SERVER_SIDE = """
+import sys
+from pathlib import Path
+import tinyagent.app
+from tinyagent.embeddings import Embedder
+from tinyagent.toolrag.select import ToolRAG
+rag = ToolRAG.create(Embedder(), cache_dir=Path(sys.argv[1]))
+rag.guide("text Sid that I am late", rag.tools)
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "scipy")))
+"""
+
+
+def test_the_server_side_never_imports_scikit_learn(rag: ToolRAG) -> None:
+    """The app, a ToolRAG and a guided skeleton, in a fresh interpreter: neither scikit-learn nor SciPy
+    loads (~90 MB resident, issue 21's memory goal); the fits ran in children."""
+    done = subprocess.run([sys.executable, "-c", SERVER_SIDE, str(rag.cache_dir)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_toolset_classifier_equals_sklearns_pipeline(rag: ToolRAG) -> None:
+    """The guide's classifier, scored in numpy, gives scikit-learn's own probabilities."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+
+    index = rag.selector.index
+    examples, vectors = index.examples, index.vectors()
+    classifier = ToolSetClassifier(examples, vectors, TOOL_NAMES)
+    texts = [e.matched for e in examples]
+    words, chars = vectoriser(WORDS).fit(texts), vectoriser(CHARS).fit(texts)
+    features = hstack([csr_matrix(vectors), words.transform(texts), chars.transform(texts)]).tocsr()
+    for name in ("send_sms", "create_reminder", "get_zoom_meeting_link"):
+        labels = np.array([name in e.tools for e in examples], dtype=int)
+        model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", solver="liblinear")
+        model.fit(features, labels)
+        for query, vector in (("txt sid im late", index.embed("txt sid im late")), (examples[7].matched, vectors[7:8])):
+            row = hstack([csr_matrix(vector), words.transform([query]), chars.transform([query])]).tocsr()
+            assert classifier.probabilities(query, vector)[name] == pytest.approx(
+                model.predict_proba(row)[0, 1], abs=1e-9
+            )
 
 
 def test_result_renders_into_the_planner_prompt(rag: ToolRAG) -> None:

@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from tinyagent.plans.asked import unasked_writes, without_unasked
 from tinyagent.plans.clauses import independent_clauses
 from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, skeleton_of
 from tinyagent.toolrag.bank import Example
+from tinyagent.toolrag.fitted import FitJob, fitted
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.tools.registry import ToolSet
 
@@ -58,6 +57,7 @@ class ToolSetClassifier:
     """One logistic regression per tool over [embedding, TF-IDF word 1-2 grams and character 2-5 grams].
 
     Character n-grams carry inflections and typos the bank's wording lacks ("texting", "remindr").
+    Fitted in a child process, or loaded from ``cache_dir`` (toolrag/fitted.py).
     """
 
     def __init__(
@@ -66,35 +66,29 @@ class ToolSetClassifier:
         vectors: np.ndarray,
         names: Sequence[str],
         described: Sequence[tuple[str, str, np.ndarray]] = (),
+        cache_dir: Path | None = None,
     ) -> None:
         self.names = tuple(names)
-        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        queries = [e.matched for e in examples] + [text for _, text, _ in described]
-        self._words.fit(queries)
-        self._chars.fit(queries)
-        rows = np.vstack([vectors, *[v for _, _, v in described]]) if described else vectors
-        features = self._features(queries, rows)
-        weights = np.array([example_weight(e) for e in examples] + [USER_EXAMPLE_WEIGHT] * len(described))
-        tool_sets = [e.tools for e in examples] + [frozenset({name}) for name, _, _ in described]
-        self._models: list[LogisticRegression | None] = []
-        for name in self.names:
-            labels = np.array([name in tools for tools in tool_sets], dtype=int)
-            if labels.min() == labels.max():  # a tool the bank never (or always) uses: no model
-                self._models.append(None)
-                continue
-            model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", solver="liblinear")
-            self._models.append(model.fit(features, labels, sample_weight=weights))
-
-    def _features(self, queries: list[str], vectors: np.ndarray) -> csr_matrix:
-        return hstack([csr_matrix(vectors), self._words.transform(queries), self._chars.transform(queries)]).tocsr()
+        self.model = fitted(toolset_job(examples, vectors, self.names, described), cache_dir)
 
     def probabilities(self, query: str, vector: np.ndarray) -> dict[str, float]:
-        features = self._features([query], vector)
-        return {
-            name: float(model.predict_proba(features)[0, 1]) if model is not None else 0.0
-            for name, model in zip(self.names, self._models, strict=True)
-        }
+        """Each tool's probability of being used; 0 for a tool the examples never (or always) use."""
+        return self.model.scores(query, vector)
+
+
+def toolset_job(
+    examples: Sequence[Example],
+    vectors: np.ndarray,
+    names: tuple[str, ...],
+    described: Sequence[tuple[str, str, np.ndarray]],
+) -> FitJob:
+    texts = [e.matched for e in examples] + [text for _, text, _ in described]
+    rows = np.vstack([vectors, *[v for _, _, v in described]]) if described else vectors
+    weights = np.array([example_weight(e) for e in examples] + [USER_EXAMPLE_WEIGHT] * len(described))
+    tool_sets = [e.tools for e in examples] + [frozenset({name}) for name, _, _ in described]
+    labels = np.array([[name in tools for name in names] for tools in tool_sets], dtype=bool)
+    return FitJob(tuple(texts), np.asarray(rows, np.float32), labels.reshape(len(texts), len(names)), names,
+                  c=10.0, dual=False, sample_weight=weights, absent="none", dtype="float64")  # fmt: skip
 
 
 def toolset_log_likelihood(tools: frozenset[str], probabilities: dict[str, float]) -> float:
@@ -104,7 +98,7 @@ def toolset_log_likelihood(tools: frozenset[str], probabilities: dict[str, float
 
 
 class SkeletonRanker:
-    def __init__(self, index: ExampleIndex, tools: ToolSet | None = None) -> None:
+    def __init__(self, index: ExampleIndex, tools: ToolSet | None = None, cache_dir: Path | None = None) -> None:
         self.index = index
         self.tools = tools or ToolSet.all()
         self._key_of: dict[str, str] = {}
@@ -116,7 +110,8 @@ class SkeletonRanker:
             self._key_of[example.id] = key
             self._skeletons.setdefault(key, skeleton)
             self._tool_sets.setdefault(key, example.tools)
-        self.classifier = ToolSetClassifier(index.examples, index.vectors(), self.tools.names, self._described())
+        described = self._described()
+        self.classifier = ToolSetClassifier(index.examples, index.vectors(), self.tools.names, described, cache_dir)
 
     def _described(self) -> list[tuple[str, str, np.ndarray]]:
         """MCP tools' descriptions as rows of the tool-set classifier: their verbs ("Add a task", "Mark the

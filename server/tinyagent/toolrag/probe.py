@@ -4,7 +4,7 @@ Why not just vote with the nearest examples: MiniLM similarity is dominated by t
 query ("email Oscar the map of Moscone Center" sits next to every other Moscone Center query), so
 neighbours often share entities rather than actions. A linear probe trained on the bank learns
 which features carry the action. It is upstream's DeBERTa ToolRAG classifier in miniature: one
-sigmoid per tool, positives up-weighted for recall, trained at start-up with no checkpoint.
+sigmoid per tool, positives up-weighted for recall, fitted once per bank (toolrag/fitted.py).
 
 Why the n-grams: the cues for a tool are mostly words ("text", "remind", "zoom", "directions",
 "tl;dr"), which a sentence embedding blurs together with the rest of the query. Word 1-2 grams and
@@ -16,24 +16,16 @@ at threshold 0.15, embedding alone 0.980 recall with 6.5 tools, embedding + n-gr
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from tinyagent.toolrag.bank import Example
+from tinyagent.toolrag.fitted import FitJob, fitted
+from tinyagent.toolrag.linear import LinearProbe
 from tinyagent.tools.registry import TOOL_NAMES
-
-# A tool with no positive (or no negative) example gets no model, just this logit (or its negation).
-_ABSENT_LOGIT = -20.0
 
 
 @dataclass(frozen=True)
@@ -45,77 +37,17 @@ class ProbeConfig:
     embedding_weight: float = 0.5  # the embedding block's scale against the unit-norm TF-IDF blocks
 
 
-@dataclass(frozen=True)
-class NgramBlock:
-    """One fitted TF-IDF vectoriser, reduced to what scoring one query needs (no sklearn call)."""
-
-    analyzer: Callable[[str], list[str]]
-    vocabulary: dict[str, int]
-    idf: np.ndarray  # (features,)
-    weights: np.ndarray  # (features, tools)
-
-    def logits(self, query: str) -> np.ndarray:
-        """The block's contribution, as TfidfVectorizer(sublinear_tf=True) then the weights would give."""
-        vocabulary = self.vocabulary
-        known = [vocabulary[term] for term in self.analyzer(query) if term in vocabulary]
-        if not known:
-            return np.zeros(self.weights.shape[1], np.float32)
-        rows, counts = np.unique(np.array(known, dtype=np.int64), return_counts=True)
-        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf[rows]
-        values /= np.linalg.norm(values)
-        return np.asarray(values @ self.weights[rows])
-
-
-@dataclass(frozen=True)
-class LinearProbe:
-    weights: np.ndarray  # (dim, tools), float32, embedding weight folded in
-    bias: np.ndarray  # (tools,)
-    tools: tuple[str, ...]
-    ngrams: tuple[NgramBlock, ...] = ()
-
-    def logits(self, query: str, vector: np.ndarray) -> np.ndarray:
-        logits = np.asarray(vector, dtype=np.float32).reshape(1, -1)[0] @ self.weights + self.bias
-        for block in self.ngrams:
-            logits = logits + block.logits(query)
-        return np.asarray(logits, dtype=np.float64)
-
-    def scores(self, query: str, vector: np.ndarray) -> dict[str, float]:
-        """Sigmoid score per tool for one query and its (1, dim) or (dim,) embedding."""
-        probs = 1.0 / (1.0 + np.exp(-self.logits(query, vector)))
-        return {tool: float(p) for tool, p in zip(self.tools, probs, strict=True)}
-
-
-def _vectorisers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    return (
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    )
-
-
-def _fit_tool(features: csr_matrix, labels: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-    """(weights, intercept) of one tool's balanced logistic regression."""
-    if labels.min() == labels.max():
-        logit = _ABSENT_LOGIT if labels.max() == 0 else -_ABSENT_LOGIT
-        return np.zeros(features.shape[1]), logit
+def probe_job(
+    vectors: np.ndarray,
+    examples: Sequence[Example],
+    config: ProbeConfig | None = None,
+    tools: Sequence[str] = TOOL_NAMES,
+) -> FitJob:
+    cfg = config if config is not None else ProbeConfig()
+    labels = np.array([[t in e.tools for t in tools] for e in examples], dtype=bool).reshape(len(examples), len(tools))
     # The dual solver: features (~40k n-grams) outnumber examples; same fit, 0.4 s instead of 0.7 s.
-    model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", dual=True, max_iter=2000)
-    model.fit(features, labels)
-    return model.coef_[0], float(model.intercept_[0])
-
-
-def _single_blas_thread() -> AbstractContextManager[Any]:
-    """Limit BLAS to one thread while training.
-
-    The matrices are tiny, so threads buy nothing, and on a busy machine OpenBLAS's spinning
-    threads made training several times slower (0.4 s -> 1.5 s measured on 2 shared cores).
-    threadpoolctl comes with scikit-learn; without it, train as is.
-    """
-    try:
-        threadpoolctl: Any = importlib.import_module("threadpoolctl")
-    except ImportError:
-        return contextlib.nullcontext()
-    limits: AbstractContextManager[Any] = threadpoolctl.threadpool_limits(limits=1, user_api="blas")
-    return limits
+    return FitJob(tuple(e.query for e in examples), np.asarray(vectors, np.float32), labels, tuple(tools),
+                  c=cfg.c, dual=True, embedding_weight=cfg.embedding_weight)  # fmt: skip
 
 
 def train_probe(
@@ -123,35 +55,13 @@ def train_probe(
     examples: Sequence[Example],
     config: ProbeConfig | None = None,
     tools: Sequence[str] = TOOL_NAMES,
+    cache_dir: Path | None = None,
 ) -> LinearProbe:
     """One-vs-rest logistic regressions over [embedding, word 1-2 grams, char 2-5 grams]; deterministic.
 
-    ``tools``: the outputs (the sixteen, and MCP tools when their examples joined the bank)."""
-    with _single_blas_thread():
-        return _train(vectors, examples, config, tuple(tools))
-
-
-def _train(
-    vectors: np.ndarray, examples: Sequence[Example], config: ProbeConfig | None, tools: tuple[str, ...]
-) -> LinearProbe:
-    cfg = config if config is not None else ProbeConfig()
-    x = np.asarray(vectors, dtype=np.float32)
-    if x.shape[0] != len(examples):
-        raise ValueError(f"{x.shape[0]} vectors for {len(examples)} examples")
-    queries = [e.query for e in examples]
-    vectorisers = _vectorisers()
-    blocks = [vectoriser.fit_transform(queries) for vectoriser in vectorisers]
-    features = hstack([csr_matrix(x * cfg.embedding_weight), *blocks]).tocsr()
-    fitted = [_fit_tool(features, np.array([t in e.tools for e in examples], dtype=int), cfg.c) for t in tools]
-    weights = np.stack([w for w, _ in fitted], axis=1).astype(np.float32)
-    bias = np.array([b for _, b in fitted], dtype=np.float32)
-    dim, ngrams, start = x.shape[1], [], x.shape[1]
-    for vectoriser, block in zip(vectorisers, blocks, strict=True):
-        end = start + block.shape[1]
-        idf = np.asarray(vectoriser.idf_, dtype=np.float32)
-        ngrams.append(NgramBlock(vectoriser.build_analyzer(), dict(vectoriser.vocabulary_), idf, weights[start:end]))
-        start = end
-    return LinearProbe(weights[:dim] * cfg.embedding_weight, bias, tools, tuple(ngrams))
+    ``tools``: the outputs (the sixteen, and MCP tools when their examples joined the bank). Fitted in
+    a child process, or loaded from ``cache_dir`` when these inputs were fitted before (toolrag/fitted.py)."""
+    return fitted(probe_job(vectors, examples, config, tools), cache_dir)
 
 
 # --------------------------------------------------------------------------- cross-validation
@@ -162,6 +72,10 @@ def near_duplicate_groups(vectors: np.ndarray, similarity: float = 0.7) -> np.nd
 
     Cross-validation folds keep a group together, so a template's paraphrases cannot sit on both
     sides of a split and flatter the score (at 0.7 the bank's 987 examples form ~750 groups)."""
+    # Imported here: only benchmarks and tests group examples, and the server never loads SciPy.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     x = np.asarray(vectors, dtype=np.float32)
     _, labels = connected_components(csr_matrix(x @ x.T >= similarity), directed=False)
     return np.asarray(labels)

@@ -34,7 +34,8 @@ from tinyagent.toolrag.classifier import DEFAULT_THRESHOLD as CLASSIFIER_THRESHO
 from tinyagent.toolrag.classifier import UPSTREAM_MODEL, ToolClassifier
 from tinyagent.toolrag.guide import DEFAULT_SHOTS, USER_PREFIX, SkeletonRanker
 from tinyagent.toolrag.index import ExampleIndex, Hit, TextEmbedder
-from tinyagent.toolrag.probe import LinearProbe, ProbeConfig, train_probe
+from tinyagent.toolrag.linear import LinearProbe
+from tinyagent.toolrag.probe import ProbeConfig, train_probe
 from tinyagent.tools.registry import ToolSet
 
 DEFAULT_TOP_K = 6  # upstream TinyAgent._DEFAULT_TOP_K
@@ -180,8 +181,9 @@ class ToolRAG:
     """Facade: ``retrieve(query, enabled)`` -> tools + examples for the planner prompt;
     ``guide(query, enabled)`` -> a plan skeleton and its examples for guided planning."""
 
-    def __init__(self, selector: ToolSelector, tools: ToolSet | None = None) -> None:
+    def __init__(self, selector: ToolSelector, tools: ToolSet | None = None, cache_dir: Path | None = None) -> None:
         self.selector = selector
+        self.cache_dir = cache_dir  # where fitted scorers are kept (toolrag/fitted.py); None: nowhere
         self.tools = tools if tools is not None else ToolSet.all()  # every tool a plan here may name
         # MCP tools the selector cannot score (no example taught it them): always offered, never guided.
         probe = getattr(selector, "probe", None)
@@ -192,10 +194,11 @@ class ToolRAG:
         self._ranker_lock = threading.Lock()
 
     def ranker(self) -> SkeletonRanker:
-        """Built on first use (~0.3 s: every bank plan's skeleton, and the tool-set classifier)."""
+        """Built on first use: every bank plan's skeleton, and the tool-set classifier (fitted in a child
+        process, ~2 s, or loaded from the cache dir)."""
         with self._ranker_lock:
             if self._ranker is None:
-                self._ranker = SkeletonRanker(self.selector.index, self.tools)
+                self._ranker = SkeletonRanker(self.selector.index, self.tools, self.cache_dir)
             return self._ranker
 
     def _card(self, name: str) -> np.ndarray:
@@ -268,8 +271,9 @@ class ToolRAG:
     ) -> ToolRAG:
         """Open the index (its vectors cached in ``cache_dir``; none without one) and a selector.
 
-        Blocking: the first run embeds the bank (seconds), later runs load it (milliseconds) and train
-        the probe (~0.4 s). Call it at start-up in a worker thread, or lazily on the first request.
+        Blocking: the first run embeds the bank and fits the probe in a child process (seconds), later
+        runs load both from ``cache_dir`` (milliseconds). Call it at start-up in a worker thread, or
+        lazily on the first request.
         """
         tools = tools if tools is not None else ToolSet.all()
         index = ExampleIndex.open(bank if bank is not None else load_bank(), embedder, cache_dir)
@@ -277,10 +281,10 @@ class ToolRAG:
         if mode == "classifier":
             classifier = ToolClassifier(classifier_model, offline=offline)
             t = CLASSIFIER_THRESHOLD if threshold is None else threshold
-            return cls(ClassifierSelector(classifier, index, threshold=t), tools)
-        probe = train_probe(index.vectors(), index.examples, ProbeConfig(), tools.names)
+            return cls(ClassifierSelector(classifier, index, threshold=t), tools, cache_dir)
+        probe = train_probe(index.vectors(), index.examples, ProbeConfig(), tools.names, cache_dir)
         t = EMBEDDING_THRESHOLD if threshold is None else threshold
-        return cls(EmbeddingSelector(index, threshold=t, probe=probe), tools)
+        return cls(EmbeddingSelector(index, threshold=t, probe=probe), tools, cache_dir)
 
     @classmethod
     def from_settings(
