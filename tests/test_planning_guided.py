@@ -489,6 +489,11 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Email Q2 board deck.pdf to Priya Nair", {"summarize_pdf"}, {"compose_new_email"}),
         ("whats the summery of mortgage offer.pdf", set(), {"summarize_pdf"}),
         ("what is insurance policy.pdf about?", set(), {"summarize_pdf"}),
+        ("Get me Liam O'Connor's work email.", {"compose_new_email"}, set()),
+        ("Write a personal email to Sam about Sunday", set(), {"compose_new_email"}),
+        ("read my Podcast Ideas note", {"create_note", "append_note_content"}, set()),
+        ("open my Recipes note and then add miso salmon to it", {"create_note"}, {"append_note_content"}),
+        ("Read my notes from today's call and make a new note with the action items", set(), {"create_note"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -70,7 +70,8 @@ _ASKED_BY: dict[str, re.Pattern[str]] = {
     # an email, and had appended to a note.
     "create_note": re.compile(rf"{_NOTE_WORDS}", re.I),
     "append_note_content": re.compile(
-        rf"{_NOTE_WORDS}|\b(add|append|log|put|save|stick|drop|paste|copy|tack)\b[^.;!?]*?\b(to|in|into|onto)\s+(my|the)\b",
+        rf"{_NOTE_WORDS}|\b(add|append|log|put|save|stick|drop|paste|copy|tack)\b[^.;!?]*?\b(to|in|into|onto)\s+(my|the)\b"
+        r"|\b(add|append|put|stick|tack)\b[^.;!?]*?\b(to|into|onto)\s+it\b",  # "open my Recipes note, add X to it"
         re.I,
     ),
 }
@@ -82,6 +83,17 @@ _TO_EXISTING_NOTE = re.compile(
     r"\b(?:to|into|onto|in|on|at the (?:bottom|end) of)\s+(?:my|the)\s+(?!new\b)"
     r"(?:[\w'\u2018\u2019\"-]+\s+){0,4}?notes?\b",
     re.I,
+)
+# A note that is read is not written: "read my Podcast Ideas note" had made a new note (bank held-out).
+_READS_NOTE = re.compile(
+    r"\b(read|open|show|view|display|pull up|look at|what'?s (?:in|on))\s+(?:me\s+)?(?:my|the)\s+"
+    r"(?:[\w'\u2019-]+\s+){0,4}?notes?\b",
+    re.I,
+)
+_NOTE_WRITES = ("create_note", "append_note_content")
+# "Liam's work email" is an address, as "Liam's email" is: the kind of address is left out before the cues.
+_KIND_OF_ADDRESS = re.compile(
+    r"\b(work|personal|office|school|home|private|business|main|primary|company|university|uni)\s+(?=e-?mail\b)", re.I
 )
 # Words a cue is read through when misspelt by one letter (dropped, added, changed or two swapped).
 _SPELT = (
@@ -101,8 +113,9 @@ _SPELT = (
 
 def unasked_writes(query: str) -> frozenset[str]:
     """The built-in writes ``query`` has no words for (and the summary, a step as easily added unasked)."""
-    said = _spelt(query)
-    unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(said)}
+    said = _KIND_OF_ADDRESS.sub("", _spelt(query))
+    unread = _READS_NOTE.sub(" ", said)
+    unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(unread if tool in _NOTE_WRITES else said)}
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))
 
 
