@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tinyagent.eval.metric import score_plan
 from tinyagent.plans import reading
 from tinyagent.plans.copied import as_said, in_request_words, without_its_noun
 from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
@@ -310,6 +311,24 @@ def test_values_a_description_lists_in_quotes_are_the_only_ones_offered() -> Non
     status, text = described.params
     assert by_schema(values, described, status) == ("low", "high", None)
     assert by_schema(values, described, text) is None  # one quoted word is not a list of values
+
+
+def test_mcp_steps_in_another_order_are_scored_like_built_in_ones() -> None:
+    """Upstream's graph cut at the first unknown tool: an MCP plan was right only in the reference's order."""
+    zone = {"properties": {"timezone": {"type": "string"}}, "required": ["timezone"]}
+    now = spec_from_mcp("time", "get_current_time", None, zone, True, None, 1000)
+    tools = ToolSet.all().plus([now])
+    reference = (
+        '1. get_phone_number("Ana")\n2. time__get_current_time("Europe/Lisbon")\n3. send_sms(["$1"], "$2")\n4. join()'
+    )
+    swapped = (
+        '1. time__get_current_time("Europe/Lisbon")\n2. get_phone_number("Ana")\n3. send_sms(["$2"], "$1")\n4. join()'
+    )
+    assert score_plan(swapped, reference, tools).args_exact
+    wrong = (
+        '1. time__get_current_time("Europe/Lisbon")\n2. get_phone_number("Ana")\n3. send_sms(["$2"], "Hi")\n4. join()'
+    )
+    assert not score_plan(wrong, reference, tools).success_upstream
 
 
 def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:

@@ -102,10 +102,13 @@ def _upstream_refs(args: Sequence[object]) -> list[int]:
     return refs
 
 
-def upstream_steps(text: str) -> tuple[Step, ...]:
-    """Upstream's graph input: calls cut at the first hallucinated tool, first-``$N`` references."""
+def upstream_steps(text: str, tools: Iterable[str] = TOOL_NAMES) -> tuple[Step, ...]:
+    """Upstream's graph input: calls cut at the first hallucinated tool, first-``$N`` references.
+
+    ``tools``: the tools that exist, upstream's sixteen and the MCP tools of the set being scored. Cut at
+    the first MCP tool, "what time is it in Lisbon? text it to Ana" was right only in the reference's order."""
     calls = upstream_calls(text)
-    known = {*TOOL_NAMES, JOIN}
+    known = {*tools, JOIN}
     cut = next((i for i, (tool, _) in enumerate(calls) if tool not in known), len(calls))
     calls = calls[:cut]
     steps = []
@@ -184,9 +187,9 @@ def build_graph(plan: Plan | Sequence[Task]) -> nx.DiGraph:
     return graph_from_steps(steps_from_tasks(plan))
 
 
-def build_upstream_graph(text: str) -> nx.DiGraph:
+def build_upstream_graph(text: str, tools: Iterable[str] = TOOL_NAMES) -> nx.DiGraph:
     """The graph upstream's evaluation builds from plan text; GraphError where upstream would crash."""
-    return graph_from_steps(upstream_steps(text), upstream=True)
+    return graph_from_steps(upstream_steps(text, tools), upstream=True)
 
 
 def node_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -235,12 +238,12 @@ def _tool_names(text: str) -> tuple[str, ...]:
     return tuple(tool for tool, _ in upstream_calls(text) if tool != JOIN)
 
 
-def _upstream_success(predicted: str, reference: str) -> bool:
+def _upstream_success(predicted: str, reference: str, tools: Iterable[str]) -> bool:
     try:
-        predicted_graph = build_upstream_graph(predicted)
+        predicted_graph = build_upstream_graph(predicted, tools)
     except GraphError:
         return False
-    return graphs_match(predicted_graph, build_upstream_graph(reference))
+    return graphs_match(predicted_graph, build_upstream_graph(reference, tools))
 
 
 def reference_plan(reference: str, tools: ToolSet | None = None) -> Plan:
@@ -257,7 +260,7 @@ def score_plan(predicted: str, reference: str, tools: ToolSet | None = None) -> 
     ref_plan = reference_plan(reference, tools)
     outcome = parse_plan(predicted, tools)
     ours = outcome.plan is not None and graphs_match(build_graph(outcome.plan), build_graph(ref_plan))
-    upstream = _upstream_success(predicted, reference)
+    upstream = _upstream_success(predicted, reference, tools.names)
     args = None
     if upstream and outcome.plan is not None:
         aligned = alignments(build_graph(outcome.plan), build_graph(ref_plan))
