@@ -407,6 +407,39 @@ def test_independent_clauses(query: str, clauses: tuple[str, ...] | None) -> Non
     assert independent_clauses(query) == (clauses or (query,))
 
 
+@pytest.mark.parametrize(
+    ("query", "pipe"),
+    [
+        ("search my bookmarks for hiking and save the results in a note called Trail ideas",
+         ("search my bookmarks for hiking", "save the results in a note called Trail ideas")),
+        ("what time is it in Lisbon? text it to Ana", ("what time is it in Lisbon?", "text it to Ana")),
+        ("car directions from SFO to the Marriott Marquis, then email them to Dad",
+         ("car directions from SFO to the Marriott Marquis", "email them to Dad")),
+        ("tick off 'water the plants' and then list what's still open", None),  # independent
+        # the back-reference is the text's own words, or where the content goes
+        ("Remind me to submit the expense report at 8am and text Elena Petrova that I'm on it", None),
+        ("forward the open email to Dawit and text him it's on the way", None),
+        ("Show me the 'Choir Seating' note, add 'Altos move to row 2' to it", None),
+    ],
+)  # fmt: skip
+def test_piped_clauses(query: str, pipe: tuple[str, str] | None) -> None:
+    from tinyagent.plans.clauses import piped_clauses
+
+    assert piped_clauses(query) == pipe
+
+
+def test_a_piped_command_takes_the_first_ones_result_as_its_content() -> None:
+    from tinyagent.plans.skeleton import piped
+
+    first = skeleton_of('1. summarize_pdf("report.pdf")\n2. join()<END_OF_PLAN>')
+    second = skeleton_of('1. get_phone_number("Mom")\n2. send_sms(["$1"], "hi")\n3. join()<END_OF_PLAN>')
+    joined = piped(first, second, {"send_sms": 1})
+    assert joined is not None
+    # The inline form (the number lookup lives in send_sms's recipients): the text is the summary.
+    assert [(line.tool, line.refs) for line in joined.lines] == [("summarize_pdf", ()), ("send_sms", ((1, (1,)),))]
+    assert piped(first, second, {"compose_new_email": 3}) is None  # nothing in the second takes content
+
+
 def test_independent_commands_get_each_their_skeleton(ranker: SkeletonRanker) -> None:
     query = "Remind me to pay rent on Friday and open the 'Lease 2025' file"
     whole = ranker._best(query, ALL, 4)
@@ -494,6 +527,7 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("read my Podcast Ideas note", {"create_note", "append_note_content"}, set()),
         ("open my Recipes note and then add miso salmon to it", {"create_note"}, {"append_note_content"}),
         ("Read my notes from today's call and make a new note with the action items", set(), {"create_note"}),
+        ("add 'email the landlord' to my tasks, due Thursday", {"compose_new_email"}, set()),  # quoted: what to write
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from tinyagent.eval.metric import score_plan
 from tinyagent.plans import reading
 from tinyagent.plans.copied import as_said, in_request_words, without_its_noun
+from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import skeleton_grammar, skeleton_of
 from tinyagent.plans.values import by_format, by_schema, read_values
 from tinyagent.plans.zones import zones_named
@@ -311,6 +312,32 @@ def test_values_a_description_lists_in_quotes_are_the_only_ones_offered() -> Non
     status, text = described.params
     assert by_schema(values, described, status) == ("low", "high", None)
     assert by_schema(values, described, text) is None  # one quoted word is not a list of values
+
+
+def test_other_words_for_a_listed_state_and_all_takes_in_the_rest() -> None:
+    listing = spec_from_mcp("tasks", "list_tasks", "List the tasks on the to-do list: 'open', 'done' or 'all'.",
+                            {"properties": {"status": {"type": "string"}}}, True, None, 1000)  # fmt: skip
+    (status,) = listing.params
+    assert by_schema(read_values("which tasks have I checked off already?", NOW), listing, status) == ("done", None)
+    whole = read_values("give me my whole task list, finished ones too", NOW)
+    assert by_schema(whole, listing, status) == ("all", None)  # "finished" is said, but so is the whole list
+    assert by_schema(read_values("show my open todos", NOW), listing, status) == ("open", None)
+
+
+TASK_SCHEMA = {"properties": {"title": {"type": "string"}, "due_date": {"type": "string", "format": "date"}},
+               "required": ["title"]}  # fmt: skip
+
+
+def test_each_quoted_thing_gets_its_own_mcp_line() -> None:
+    add = spec_from_mcp("tasks", "add_task", "Add a task.", TASK_SCHEMA, False, None, 1000)
+    tools = ToolSet.all().plus([add])
+    one = skeleton_of('1. tasks__add_task("call grandma", None)\n2. join()', tools)
+    two = counted(one, "add 'call grandma' and 'buy stamps' to my to-do list", tools, NOW)
+    assert [(line.tool, line.given) for line in two.lines] == [
+        ("tasks__add_task", ((0, "call grandma"),)),
+        ("tasks__add_task", ((0, "buy stamps"),)),
+    ]
+    assert counted(one, "add 'call grandma' to my to-do list", tools, NOW) == one
 
 
 def test_mcp_steps_in_another_order_are_scored_like_built_in_ones() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from tinyagent.plans.query_spans import one_slip
+from tinyagent.plans.query_spans import QUOTED, one_slip
 from tinyagent.plans.skeleton import Skeleton, SkeletonLine
 from tinyagent.plans.wording import ASKS_FOR_SUMMARY
 
@@ -114,7 +114,9 @@ _SPELT = (
 def unasked_writes(query: str) -> frozenset[str]:
     """The built-in writes ``query`` has no words for (and the summary, a step as easily added unasked)."""
     said = _KIND_OF_ADDRESS.sub("", _spelt(query))
-    unread = _READS_NOTE.sub(" ", said)
+    # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
+    unread = QUOTED.sub(" ", _READS_NOTE.sub(" ", said))
+    said = QUOTED.sub(" ", said)
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(unread if tool in _NOTE_WRITES else said)}
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))
 

@@ -17,7 +17,7 @@ import re
 _VERBS = (
     "open|show|remind|text|email|e-mail|send|create|make|add|look|pull|get|find|schedule|set|reply|forward|"
     "summari[sz]e|write|save|book|grab|give|read|append|message|tell|jot|start|display|navigate|draft|note|"
-    "share|check|call|plan"
+    "share|check|call|plan|list|tick|mark|complete|convert|search|bookmark"
 )
 _SPLIT = re.compile(
     r"\s*(?:,\s*)?(?:\band also\b|\band then\b|\bthen\b|\band\b|;|,)\s+(?=(?:also\s+)?(?:" + _VERBS + r")\b)",
@@ -25,7 +25,8 @@ _SPLIT = re.compile(
 )
 # Words by which a clause leans on another: what it acts on was named (or made) elsewhere.
 _BACK = re.compile(
-    r"\b(it|its|them|him|her|they|their|that|this|those|these|same|link|summary|summaries|everyone|both|too)\b",
+    r"\b(it|its|them|him|her|they|their|that|this|those|these|same|link|summary|summaries|everyone|both|too"
+    r"|results?|findings)\b",
     re.IGNORECASE,
 )
 MIN_WORDS = 3
@@ -42,3 +43,30 @@ def independent_clauses(query: str) -> tuple[str, ...]:
     if any(len(p.split()) < MIN_WORDS for p in parts):
         return (query,)
     return tuple(parts)
+
+
+# A new sentence that starts with a command: "what time is it in Lisbon? text it to Ana".
+_SENTENCE = r"(?<=[?.!])\s+(?=(?:also\s+)?(?:" + _VERBS + r")\b)"
+_PIPE_SPLIT = re.compile(_SPLIT.pattern + "|" + _SENTENCE, re.IGNORECASE)
+
+
+def piped_clauses(query: str) -> tuple[str, str] | None:
+    """(first, second) when the request is two commands and the second acts on what the first gives
+    ("search my bookmarks for hiking and save the results in a note", "what time is it in Lisbon? text it
+    to Ana"); None otherwise. The bank pairs its own tools in most such ways, but not an MCP server's
+    tools with them (toolrag/guide.py pipes the two skeletons)."""
+    parts = [p.strip(" ,.;") for p in _PIPE_SPLIT.split(query)]
+    parts = [p for p in parts if p]
+    if len(parts) != 2 or any(len(p.split()) < MIN_WORDS for p in parts) or ":" in parts[0]:
+        return None
+    return (parts[0], parts[1]) if _ON_RESULT.match(parts[1]) else None
+
+
+# The second command's object is the first one's result, said right after its verb (and whom it goes
+# to): "text it to Ana", "email Dad the directions", "save the results in a note". Not "text Elena that
+# I'm on it" (the text's own words) nor "add 'X' to it" (the note it goes in).
+_ON_RESULT = re.compile(
+    r"(?:please\s+)?(?:also\s+)?(?:" + _VERBS + r")\s+(?:\S+\s+){0,2}?"
+    r"(?:it|them|those|these|the (?:results?|findings|links?|answer|list|summary|directions|time))\b(?!['\u2019])",
+    re.IGNORECASE,
+)

@@ -16,6 +16,7 @@ from datetime import datetime
 from tinyagent.plans.skeleton import Skeleton, SkeletonLine
 from tinyagent.plans.values import RequestValues, choices, read_values
 from tinyagent.tools.registry import ToolSet
+from tinyagent.tools.spec import ArgType, ToolSpec
 
 MAX_COPIES = 5
 # The one-call lines that may repeat: the parameter that takes the thing, and where the request's
@@ -36,26 +37,36 @@ def _strings(values: object) -> tuple[str, ...]:
 def counted(skeleton: Skeleton, query: str, tools: ToolSet, now: datetime | None = None) -> Skeleton:
     """``skeleton`` with one line per thing the request names, when it is copies of one repeatable line
     and the request names more of them; otherwise ``skeleton`` itself."""
-    tool = _repeated_tool(skeleton)
-    if tool is None:
-        return skeleton
-    param_name, things_of = _THINGS[tool]
-    things = _outermost(things_of(read_values(query, now or datetime.now())))[:MAX_COPIES]
-    if len(things) <= len(skeleton.lines):
-        return skeleton
-    spec = tools.get(tool)
+    tool = _repeated_tool(skeleton, tools)
+    spec = tools.get(tool) if tool is not None else None
     if spec is None:
         return skeleton
+    param_name, things = _things(spec, read_values(query, now or datetime.now()))
+    things = _outermost(things)[:MAX_COPIES]
+    if param_name is None or len(things) <= len(skeleton.lines):
+        return skeleton
     index = [p.name for p in spec.params].index(param_name)
-    return Skeleton(tuple(SkeletonLine(tool, given=((index, thing),)) for thing in things))
+    return Skeleton(tuple(SkeletonLine(spec.name, given=((index, thing),)) for thing in things))
 
 
-def _repeated_tool(skeleton: Skeleton) -> str | None:
-    tools = {line.tool for line in skeleton.lines}
-    if len(tools) != 1 or any(line.refs or line.given for line in skeleton.lines):
+def _things(spec: ToolSpec, values: RequestValues) -> tuple[str | None, tuple[str, ...]]:
+    """The parameter that takes the thing, and the things the request names for it. An MCP tool's thing is
+    its first plain text parameter, and its things what the request quotes: "add 'call grandma' and 'buy
+    stamps' to my to-do list" is two tasks (one was added)."""
+    if spec.name in _THINGS:
+        param_name, things_of = _THINGS[spec.name]
+        return param_name, things_of(values)
+    plain = [p.name for p in spec.params if p.type is ArgType.STR and p.format is None and p.resolves is None]
+    return (plain[0], values.spans.quoted) if plain else (None, ())
+
+
+def _repeated_tool(skeleton: Skeleton, tools: ToolSet) -> str | None:
+    names = {line.tool for line in skeleton.lines}
+    if len(names) != 1 or any(line.refs or line.given for line in skeleton.lines):
         return None
-    (tool,) = tools
-    return tool if tool in _THINGS else None
+    (tool,) = names
+    spec = tools.get(tool)
+    return tool if tool in _THINGS or (spec is not None and spec.remote is not None) else None
 
 
 def _outermost(things: tuple[str, ...]) -> tuple[str, ...]:

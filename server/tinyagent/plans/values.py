@@ -126,14 +126,17 @@ def _said(options: list[ArgValue], query: str) -> list[ArgValue]:
     """The options the request says, when it says any: "show me whats left open" is "open" (the model
     chose "done" from the same three)."""
     said: list[ArgValue] = [o for o in options if isinstance(o, str) and _says(query, o)]
-    return said or options
+    # "my whole task list, finished ones too": "all" takes in the other states said beside it.
+    widest: list[ArgValue] = [o for o in said if isinstance(o, str) and o.lower() == "all"]
+    return widest or said or options
 
 
 # Other words for the states tools list, so "the tasks I've completed" is "done" (the model chose "all").
 _SAID_AS = {
-    "done": "completed|complete|finished",
+    "done": "completed|complete|finished|(?:checked|ticked|crossed) off",
     "open": "pending|outstanding|unfinished|not done|to ?do",
     "closed": "resolved|completed|finished",
+    "all": "everything|whole|entire|every|both|too|as well|(?:done|finished|complete|completed) or not",
 }
 
 

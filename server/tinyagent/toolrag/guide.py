@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from tinyagent.plans.asked import unasked_writes, without_unasked
-from tinyagent.plans.clauses import independent_clauses
+from tinyagent.plans.clauses import independent_clauses, piped_clauses
 from tinyagent.plans.counts import counted
-from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, skeleton_of
+from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, piped, skeleton_of
 from tinyagent.toolrag.bank import Example
 from tinyagent.toolrag.fitted import FitJob, fitted
 from tinyagent.toolrag.index import ExampleIndex
@@ -49,6 +49,14 @@ def example_weight(example: Example) -> float:
 
 
 TOOLSET_WEIGHT = 3.0
+# Where a write takes what an earlier step gave: "text it to Ana" texts the time, "save the results in a
+# note" keeps the search's results (the parameters the bank's references put such a step in).
+_CONTENT = {
+    "send_sms": "message",
+    "compose_new_email": "context",
+    "create_note": "content",
+    "append_note_content": "content",
+}
 DEFAULT_SHOTS = 4
 _EPS = 1e-6
 
@@ -136,6 +144,8 @@ class SkeletonRanker:
         held-out 3, none lost)."""
         whole = self._best(query, enabled, shots)
         clauses = independent_clauses(query)
+        if whole is not None and len(clauses) < 2 and (pipe := piped_clauses(query)) is not None:
+            return self._piped(whole, pipe, enabled, shots)
         if whole is None or len(clauses) < 2:
             return whole
         parts = [self._best(clause, enabled, max(1, shots // len(clauses))) for clause in clauses]
@@ -146,6 +156,27 @@ class SkeletonRanker:
             return whole
         examples = tuple(shot for part in found for shot in part.shots)
         return PlanGuide(concatenated([part.skeleton for part in found]), examples, whole.score)
+
+    def _piped(self, whole: PlanGuide, pipe: tuple[str, str], enabled: ToolSet, shots: int) -> PlanGuide:
+        """The first command's skeleton, then the second's with the first's result as its content, when
+        the whole request's skeleton lacks tools the two have: "search my bookmarks for hiking and save
+        the results in a note" had only the search (no bank example pairs an MCP tool with a note)."""
+        first, second = (self._best(part, enabled, max(1, shots // 2)) for part in pipe)
+        if first is None or second is None:
+            return whole
+        # Only for a write the whole request's skeleton lacks: its lookups may be inline, and where it has
+        # the write, it is the bank's own pairing ("pop draft.pdf open and email it" attaches the file).
+        content = {
+            tool: self._param_index(tool, param)
+            for tool, param in _CONTENT.items()
+            if tool in enabled.names and tool not in whole.skeleton.tools
+        }
+        joined = piped(first.skeleton, second.skeleton, content)
+        return whole if joined is None else PlanGuide(joined, first.shots + second.shots, whole.score)
+
+    def _param_index(self, tool: str, param: str) -> int:
+        spec = self.tools.get(tool)
+        return [p.name for p in spec.params].index(param) if spec is not None else -1
 
     def _best(self, query: str, enabled: ToolSet, shots: int) -> PlanGuide | None:
         vector = self.index.embed(query)
