@@ -218,6 +218,10 @@ def test_schema_formats_and_iana_descriptions_say_what_a_string_holds() -> None:
         ("standup at 10:30 in Mumbai, when is that in San Francisco", ("Asia/Kolkata", "America/Los_Angeles")),
         ("remind me about christmas shopping and easter", ()),  # zone cities that are everyday words
         ("what time is it", ()),
+        ("is it late in São Paulo? and in Zürich?", ("America/Sao_Paulo", "Europe/Zurich")),  # accents folded
+        ("3pm PST in London", ("America/Los_Angeles", "Europe/London")),
+        ("what time is it in Istanbul and Tel Aviv", ("Europe/Istanbul", "Asia/Jerusalem")),  # not the old links
+        ("the best time to call New Jersey", ("America/New_York",)),
     ],
 )
 def test_zones_named_by_their_cities_in_the_order_said(query: str, zones: tuple[str, ...]) -> None:
@@ -356,6 +360,29 @@ def test_mcp_steps_in_another_order_are_scored_like_built_in_ones() -> None:
         '1. time__get_current_time("Europe/Lisbon")\n2. get_phone_number("Ana")\n3. send_sms(["$2"], "Hi")\n4. join()'
     )
     assert not score_plan(wrong, reference, tools).success_upstream
+
+
+CONVERT_SCHEMA = {"properties": {
+    "source_timezone": {"type": "string", "description": "Source IANA timezone name"},
+    "time": {"type": "string", "description": "Time to convert in 24-hour format (HH:MM)"},
+    "target_timezone": {"type": "string", "description": "Target IANA timezone name"},
+}, "required": ["source_timezone", "time", "target_timezone"]}  # fmt: skip
+
+
+def test_a_clock_time_is_read_as_hh_mm_and_a_url_not_given_is_any_string() -> None:
+    convert = spec_from_mcp("time", "convert_time", None, CONVERT_SCHEMA, True, None, 1000)
+    page = {"properties": {"url": {"type": "string"}, "title": {"type": "string"}}, "required": ["url", "title"]}
+    save = spec_from_mcp("bookmarks", "save_bookmark", "Save a web page.", page, False, None, 1001)
+    assert [p.format for p in convert.params] == ["timezone", "clock", "timezone"]
+    tools = ToolSet.all().plus([convert, save])
+    line = skeleton_of('1. time__convert_time("Asia/Tokyo", "15:00", "Europe/London")\n2. join()', tools)
+    said = skeleton_grammar(line, tools, read_values("what is 3:30pm Tokyo time in London", NOW))
+    assert '("\\"15:30\\"")' in said
+    unsaid = skeleton_grammar(line, tools, read_values("what is Tokyo time in London now", NOW))
+    assert '"\\"" [0-2] [0-9] ":" [0-5] [0-9] "\\""' in unsaid
+    # A web address the request does not give: any string (this was a KeyError, a 500 on /plan).
+    bookmark = skeleton_of('1. bookmarks__save_bookmark("https://x.example", "X")\n2. join()', tools)
+    assert "line1 ::=" in skeleton_grammar(bookmark, tools, read_values("bookmark the rust book page", NOW))
 
 
 def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:

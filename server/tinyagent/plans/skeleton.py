@@ -125,7 +125,15 @@ def skeleton_of(plan: str, tools: ToolSet | None = None) -> Skeleton:
 # --- grammar ----------------------------------------------------------------------------------------
 
 _BASE = {ArgType.STR: "str", ArgType.INT: "int", ArgType.BOOL: "bool"}
-_FORMATS = {"datetime": "datetime", "date": "(datetime | date)", "timezone": "str"}
+# A format with nothing read from the request: a date or time of the right shape, else any string (a URL
+# the request does not give had no rule: a KeyError, a 500 on /plan).
+_FORMATS = {
+    "datetime": "datetime",
+    "date": "(datetime | date)",
+    "timezone": "str",
+    "url": "str",
+    "clock": '("\\"" [0-2] [0-9] ":" [0-5] [0-9] "\\"")',
+}
 _DAY = '[0-9] [0-9] [0-9] [0-9] "-" [0-1] [0-9] "-" [0-3] [0-9]'
 _TIME = '[0-2] [0-9] ":" [0-5] [0-9] ":" [0-5] [0-9]'
 

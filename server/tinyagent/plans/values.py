@@ -159,12 +159,14 @@ def _options(spec: ToolSpec, param: Param) -> list[ArgValue]:
 
 def by_format(values: RequestValues, fmt: str | None, nullable: bool) -> tuple[ArgValue, ...] | None:
     """An MCP tool's parameter, by its schema's format: the dates the request names (none said: None, when
-    the tool takes None), the IANA zones of the cities it names, the web addresses it gives; None: the model
-    writes it freely."""
+    the tool takes None), the IANA zones of the cities it names, the web addresses it gives, the times of day
+    it says; None: the model writes it freely."""
     if fmt == "timezone":
         return zones_named(values.query) or None
     if fmt == "url":  # an address cannot be guessed: the model invented one beside the request's own
         return reading.urls(values.query) or None
+    if fmt == "clock":  # "3pm", "half past two", "noon" as the 24-hour HH:MM the tool asks for
+        return tuple(dict.fromkeys(m.start.strftime("%H:%M") for m in values.moments if m.timed)) or None
     if fmt not in ("date", "datetime"):
         return None
     found = [_stamp(m.start) if fmt == "datetime" and m.timed else m.start.strftime("%Y-%m-%d") for m in values.moments]

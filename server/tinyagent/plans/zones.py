@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import zoneinfo
 
 ALIASES: dict[str, str] = {
@@ -23,6 +24,37 @@ ALIASES: dict[str, str] = {
     "barcelona": "Europe/Madrid", "italy": "Europe/Rome", "milan": "Europe/Rome", "geneva": "Europe/Zurich",
     "st petersburg": "Europe/Moscow", "cape town": "Africa/Johannesburg", "rio": "America/Sao_Paulo",
     "melbourne": "Australia/Melbourne", "hawaii": "Pacific/Honolulu", "utc": "UTC", "gmt": "UTC",
+    # The tz database's current names where a city's first zone is an old link ("Asia/Istanbul").
+    "istanbul": "Europe/Istanbul", "tel aviv": "Asia/Jerusalem", "kiev": "Europe/Kyiv", "calcutta": "Asia/Kolkata",
+    "buenos aires": "America/Argentina/Buenos_Aires", "montreal": "America/Toronto", "saigon": "Asia/Ho_Chi_Minh",
+    "ho chi minh city": "Asia/Ho_Chi_Minh",
+    # US zones by name and abbreviation, and large cities the database does not name.
+    "pacific time": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "eastern time": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "central time": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago",
+    "mountain time": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver",
+    "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles", "portland": "America/Los_Angeles",
+    "san jose": "America/Los_Angeles", "palo alto": "America/Los_Angeles", "bay area": "America/Los_Angeles",
+    "silicon valley": "America/Los_Angeles", "philadelphia": "America/New_York", "dc": "America/New_York",
+    "pittsburgh": "America/New_York", "baltimore": "America/New_York", "orlando": "America/New_York",
+    "new jersey": "America/New_York", "minneapolis": "America/Chicago", "new orleans": "America/Chicago",
+    "nashville": "America/Chicago", "st louis": "America/Chicago", "san antonio": "America/Chicago",
+    "salt lake city": "America/Denver", "ottawa": "America/Toronto", "calgary": "America/Edmonton",
+    # Other zones by their abbreviation, and countries with one zone people mean.
+    "bst": "Europe/London", "ist": "Asia/Kolkata", "jst": "Asia/Tokyo", "aest": "Australia/Sydney",
+    "hkt": "Asia/Hong_Kong", "sgt": "Asia/Singapore", "edinburgh": "Europe/London", "manchester": "Europe/London",
+    "glasgow": "Europe/London", "england": "Europe/London", "scotland": "Europe/London",
+    "wellington": "Pacific/Auckland", "new zealand": "Pacific/Auckland", "abu dhabi": "Asia/Dubai",
+    "uae": "Asia/Dubai", "australia": "Australia/Sydney", "brazil": "America/Sao_Paulo",
+    "netherlands": "Europe/Amsterdam", "holland": "Europe/Amsterdam", "ireland": "Europe/Dublin",
+    "switzerland": "Europe/Zurich", "israel": "Asia/Jerusalem", "egypt": "Africa/Cairo", "kenya": "Africa/Nairobi",
+    "nigeria": "Africa/Lagos", "south africa": "Africa/Johannesburg", "thailand": "Asia/Bangkok",
+    "indonesia": "Asia/Jakarta", "philippines": "Asia/Manila", "taiwan": "Asia/Taipei",
+    "argentina": "America/Argentina/Buenos_Aires", "colombia": "America/Bogota", "peru": "America/Lima",
+    "turkey": "Europe/Istanbul", "russia": "Europe/Moscow", "portugal": "Europe/Lisbon", "greece": "Europe/Athens",
+    "sweden": "Europe/Stockholm", "norway": "Europe/Oslo", "denmark": "Europe/Copenhagen",
+    "finland": "Europe/Helsinki", "poland": "Europe/Warsaw", "austria": "Europe/Vienna",
+    "belgium": "Europe/Brussels", "ukraine": "Europe/Kyiv", "pakistan": "Asia/Karachi", "bangladesh": "Asia/Dhaka",
 }  # fmt: skip
 
 
@@ -46,7 +78,9 @@ def _cities() -> dict[str, str]:
 
 def zones_named(query: str) -> tuple[str, ...]:
     """Every zone whose city the request names, in the order they are said."""
-    text = " " + re.sub(r"[^a-z ]+", " ", query.lower()) + " "
+    # Accents folded: "São Paulo", "Zürich" and "Bogotá" are the database's "Sao Paulo", "Zurich", "Bogota".
+    folded = "".join(c for c in unicodedata.normalize("NFKD", query) if not unicodedata.combining(c))
+    text = " " + re.sub(r"[^a-z ]+", " ", folded.lower()) + " "
     found = []
     for city, zone in _cities().items():
         for match in re.finditer(rf"(?<= ){re.escape(city)}(?= )", text):

@@ -76,13 +76,18 @@ _FORMATS = {"date": "date", "date-time": "datetime", "uri": "url", "url": "url",
 def _format(name: str, schema: Mapping[str, Any], kind: ArgType) -> str | None:
     """What guided plans fill a string from: the request's dates (JSON Schema's ``date``/``date-time``), the
     zones of the cities it names (a description asking for an IANA zone, as time servers write), the web
-    addresses it gives (``uri``/``url``, or a parameter called url: most servers declare no format)."""
+    addresses it gives (``uri``/``url``, or a parameter called url: most servers declare no format), the
+    times of day it says, as HH:MM (a description asking for "HH:MM": "3pm Tokyo time" is "15:00")."""
     if kind is not ArgType.STR:
         return None
     declared = _FORMATS.get(str(schema.get("format")))
     if declared or name.lower() in ("url", "uri", "link", "href"):
         return declared or "url"
-    return "timezone" if "IANA" in str(schema.get("description", "")) else None
+    described = str(schema.get("description", ""))
+    if "IANA" in described:
+        return "timezone"
+    # JSON Schema's ``time`` is HH:MM:SS with a zone; servers that want a clock time say "HH:MM".
+    return "clock" if "HH:MM" in described and "HH:MM:SS" not in described else None
 
 
 def _ordered(schema: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
