@@ -399,6 +399,10 @@ def test_counted_lines_are_written_with_their_own_thing(tiny_planner: Planner) -
         ("make a new note: my goals: run 3 times, finish chapter 2, call grandma", None),
         ("hey, remind me to renew my passport tomorrow", None),
         ("Email Bettina and Rosco the address of the market", None),  # "Rosco" is no command
+        # what a message says does not point back; "put ... on cc" is part of the email
+        ("add 'buy a new kettle' to my tasks and email Priya that I'm on it",
+         ("add 'buy a new kettle' to my tasks", "email Priya that I'm on it")),
+        ("Write to Oscar to say I'll be out sick today; put Ines Duarte on cc.", None),
     ],
 )  # fmt: skip
 def test_independent_clauses(query: str, clauses: tuple[str, ...] | None) -> None:
@@ -415,6 +419,8 @@ def test_independent_clauses(query: str, clauses: tuple[str, ...] | None) -> Non
         ("what time is it in Lisbon? text it to Ana", ("what time is it in Lisbon?", "text it to Ana")),
         ("car directions from SFO to the Marriott Marquis, then email them to Dad",
          ("car directions from SFO to the Marriott Marquis", "email them to Dad")),
+        ("list my finished tasks and put them in a note called Done this week",
+         ("list my finished tasks", "put them in a note called Done this week")),
         ("tick off 'water the plants' and then list what's still open", None),  # independent
         # the back-reference is the text's own words, or where the content goes
         ("Remind me to submit the expense report at 8am and text Elena Petrova that I'm on it", None),

@@ -385,6 +385,33 @@ def test_a_clock_time_is_read_as_hh_mm_and_a_url_not_given_is_any_string() -> No
     assert "line1 ::=" in skeleton_grammar(bookmark, tools, read_values("bookmark the rust book page", NOW))
 
 
+def test_an_mcp_tools_thing_is_a_run_of_the_requests_words_within_one_command() -> None:
+    """The model wrote "complete phone bill" for "mark pay the phone bill as complete", and searched
+    "sourdough and text" for "find my bookmarks on sourdough and text them to Marco"."""
+    titled = {"properties": {"title": {"type": "string"}}, "required": ["title"]}
+    done = spec_from_mcp("tasks", "complete_task", "Mark the task with this title as done.", titled, False, None, 1000)
+    tools = ToolSet.all().plus([done])
+    line = skeleton_of('1. tasks__complete_task("x")\n2. join()', tools)
+    grammar = skeleton_grammar(line, tools, read_values("please mark pay the phone bill as complete", NOW))
+    assert 'line1 ::= "1. tasks__complete_task(" "\\"" (qs0 | qs1' in grammar
+    query = "find my bookmarks on sourdough and text them to Marco"
+    rules = dict(r.split(" ::= ", 1) for r in skeleton_grammar(line, tools, read_values(query, NOW)).splitlines())
+    sourdough = next(body for body in rules.values() if '[sS] "ourdough"' in body)
+    assert "qs" not in sourdough  # the run ends before "and text"
+
+
+def test_a_tool_that_needs_a_web_address_is_not_chosen_without_one() -> None:
+    from types import SimpleNamespace
+
+    from tinyagent.toolrag.guide import SkeletonRanker
+
+    page = {"properties": {"url": {"type": "string"}, "title": {"type": "string"}}, "required": ["url", "title"]}
+    save = spec_from_mcp("bookmarks", "save_bookmark", "Save a web page.", page, False, None, 1000)
+    ranker = SimpleNamespace(tools=ToolSet.all().plus([save]))
+    assert SkeletonRanker._unaddressed(ranker, "find bookmarks tagged recipes") == {"bookmarks__save_bookmark"}  # type: ignore[arg-type]
+    assert SkeletonRanker._unaddressed(ranker, "bookmark https://example.com/a as A") == frozenset()  # type: ignore[arg-type]
+
+
 def test_two_zone_parameters_take_the_zones_in_the_order_said() -> None:
     convert = spec_from_mcp("time", "convert_time", None, {"properties": {
         "source_timezone": {"type": "string", "description": "Source IANA timezone name"},

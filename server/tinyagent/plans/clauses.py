@@ -30,6 +30,8 @@ _BACK = re.compile(
     re.IGNORECASE,
 )
 MIN_WORDS = 3
+# What a message says is not what the command acts on: "email Priya that I'm on it" points back at nothing.
+_SAYING = re.compile(r"^(\S+\s+\S+(?:\s+\S+)?)\s+(?:that|saying)\s.*$", re.IGNORECASE)
 
 
 def independent_clauses(query: str) -> tuple[str, ...]:
@@ -38,7 +40,7 @@ def independent_clauses(query: str) -> tuple[str, ...]:
     parts = [p for p in parts if p]
     if len(parts) < 2:
         return (query,)
-    if any(_BACK.search(p) for p in parts[1:]) or any(":" in p for p in parts[:-1]):
+    if any(_BACK.search(_SAYING.sub(r"\1", p)) for p in parts[1:]) or any(":" in p for p in parts[:-1]):
         return (query,)
     if any(len(p.split()) < MIN_WORDS for p in parts):
         return (query,)
@@ -46,8 +48,12 @@ def independent_clauses(query: str) -> tuple[str, ...]:
 
 
 # A new sentence that starts with a command: "what time is it in Lisbon? text it to Ana".
-_SENTENCE = r"(?<=[?.!])\s+(?=(?:also\s+)?(?:" + _VERBS + r")\b)"
-_PIPE_SPLIT = re.compile(_SPLIT.pattern + "|" + _SENTENCE, re.IGNORECASE)
+# "Put" starts a command that keeps a result ("put them in a note"), but is no command of its own
+# beside an email ("write to Oscar ...; put Ines on cc").
+_PIPE_VERBS = _VERBS + "|put|keep|store"
+_SENTENCE = r"(?<=[?.!])\s+(?=(?:also\s+)?(?:" + _PIPE_VERBS + r")\b)"
+_PIPE_JOIN = r"\s*(?:,\s*)?(?:\band also\b|\band then\b|\bthen\b|\band\b|;|,)\s+"
+_PIPE_SPLIT = re.compile(_PIPE_JOIN + r"(?=(?:also\s+)?(?:" + _PIPE_VERBS + r")\b)|" + _SENTENCE, re.IGNORECASE)
 
 
 def piped_clauses(query: str) -> tuple[str, str] | None:
@@ -66,7 +72,12 @@ def piped_clauses(query: str) -> tuple[str, str] | None:
 # to): "text it to Ana", "email Dad the directions", "save the results in a note". Not "text Elena that
 # I'm on it" (the text's own words) nor "add 'X' to it" (the note it goes in).
 _ON_RESULT = re.compile(
-    r"(?:please\s+)?(?:also\s+)?(?:" + _VERBS + r")\s+(?:\S+\s+){0,2}?"
+    r"(?:please\s+)?(?:also\s+)?(?:" + _PIPE_VERBS + r")\s+(?:\S+\s+){0,2}?"
     r"(?:it|them|those|these|the (?:results?|findings|links?|answer|list|summary|directions|time))\b(?!['\u2019])",
     re.IGNORECASE,
 )
+
+
+def clause_breaks(query: str) -> list[tuple[int, int]]:
+    """Where the request's commands meet (", and then", "? "): no run of its words crosses one."""
+    return [m.span() for m in _PIPE_SPLIT.finditer(query)]

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from tinyagent.plans.skeleton import Skeleton, SkeletonLine
+from tinyagent.plans.skeleton import Skeleton, SkeletonLine, thing_param
 from tinyagent.plans.values import RequestValues, choices, read_values
 from tinyagent.tools.registry import ToolSet
-from tinyagent.tools.spec import ArgType, ToolSpec
+from tinyagent.tools.spec import ToolSpec
 
 MAX_COPIES = 5
 # The one-call lines that may repeat: the parameter that takes the thing, and where the request's
@@ -56,8 +56,8 @@ def _things(spec: ToolSpec, values: RequestValues) -> tuple[str | None, tuple[st
     if spec.name in _THINGS:
         param_name, things_of = _THINGS[spec.name]
         return param_name, things_of(values)
-    plain = [p.name for p in spec.params if p.type is ArgType.STR and p.format is None and p.resolves is None]
-    return (plain[0], values.spans.quoted) if plain else (None, ())
+    thing = thing_param(spec)
+    return (thing, values.spans.quoted) if thing is not None else (None, ())
 
 
 def _repeated_tool(skeleton: Skeleton, tools: ToolSet) -> str | None:

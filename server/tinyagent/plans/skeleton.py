@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tinyagent.plans.clauses import clause_breaks
 from tinyagent.plans.grammar import gbnf_literal, string_char_rule
 from tinyagent.plans.inline import inline, needs_lookup
 from tinyagent.plans.parser import parse_plan
@@ -198,10 +199,13 @@ class _Rules:
         example's place or note ("find me a pharmacy nearby" opened "Pillar Market, City of London");
         any run of the request's own words keeps the model to what the person said."""
         words = [m for m in _SPAN_WORD.finditer(query) if "$" not in m[0] and "<" not in m[0]]
+        # "find my bookmarks on sourdough and text them to Marco" searched "sourdough and text".
+        breaks = clause_breaks(query)
         starts = []
         for i, word in enumerate(words):
             between = query[word.end() : words[i + 1].start()] if i + 1 < len(words) else "."
-            goes_on = _SPAN_JOIN.fullmatch(between) is not None
+            crosses = i + 1 < len(words) and any(a <= words[i + 1].start() < b for a, b in breaks)
+            goes_on = _SPAN_JOIN.fullmatch(between) is not None and not crosses
             self.rules[f"qs{i}"] = _span_word(word[0]) + (f" ({gbnf_literal(between)} qs{i + 1})?" if goes_on else "")
             starts.append(f"qs{i}")
         return '"\\"" (' + " | ".join(starts) + ') "\\""' if starts else "str"
@@ -290,13 +294,23 @@ def _fill_of(param: Param) -> str:
 _NAMED_BY_THE_PLAN = frozenset({("create_note", "name")})
 
 
+def thing_param(spec: ToolSpec) -> str | None:
+    """An MCP tool's thing: its first plain text parameter (a task's title, a search's words)."""
+    plain = [p.name for p in spec.params if p.type is ArgType.STR and p.format is None and p.resolves is None]
+    return plain[0] if plain else None
+
+
 def _spans_only(param: Param, spec: ToolSpec | None, options: SkeletonGrammarOptions) -> bool:
     """An entity of one of our tools that the reader found no value for, and that must already exist
-    (a place, a note, a contact): a run of the request's words."""
+    (a place, a note, a contact), or an MCP tool's thing: a run of the request's words. The model wrote
+    "complete phone bill" for "mark pay the phone bill as complete", and searched an example's "hiking"
+    for "find my bookmarks on sourdough"."""
     kind = _fill_of(param)
     if kind != "entities" or kind not in options.fill or param.type != ArgType.STR or spec is None:
         return False
-    return spec.remote is None and (spec.name, param.name) not in _NAMED_BY_THE_PLAN
+    if spec.remote is not None:
+        return param.name == thing_param(spec)
+    return (spec.name, param.name) not in _NAMED_BY_THE_PLAN
 
 
 def _value_rule(

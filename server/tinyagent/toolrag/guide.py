@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyagent.plans import reading
 from tinyagent.plans.asked import unasked_writes, without_unasked
 from tinyagent.plans.clauses import independent_clauses, piped_clauses
 from tinyagent.plans.counts import counted
@@ -197,12 +198,20 @@ class SkeletonRanker:
         skeleton = counted(without_unasked(self._skeletons[key], query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
 
+    def _unaddressed(self, query: str) -> frozenset[str]:
+        """MCP tools that need a web address, when the request gives none: "find bookmarks tagged recipes"
+        had saved an invented one."""
+        if reading.urls(query):
+            return frozenset()
+        needs = (t for t in self.tools.tools if t.remote is not None)
+        return frozenset(t.name for t in needs if any(p.format == "url" and not p.nullable for p in t.params))
+
     def _candidates(self, query: str, enabled: ToolSet) -> list[tuple[str, frozenset[str]]]:
         """The skeletons whose tools are enabled; of those, the ones that write only what the request has
         words for, when there are any (``plans/asked.py``: dev plans had a text message for "reply to
         this message", a new email for "add Temperance's email to my note")."""
         allowed = set(enabled.names)
         usable = [(key, tools) for key, tools in self._tool_sets.items() if tools <= allowed]
-        unasked = unasked_writes(query)
+        unasked = unasked_writes(query) | self._unaddressed(query)
         asked = [(key, tools) for key, tools in usable if not tools & unasked]
         return asked or usable
