@@ -534,6 +534,10 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("open my Recipes note and then add miso salmon to it", {"create_note"}, {"append_note_content"}),
         ("Read my notes from today's call and make a new note with the action items", set(), {"create_note"}),
         ("add 'email the landlord' to my tasks, due Thursday", {"compose_new_email"}, set()),  # quoted: what to write
+        ("what did I write in the note called Book Club?", {"create_note", "append_note_content"}, set()),
+        ("I need Omar's email, I want to write to him later", {"compose_new_email"}, set()),  # he will, later
+        ("is there a reminder list called Chores?", {"create_reminder"}, set()),
+        ("Is there a note on the boiler? If not, make a note: boiler serviced in May", set(), {"create_note"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -86,10 +86,17 @@ _TO_EXISTING_NOTE = re.compile(
 )
 # A note that is read is not written: "read my Podcast Ideas note" had made a new note (bank held-out).
 _READS_NOTE = re.compile(
-    r"\b(read|open|show|view|display|pull up|look at|what'?s (?:in|on))\s+(?:me\s+)?(?:my|the)\s+"
+    r"\b(read|open|show|view|display|pull up|look at|check|what'?s (?:in|on)|what is (?:in|on)"
+    r"|what did I (?:write|put|jot|save|add)(?: down)? (?:in|on)|what does)\s+(?:me\s+)?(?:my|the)\s+"
     r"(?:[\w'\u2019-]+\s+){0,4}?notes?\b",
     re.I,
 )
+# What the person will do themselves, later: "I need Omar's email, I want to write to him later".
+_LATER = re.compile(
+    r"\bI(?:'ll| will| want to| need to| plan to| am going to|'m going to| can)\b[^.;,!?]*?\blater\b", re.I
+)
+# A question whether something exists asks nothing to be made: "is there a reminder list called Chores?"
+_EXISTS = re.compile(r"^\s*(?:is there|are there|do I have|have I got|do we have)\b[^?]*\?", re.I)
 _NOTE_WRITES = ("create_note", "append_note_content")
 # "Liam's work email" is an address, as "Liam's email" is: the kind of address is left out before the cues.
 _KIND_OF_ADDRESS = re.compile(
@@ -113,7 +120,7 @@ _SPELT = (
 
 def unasked_writes(query: str) -> frozenset[str]:
     """The built-in writes ``query`` has no words for (and the summary, a step as easily added unasked)."""
-    said = _KIND_OF_ADDRESS.sub("", _spelt(query))
+    said = _EXISTS.sub(" ", _LATER.sub(" ", _KIND_OF_ADDRESS.sub("", _spelt(query))))
     # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
     unread = QUOTED.sub(" ", _READS_NOTE.sub(" ", said))
     said = QUOTED.sub(" ", said)
