@@ -435,7 +435,7 @@ def test_piped_clauses(query: str, pipe: tuple[str, str] | None) -> None:
 
 
 def test_a_piped_command_takes_the_first_ones_result_as_its_content() -> None:
-    from tinyagent.plans.skeleton import piped
+    from tinyagent.plans.composed import piped
 
     first = skeleton_of('1. summarize_pdf("report.pdf")\n2. join()<END_OF_PLAN>')
     second = skeleton_of('1. get_phone_number("Mom")\n2. send_sms(["$1"], "hi")\n3. join()<END_OF_PLAN>')
@@ -465,7 +465,7 @@ def test_independent_commands_get_each_their_skeleton(ranker: SkeletonRanker) ->
 
 
 def test_concatenated_skeletons_renumber_their_references() -> None:
-    from tinyagent.plans.skeleton import concatenated
+    from tinyagent.plans.composed import concatenated
 
     first = skeleton_of(SUMMARY_MAIL)
     both = concatenated([first, first])

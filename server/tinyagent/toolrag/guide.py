@@ -26,8 +26,9 @@ import numpy as np
 from tinyagent.plans import reading
 from tinyagent.plans.asked import unasked_writes, without_unasked
 from tinyagent.plans.clauses import independent_clauses, piped_clauses
+from tinyagent.plans.composed import concatenated, piped
 from tinyagent.plans.counts import counted
-from tinyagent.plans.skeleton import PlanGuide, Skeleton, concatenated, piped, skeleton_of
+from tinyagent.plans.skeleton import PlanGuide, Skeleton, skeleton_of
 from tinyagent.toolrag.bank import Example
 from tinyagent.toolrag.fitted import FitJob, fitted
 from tinyagent.toolrag.index import ExampleIndex
