@@ -28,7 +28,7 @@ from tinyagent.toolrag.linear import Analyzer, LinearProbe, NgramBlock
 logger = logging.getLogger(__name__)
 
 # Bump when fitting.py changes what a job yields: cached models of older fits then miss.
-FIT_VERSION = 1
+FIT_VERSION = 2
 _DEADLINE_S = 600
 
 
@@ -120,14 +120,24 @@ def fitted(job: FitJob, cache_dir: Path | None) -> LinearProbe:
             pass
         except Exception as exc:  # any damage means "fit again": the cache is only an optimisation
             logger.warning("fitted model %s is unusable (%s); fitting it again", prefix, exc)
+    try:
+        model = _fit_in_child(job)
+    except OSError as exc:  # no interpreter to start (a frozen build): fit here, at the price in memory
+        logger.warning("could not fit the ToolRAG scorers in a child process (%s); fitting them in this one", exc)
+        from tinyagent.toolrag.fitting import fit
+
+        model = fit(job)
+    if prefix is not None:
+        _keep(model, prefix)
+    return model
+
+
+def _fit_in_child(job: FitJob) -> LinearProbe:
     with tempfile.TemporaryDirectory(prefix="tinyagent-fit-") as work:
         folder = Path(work)
         save_job(job, folder)
         _run_child(folder)
-        model = load_model(folder / "model")
-    if prefix is not None:
-        _keep(model, prefix)
-    return model
+        return load_model(folder / "model")
 
 
 def _keep(model: LinearProbe, prefix: Path) -> None:

@@ -63,7 +63,11 @@ def _fit_tool(features: csr_matrix, labels: np.ndarray, job: FitJob) -> tuple[np
         if job.absent == "none":
             return np.zeros(features.shape[1]), -np.inf
         return np.zeros(features.shape[1]), _ABSENT_LOGIT if labels.max() else -_ABSENT_LOGIT
-    model = LogisticRegression(C=job.c, class_weight="balanced", solver="liblinear", dual=job.dual, max_iter=2000)
+    # A fixed seed: liblinear's dual solver shuffles with numpy's global generator, and two fits of one job
+    # differed in the sixth decimal (a kept model should be the one a fit gives).
+    model = LogisticRegression(
+        C=job.c, class_weight="balanced", solver="liblinear", dual=job.dual, max_iter=2000, random_state=0
+    )
     model.fit(features, labels, sample_weight=job.sample_weight)
     return model.coef_[0], float(model.intercept_[0])
 
