@@ -1,7 +1,7 @@
 """scikit-learn's fits of the linear tool scorers; run as ``python -m tinyagent.toolrag.fitting FOLDER``.
 
 The server never imports this module (toolrag/fitted.py runs it in a child): FOLDER holds a job
-(``fitted.save_job``) and receives ``model.json`` / ``model.npz``. Benchmarks and tests may call
+(``fitjob.save_job``) and receives ``model.json`` / ``model.npz``. Benchmarks and tests may call
 ``fit`` in their own process.
 """
 
@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from tinyagent.toolrag.fitted import FitJob, load_job, save_model
+from tinyagent.toolrag.fitjob import FitJob, load_job, save_model
 from tinyagent.toolrag.linear import CHARS, WORDS, Analyzer, LinearProbe, NgramBlock
 
 # A tool with no positive (or no negative) example gets no model, just this logit (or its negation).

@@ -30,7 +30,8 @@ from tinyagent.plans.composed import concatenated, piped
 from tinyagent.plans.counts import counted
 from tinyagent.plans.skeleton import PlanGuide, Skeleton, skeleton_of
 from tinyagent.toolrag.bank import Example
-from tinyagent.toolrag.fitted import FitJob, fitted
+from tinyagent.toolrag.fitjob import FitJob
+from tinyagent.toolrag.fitted import fitted
 from tinyagent.toolrag.index import ExampleIndex
 from tinyagent.tools.registry import ToolSet
 

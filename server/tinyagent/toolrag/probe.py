@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from tinyagent.toolrag.bank import Example
-from tinyagent.toolrag.fitted import FitJob, fitted
+from tinyagent.toolrag.fitjob import FitJob
+from tinyagent.toolrag.fitted import fitted
 from tinyagent.toolrag.linear import LinearProbe
 from tinyagent.tools.registry import TOOL_NAMES
 
