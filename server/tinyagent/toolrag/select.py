@@ -324,7 +324,7 @@ class ToolRAG:
 class LazyToolRAG:
     """``await source()``: the settings' ToolRAG, built once on first use, off the event loop.
 
-    Building embeds or loads the example bank and trains the probe (seconds the first time); the
+    Building embeds or loads the example bank and fits or loads the probe (seconds the first time); the
     server's warm-up plan asks for it before /health turns 200, the CLIs on their first plan. Every
     caller then shares the one instance.
     """
