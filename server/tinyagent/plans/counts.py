@@ -37,8 +37,7 @@ def _strings(values: object) -> tuple[str, ...]:
 def counted(skeleton: Skeleton, query: str, tools: ToolSet, now: datetime | None = None) -> Skeleton:
     """``skeleton`` with one line per thing the request names, when it is copies of one repeatable line
     and the request names more of them; otherwise ``skeleton`` itself."""
-    tool = _repeated_tool(skeleton, tools)
-    spec = tools.get(tool) if tool is not None else None
+    spec = _repeated_tool(skeleton, tools)
     if spec is None:
         return skeleton
     param_name, things = _things(spec, read_values(query, now or datetime.now()))
@@ -60,13 +59,13 @@ def _things(spec: ToolSpec, values: RequestValues) -> tuple[str | None, tuple[st
     return (thing, values.spans.quoted) if thing is not None else (None, ())
 
 
-def _repeated_tool(skeleton: Skeleton, tools: ToolSet) -> str | None:
+def _repeated_tool(skeleton: Skeleton, tools: ToolSet) -> ToolSpec | None:
     names = {line.tool for line in skeleton.lines}
     if len(names) != 1 or any(line.refs or line.given for line in skeleton.lines):
         return None
     (tool,) = names
     spec = tools.get(tool)
-    return tool if tool in _THINGS or (spec is not None and spec.remote is not None) else None
+    return spec if spec is not None and (tool in _THINGS or spec.remote is not None) else None
 
 
 def _outermost(things: tuple[str, ...]) -> tuple[str, ...]:

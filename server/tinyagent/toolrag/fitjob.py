@@ -7,8 +7,8 @@ model back (``load_model``); the model is also what toolrag/fitted.py keeps besi
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tinyagent.toolrag.index import write_atomic
 from tinyagent.toolrag.linear import Analyzer, LinearProbe, NgramBlock
 
 # Bump when fitting.py changes what a job yields: cached models of older fits then miss.
@@ -81,12 +82,10 @@ def save_model(model: LinearProbe, prefix: Path) -> None:
     arrays = {"weights": model.weights, "bias": model.bias}
     for i, block in enumerate(model.ngrams):
         arrays |= {f"idf{i}": block.idf, f"weights{i}": block.weights}
-    npz, meta = prefix.with_suffix(".npz"), prefix.with_suffix(".json")
-    with open(f"{npz}.tmp", "wb") as stream:
-        np.savez(stream, **arrays)  # type: ignore[arg-type]
-    os.replace(f"{npz}.tmp", npz)
-    Path(f"{meta}.tmp").write_text(json.dumps({"tools": list(model.tools), "blocks": blocks}))
-    os.replace(f"{meta}.tmp", meta)
+    packed = io.BytesIO()
+    np.savez(packed, **arrays)  # type: ignore[arg-type]
+    write_atomic(prefix.with_suffix(".npz"), packed.getvalue())
+    write_atomic(prefix.with_suffix(".json"), json.dumps({"tools": list(model.tools), "blocks": blocks}).encode())
 
 
 def load_model(prefix: Path) -> LinearProbe:

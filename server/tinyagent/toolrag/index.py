@@ -51,7 +51,7 @@ def cache_key(bank_hash: str, model_name: str) -> str:
     return hashlib.sha256(f"{CACHE_FORMAT}\n{bank_hash}\n{model_name}".encode()).hexdigest()[:20]
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     # A crash mid-write must leave either the old file or none, never a truncated one.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -177,8 +177,8 @@ def _load_cache(paths: _CachePaths, examples: tuple[Example, ...], bank_hash: st
 def _save_cache(paths: _CachePaths, index: Any, examples: tuple[Example, ...], bank_hash: str, model_name: str) -> None:
     try:
         paths.index.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(paths.index, faiss.serialize_index(index).tobytes())
+        write_atomic(paths.index, faiss.serialize_index(index).tobytes())
         # Written last: a metadata file means the index next to it is complete.
-        _write_atomic(paths.meta, json.dumps(_meta(examples, bank_hash, model_name)).encode("utf-8"))
+        write_atomic(paths.meta, json.dumps(_meta(examples, bank_hash, model_name)).encode("utf-8"))
     except OSError as exc:
         logger.warning("could not cache the ToolRAG index in %s: %s", paths.index.parent, exc)
