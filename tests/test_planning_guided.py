@@ -538,6 +538,10 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("I need Omar's email, I want to write to him later", {"compose_new_email"}, set()),  # he will, later
         ("is there a reminder list called Chores?", {"create_reminder"}, set()),
         ("Is there a note on the boiler? If not, make a note: boiler serviced in May", set(), {"create_note"}),
+        ("note that the boiler was serviced today", {"append_note_content"}, {"create_note"}),
+        ("did Laura reply to my email?", {"reply_to_email", "compose_new_email"}, set()),
+        ("Has Sam texted back? Text him again that we leave at 6", {"reply_to_email"}, {"send_sms"}),
+        ("append the tracking number to Orders", set(), {"append_note_content"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
