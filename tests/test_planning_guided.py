@@ -542,6 +542,14 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("did Laura reply to my email?", {"reply_to_email", "compose_new_email"}, set()),
         ("Has Sam texted back? Text him again that we leave at 6", {"reply_to_email"}, {"send_sms"}),
         ("append the tracking number to Orders", set(), {"append_note_content"}),
+        ("find the number I should text for Bella", {"send_sms"}, set()),
+        ("where is the venue for Friday's event, the Fillmore?", {"create_calendar_event"}, set()),
+        ("directions to the calendar shop on Valencia St", {"create_calendar_event"}, set()),
+        ("open the note where I keep my reminders", {"create_reminder"}, set()),
+        ("ask me before sending anything: what's Lara's email?", {"compose_new_email", "send_sms"}, set()),
+        ("pull up budget.xlsx, don't send it to anyone yet", {"compose_new_email", "send_sms"}, set()),
+        ("Text Bo: where are you?", set(), {"send_sms"}),
+        ("Team sync Friday 3pm with Ana", set(), {"create_calendar_event"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

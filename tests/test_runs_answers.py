@@ -215,3 +215,29 @@ def test_a_replan_does_not_redo_a_denied_write_and_writes_what_was_asked_after_a
     assert ledger.stand_in(again, ("send_sms", "x"), [stopped]) is None  # the request asks for a text
     email = TaskState(Task(2, "compose_new_email", ()), 2)
     assert ledger.stand_in(email, ("compose_new_email", "x"), [stopped]) is not None  # it asks for no email
+
+
+class SlowWorker(Worker):
+    """Writes take a while, as an app does, so two writes of one round are in flight together."""
+
+    async def call(self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None) -> ToolOutcome:
+        import asyncio
+
+        if tool == "send_sms":
+            await asyncio.sleep(0.05)
+        return await super().call(tool, args, timeout=timeout, context=context)
+
+
+@pytest.mark.anyio
+async def test_two_identical_writes_of_one_round_run_once(tmp_path: Path) -> None:
+    """A plan that looked Sid up twice and texted each result: the same text to the same number, once."""
+    twice = (
+        '1. get_phone_number("Sid")\n2. get_phone_number("Sid")\n3. send_sms(["$1"], "I am late")\n'
+        '4. send_sms(["$2"], "I am late")\n5. join()<END_OF_PLAN>'
+    )
+    worker = SlowWorker()
+    events = await run(tmp_path, FakeModel(twice, "Action: Finish(done)"), worker)
+    assert [t for t, _ in worker.calls].count("send_sms") == 1
+    sms = [e for e in events if e.type == "task_finished" and e.tool == "send_sms"]
+    assert [e.ok for e in sms] == [True, True]
+    assert sorted("Not run again" in e.observation for e in sms) == [False, True]

@@ -260,9 +260,18 @@ class RunLoop:
         spec = self.req.tools.get(task.tool)
         if state.blocked_by:  # upstream passed the error text on: an SMS would have said "Error: ..."
             return self._finish(state, blocked(state.blocked_by), 0.0)
-        key = write_key(task.tool, args) if spec is not None and spec.writes else None
-        if key is not None and (stand_in := self.writes.stand_in(state, key, self.rounds)) is not None:
-            return self._finish(state, stand_in, 0.0)
+        if spec is None or not spec.writes:
+            return await self._call(state, spec, None)
+        key = write_key(task.tool, args)
+        # Two identical writes of one round (a plan that looked Ali up twice and appended each) run one after
+        # the other, so the second finds the first done instead of both starting at once.
+        async with self.writes.lock(key):
+            if (stand_in := self.writes.stand_in(state, key, self.rounds)) is not None:
+                return self._finish(state, stand_in, 0.0)
+            return await self._call(state, spec, key)
+
+    async def _call(self, state: TaskState, spec: ToolSpec | None, key: tuple[object, ...] | None) -> TaskResult:
+        task, args = state.task, state.args or ()
         if self._needs_approval(spec):
             refused = await self._ask(state)
             if refused is not None:

@@ -15,6 +15,7 @@ request has words for (``plans/asked.py``).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -93,6 +94,11 @@ class WriteLedger:
         self.done: dict[tuple[object, ...], TaskState] = {}
         self.unknown: dict[tuple[object, ...], TaskState] = {}
         self.redone: Counter[str] = Counter()
+        self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
+
+    def lock(self, key: tuple[object, ...]) -> asyncio.Lock:
+        """Held while a write of ``key`` is checked, approved and run."""
+        return self._locks.setdefault(key, asyncio.Lock())
 
     def stand_in(self, state: TaskState, key: tuple[object, ...], rounds: Sequence[RoundRecord]) -> TaskResult | None:
         """The result that replaces running this write, or None when it may run."""
