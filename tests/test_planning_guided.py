@@ -550,6 +550,11 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("pull up budget.xlsx, don't send it to anyone yet", {"compose_new_email", "send_sms"}, set()),
         ("Text Bo: where are you?", set(), {"send_sms"}),
         ("Team sync Friday 3pm with Ana", set(), {"create_calendar_event"}),
+        (
+            "Set a reminder for the parent-teacher meeting on Thursday at 6pm",
+            {"create_calendar_event"},
+            {"create_reminder"},
+        ),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
