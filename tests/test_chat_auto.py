@@ -155,3 +155,44 @@ def test_a_conversation_not_ending_in_tool_results_is_kept() -> None:
     assert answer_messages(plain) == plain
     orphan = (ChatMessage("tool", "42", tool_call_id="x"),)  # no call before it: nothing to say it came from
     assert answer_messages(orphan) == orphan
+
+
+def test_a_learned_rule_weighs_the_request_and_both_similarities(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tinyagent.chat.auto_rule import LearnedRule
+
+    path = tmp_path / "rule.json"
+    coef = [0.0] * 4 + [2.0, -1.0, 0.5]  # a 4-dimensional request vector, then tool, answer, tool - answer
+    path.write_text(json.dumps({"vector_id": "v", "coef": coef, "intercept": -0.25}))
+    rule = LearnedRule.for_vectors("v", path)
+    assert rule is not None and LearnedRule.for_vectors("other vectors", path) is None
+    assert rule.lead(np.ones(4), 0.5, 0.25) == pytest.approx(2 * 0.5 - 0.25 + 0.5 * 0.25 - 0.25)
+
+
+async def test_a_decider_with_a_rule_decides_by_its_log_odds() -> None:
+    from tinyagent.chat.auto_rule import LearnedRule
+
+    encode = Axes({"rain in Paris?": "small talk"})  # nearer the answer kind than the tool
+    always = LearnedRule("v", np.zeros(19, dtype=np.float32), 1.0)  # 16-dimensional vectors, then three figures
+    decision = await SimilarityDecider(encode, answer_kinds=KINDS, rule=always).decide(
+        user("rain in Paris?"), (WEATHER,)
+    )
+    assert decision.call and decision.score == 1.0
+    assert not (await SimilarityDecider(encode, answer_kinds=KINDS).decide(user("rain in Paris?"), (WEATHER,))).call
+
+
+async def test_the_shipped_rule_fits_the_default_embedder_and_its_tuning_sets() -> None:
+    """The file bench/fit_auto_rule.py writes is read with the features in the order it was fitted on."""
+    from tinyagent.chat.auto_rule import LearnedRule
+    from tinyagent.embeddings import Embedder
+    from tinyagent.eval import auto_choice as ac
+    from tinyagent.models.loaded import embedding_rows
+
+    embedder = Embedder()
+    rule = LearnedRule.for_vectors(embedder.vector_id)
+    assert rule is not None
+    decider = SimilarityDecider(embedding_rows(embedder), rule=rule)
+    conversations = ac.load_conversations(ac.split_path("dev3"), ac.load_tools())
+    right = [(await decider.decide(c.messages, c.tools)).call == (c.expect is not None) for c in conversations]
+    assert sum(right) >= 38  # fitted on these: a mismatch between fit and use falls far below

@@ -5,7 +5,8 @@ Measured on held-out conversations (``tinyagent eval-tools``), the embedded 135M
 opens a tool call when it may choose, so agent frameworks, which all default to "auto", never got
 one. A ``ToolDecider`` makes the choice before the model writes: ``SimilarityDecider`` compares the
 user's last message with each offered tool's name and description in the sentence-embedding space
-ToolRAG already uses. Then the reply is generated under the grammar of the chosen mode, so the
+ToolRAG already uses, and a learned rule (``chat/auto_rule.py``) weighs those similarities with the
+request's own vector. Then the reply is generated under the grammar of the chosen mode, so the
 arguments are always valid under the tool's schema. Which profiles use it, and the threshold, were
 chosen on the dev conversations (docs/openai.md has the figures).
 """
@@ -19,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from tinyagent.chat.auto_rule import LearnedRule
 from tinyagent.chat.types import ChatMessage, ToolSpec
 
 Encode = Callable[[list[str]], Awaitable[np.ndarray]]  # texts -> L2-normalised rows
@@ -107,10 +109,12 @@ class SimilarityDecider:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         answer_kinds: Sequence[str] = ANSWER_KINDS,
+        rule: LearnedRule | None = None,
     ):
         self._encode = encode
         self.threshold = threshold
         self._answer_kinds = tuple(answer_kinds)
+        self.rule = rule  # when given, it weighs the similarities and the request (chat/auto_rule.py)
         self._tool_vectors: dict[str, np.ndarray] = {}  # tool texts repeat across a conversation's turns
 
     async def decide(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> AutoDecision:
@@ -118,20 +122,22 @@ class SimilarityDecider:
         if text is None or not tools:
             return AutoDecision(False, reason="the conversation does not end with a user request")
         texts = [tool_text(t) for t in tools]
-        scores = await self._scores(text, [*texts, *self._answer_kinds])
+        request, scores = await self._scores(text, [*texts, *self._answer_kinds])
         answer = float(scores[len(texts) :].max()) if self._answer_kinds else 0.0
         scores = scores[: len(texts)]
         top = int(np.argmax(scores))
-        lead = float(scores[top]) - answer
+        best = float(scores[top])
+        lead = self.rule.lead(request, best, answer) if self.rule is not None else best - answer
         if lead < self.threshold:
             return AutoDecision(False, score=lead, reason=f"an answer fits better than any tool ({lead:.2f})")
         return AutoDecision(True, score=lead, reason=f"closest: {tools[top].name} ({lead:.2f})")
 
-    async def _scores(self, text: str, tool_texts: list[str]) -> np.ndarray:
+    async def _scores(self, text: str, tool_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The request's vector, and its similarity to each of ``tool_texts``."""
         if len(self._tool_vectors) > 4096:  # a bound for servers that see ever-new tools
             self._tool_vectors.clear()
         missing = [t for t in dict.fromkeys(tool_texts) if t not in self._tool_vectors]
         vectors = await self._encode([text, *missing])
         self._tool_vectors.update(zip(missing, vectors[1:], strict=True))
         matrix = np.stack([self._tool_vectors[t] for t in tool_texts])
-        return np.asarray(matrix @ vectors[0], dtype=np.float32)
+        return vectors[0], np.asarray(matrix @ vectors[0], dtype=np.float32)

@@ -1,6 +1,6 @@
 """``tinyagent eval-tools``: how often tool_choice "auto" decides right (call a tool, or answer).
 
-    tinyagent eval-tools [--split dev|holdout] [--data FILE] [--decider profile|model|similarity]
+    tinyagent eval-tools [--split dev|holdout] [--data FILE] [--decider profile|model|similarity|lead]
                          [--threshold T] [--json OUT] [any server setting]
 
 Conversations (eval/data/auto_*.jsonl) offer three tools each; half need one of them. The holdout
@@ -35,12 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, help="JSON Lines of {messages, tools, expect} instead of a split.")
     parser.add_argument(
         "--decider",
-        choices=("profile", "model", "similarity"),
+        choices=("profile", "model", "similarity", "lead"),
         default="profile",
-        help="Who decides: the model profile's choice (default), the model's first tokens, or similarity.",
+        help="Who decides: the model profile's choice (default), the model's first tokens, similarity with the"
+        " learned rule (when fitted on this embedder), or similarity's lead alone.",
     )
     parser.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="Lead of the best tool over an answer to call it."
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="Lead (or log-odds, learned) needed to call."
     )
     parser.add_argument("--json", dest="json_out", type=Path, help="Per-conversation outcomes and the summary.")
     return parser
@@ -70,6 +71,7 @@ def eval_tools_main(argv: Sequence[str] | None = None) -> int:
 
 async def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from tinyagent.chat.auto import SimilarityDecider
+    from tinyagent.chat.auto_rule import LearnedRule
     from tinyagent.chat.service import ChatService
     from tinyagent.cli.main import settings_from_args
     from tinyagent.embeddings import Embedder
@@ -81,13 +83,14 @@ async def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     settings = settings_from_args(args)
     model = await load_model(settings, None)
     decider_name = model.profile.auto_choice if args.decider == "profile" else args.decider
-    rows = embedding_rows(Embedder(settings.embedding_model, backend=settings.embedding_backend))
-    decider = SimilarityDecider(rows, threshold=args.threshold)
+    embedder = Embedder(settings.embedding_model, backend=settings.embedding_backend)
+    rule = LearnedRule.for_vectors(embedder.vector_id) if decider_name == "similarity" else None
+    decider = SimilarityDecider(embedding_rows(embedder), threshold=args.threshold, rule=rule)
     chat = ChatService(
         model.service,
         model.formatter,
         stop=model.stop,
-        decider=decider if decider_name == "similarity" else None,
+        decider=decider if decider_name in ("similarity", "lead") else None,
         call_repeat_guard=model.profile.call_repeat_guard,
     )
     try:
@@ -97,7 +100,7 @@ async def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "data": str(path),
         "model": model.service.info.id,
-        "decider": decider_name if decider_name == "model" else f"similarity {args.threshold}",
+        "decider": _label(decider_name, rule is not None, args.threshold),
         "summary": ac.summary(outcomes),
         "outcomes": [_outcome(o) for o in outcomes],
     }
@@ -113,3 +116,9 @@ def _outcome(outcome: Any) -> dict[str, Any]:
         "arguments_valid": outcome.arguments_valid,
         "leaked": outcome.leaked,
     }
+
+
+def _label(decider: str, learned: bool, threshold: float) -> str:
+    if decider == "model":
+        return decider
+    return f"similarity, {'learned rule' if learned else 'lead'} {threshold}"

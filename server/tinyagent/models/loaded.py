@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tinyagent.chat.auto import Encode, SimilarityDecider, ToolDecider
+from tinyagent.chat.auto_rule import LearnedRule
 from tinyagent.chat.formats import ChatFormatter, ModelTemplate, get_chat_format
 from tinyagent.chat.service import ChatService
 from tinyagent.embeddings import Embedder
@@ -88,7 +89,7 @@ class LoadedModel:
 def decider_for(profile: ModelProfile, embedder: Embedder | None) -> ToolDecider | None:
     if profile.auto_choice != "similarity" or embedder is None:
         return None
-    return SimilarityDecider(embedding_rows(embedder))
+    return SimilarityDecider(embedding_rows(embedder), rule=LearnedRule.for_vectors(embedder.vector_id))
 
 
 def embedding_rows(embedder: Embedder) -> Encode:
