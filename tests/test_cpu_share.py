@@ -100,3 +100,36 @@ def test_generation_drops_to_one_thread_beside_busy_loops(tiny_gguf: Path, monke
         assert llama_cpp.llama_n_threads(backend._llm.ctx) == share.threads
     finally:
         asyncio.run(backend.aclose())
+
+
+def test_passing_work_and_this_process_own_threads_are_not_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start decides from what stays runnable: the client that just sent the request, or the kernel
+    delivering it, is runnable at one look and not the next; llama.cpp's own spinning threads are ours."""
+    looks = iter([3, 2, 3, 3])
+    monkeypatch.setattr(cpu_share, "_running_now", lambda: next(looks))
+    monkeypatch.setattr(cpu_share, "_own_running", lambda: 2)
+    assert cpu_share._others_running() == 0.0
+    looks = iter([3, 3, 3, 3])
+    assert cpu_share._others_running() == 1.0
+    monkeypatch.setattr(cpu_share, "_running_now", lambda: None)
+    assert cpu_share._others_running() == 0.0
+
+
+@linux_only
+def test_a_thread_counts_as_running_only_while_runnable() -> None:
+    import threading
+
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        deadline = time.monotonic() + 2.0  # until the new thread has reached its wait
+        while cpu_share._task_state(str(waiter.native_id)) != "S" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert cpu_share._task_state(str(waiter.native_id)) == "S"  # asleep on the event
+        assert cpu_share._task_state(str(threading.get_native_id())) == "R"  # this one, reading
+        assert cpu_share._own_running() >= 1
+    finally:
+        release.set()
+        waiter.join()
+    assert cpu_share._task_state("0") == ""  # no such task
