@@ -124,6 +124,10 @@ _DESCRIBES = re.compile(
     # what the person does or keeps: "the number I should text for Bella", "the note where I keep my reminders"
     r"|\b(?:number|address|e-?mail|phone|contact|note|list|file)\s+(?:that\s+|which\s+|where\s+)?I\s+"
     r"(?:should|can|could|will|'ll|need to|have to|usually|always|keep|store|use)\b[^,.;:!?]*"
+    # where something is, or what someone asked the person to do: "the meeting notes are in sync notes.pdf"
+    # made a note, "she asked me to send her the photos" an email (bench/run_writes_tuning6.jsonl)
+    r"|\bnotes?\s+(?:is|are|was|were)\s+(?:in|on|at)\b[^,.;:!?]*"
+    r"|\b(?:asked|told|wants?|wanted|needs?|needed|reminded)\s+me\s+to\b[^,.;:!?]*"
     # a condition on what is done, not a step: "ask me before sending anything", "don't send it yet"
     r"|\b(?:ask|check with)\s+me\s+(?:first|before)\b[^,.;:!?]*"
     r"|\b(?:don'?t|do not|never|without)\s+(?:\w+\s+)?(?:send|sending|text|texting|e-?mail|e-?mailing|share|sharing"
