@@ -550,6 +550,8 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("pull up budget.xlsx, don't send it to anyone yet", {"compose_new_email", "send_sms"}, set()),
         ("Text Bo: where are you?", set(), {"send_sms"}),
         ("Team sync Friday 3pm with Ana", set(), {"create_calendar_event"}),
+        ("add milk to groceries note", {"create_note"}, {"append_note_content"}),
+        ("put the summary in a new note", set(), {"create_note"}),
         ("The meeting notes are in sync notes.pdf. Summarize them for me.", {"create_note"}, {"summarize_pdf"}),
         ("what's Rosa's email? she asked me to send her the photos", {"compose_new_email", "send_sms"}, set()),
         (

@@ -45,8 +45,10 @@ _TO_EXISTING_NOTE = re.compile(
     r"\b(existing|append(ing)?)\b|\bnotes?\s*:\s*add\b"
     r"|\bupdate\s+(?:my|the)\s+(?:\S+\s+){0,4}?notes?\b"
     r"|\b(add|added|put|log|copy|paste|drop|stick|tack|update|jot|save|throw|note it|of it)\b[^.;!?]*?"
-    r"\b(?:to|into|onto|in|on|at the (?:bottom|end) of)\s+(?:my|the)\s+(?!new\b)"
-    r"(?:[\w'\u2018\u2019\"-]+\s+){0,4}?notes?\b",
+    r"\b(?:to|into|onto|in|on|at the (?:bottom|end) of)\s+(?:(?:my|the)\s+(?!new\b)"
+    r"(?:[\w'\u2018\u2019\"-]+\s+){0,4}?"
+    # without "my" or "the", a name: "add milk to groceries note" (not "to a new note", "in notes")
+    r"|(?!(?:a|an|new|another|some|my|the)\b)(?:[\w'\u2018\u2019\"-]+\s+){1,4}?)notes?\b",
     re.I,
 )
 _ASKED_BY: dict[str, re.Pattern[str]] = {
