@@ -109,8 +109,11 @@ _READS_NOTE = re.compile(
     re.I,
 )
 # What the person will do themselves, later: "I need Omar's email, I want to write to him later".
+# "summarise thesis.pdf, I'll email it to my advisor myself" had composed the email.
 _LATER = re.compile(
-    r"\bI(?:'ll| will| want to| need to| plan to| am going to|'m going to| can)\b[^.;,!?]*?\blater\b", re.I
+    r"\bI(?:'ll| will| want to| need to| plan to| am going to|'m going to| can)\b[^.;,!?]*?"
+    r"\b(?:later|myself|by myself|on my own|personally)\b",
+    re.I,
 )
 # A question whether something exists, or happened, asks nothing to be made: "is there a reminder list
 # called Chores?", "did Laura reply to my email?" (which had replied to the selected email).
@@ -132,6 +135,10 @@ _DESCRIBES = re.compile(
     # made a note, "she asked me to send her the photos" an email (bench/run_writes_tuning6.jsonl)
     r"|\bnotes?\s+(?:is|are|was|were)\s+(?:in|on|at)\b[^,.;:!?]*"
     r"|\b(?:asked|told|wants?|wanted|needs?|needed|reminded)\s+me\s+to\b[^,.;:!?]*"
+    # a change to something that exists, which no tool makes: "cancel my 3pm meeting" made an event,
+    # "move the dentist reminder to Friday" a reminder (tuning set 9)
+    r"|\b(?:cancel|delete|remove|erase|move|reschedule|postpone|push back|rename|undo|clear)\b"
+    r"(?:(?!\s+(?:and|then)\b)[^,.;:!?])*"
     # a condition on what is done, not a step: "ask me before sending anything", "don't send it yet"
     r"|\b(?:ask|check with)\s+me\s+(?:first|before)\b[^,.;:!?]*"
     r"|\b(?:don'?t|do not|never|without)\s+(?:\w+\s+)?(?:send|sending|text|texting|e-?mail|e-?mailing|share|sharing"
@@ -182,10 +189,10 @@ _SPELT = (
 def unasked_writes(query: str) -> frozenset[str]:
     """The built-in writes ``query`` has no words for (and the summary, a step as easily added unasked)."""
     said = _EXISTS.sub(" ", _LATER.sub(" ", _KIND_OF_ADDRESS.sub("", _spelt(query))))
-    asked = _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said))
     # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
-    unread = QUOTED.sub(" ", _READS_NOTE.sub(" ", asked))
-    said, asked = QUOTED.sub(" ", said), QUOTED.sub(" ", asked)
+    said = QUOTED.sub(" ", said)
+    asked = _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said))
+    unread = _READS_NOTE.sub(" ", asked)
     texts = {tool: unread if tool in _NOTE_WRITES else asked for tool in _ASKED_BY} | {"summarize_pdf": said}
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(texts[tool])}
     if _REMINDS.search(asked) and not _EVENT_TOO.search(asked):
