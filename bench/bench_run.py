@@ -31,8 +31,8 @@ from tinyagent.models.loaded import LoadedModel
 from tinyagent.models.profiles import GENERIC
 from tinyagent.plans.parser import parse_plan
 from tinyagent.runs.events import RunEvent, TaskCreated, TaskFinished, TaskStarted
-from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
+from tinyagent.runs.request import RunConfig, RunRequest
 from tinyagent.runs.store import RunStore
 from tinyagent.tools.registry import TOOLS, ToolSet
 from tinyagent.workers.client import WorkerClient

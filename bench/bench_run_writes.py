@@ -28,8 +28,8 @@ from tinyagent.embeddings import Embedder
 from tinyagent.models.loaded import load_model
 from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
-from tinyagent.runs.loop import RunRequest
 from tinyagent.runs.manager import RunManager
+from tinyagent.runs.request import RunRequest
 from tinyagent.runs.service import run_config
 from tinyagent.runs.store import RunStore
 from tinyagent.settings import Settings

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from harness import LiveServer, live_server
-from tinyagent.runs.loop import RunConfig
+from tinyagent.runs.request import RunConfig
 from tinyagent.runs.service import AgentService, build_agent, run_config
 from tinyagent.settings import Settings
 from tinyagent.tools.registry import ToolSet

@@ -16,8 +16,8 @@ from tinyagent.plans.plan import Task
 from tinyagent.runs.answers import unrepeated
 from tinyagent.runs.executor import TaskResult, TaskState
 from tinyagent.runs.joiner import RoundRecord
-from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
+from tinyagent.runs.request import RunConfig, RunRequest
 from tinyagent.runs.store import RunStore
 from tinyagent.runs.writes import WriteLedger, write_key
 from tinyagent.tools.registry import ToolSet

@@ -25,8 +25,8 @@ from tinyagent.runs.joiner import (
     stringify,
 )
 from tinyagent.runs.joiner_prompts import OUTPUT_PROMPT, OUTPUT_PROMPT_FINAL
-from tinyagent.runs.loop import RunConfig, RunRequest
 from tinyagent.runs.manager import RunManager
+from tinyagent.runs.request import RunConfig, RunRequest
 from tinyagent.runs.store import RunStore
 from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import ArgType, ToolSet

@@ -11,23 +11,19 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.models.loaded import LoadedModel
-from tinyagent.models.profiles import JoinStyle
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
-from tinyagent.planning.prepare import PlanOptions, PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
-from tinyagent.plans.parser import PlanOutcome
+from tinyagent.planning.prepare import PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.plan import Task
 from tinyagent.plans.prompts import build_system_prompt
 from tinyagent.runs.answers import done_answer, round_failed, rules_decision, unrepeated
 from tinyagent.runs.events import (
     AnswerEvent,
     AnswerToken,
-    ApprovalPolicy,
     ApprovalRequired,
     PlanTokenEvent,
     ReplanEvent,
@@ -48,10 +44,11 @@ from tinyagent.runs.joiner import (
     replan_context,
     scratchpad,
 )
+from tinyagent.runs.request import RunConfig, RunFailed, RunRequest, ToolCaller
 from tinyagent.runs.summarize import summarize_text
 from tinyagent.runs.writes import WriteLedger, blocked, write_key
 from tinyagent.toolrag.select import ToolChoice
-from tinyagent.tools.registry import BUILTIN, ToolSet, ToolSpec
+from tinyagent.tools.registry import BUILTIN, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
 log = logging.getLogger(__name__)
@@ -59,12 +56,6 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=RunEvent)
 # Codes whose message tells the model how to fix its call (upstream's "try again" wording).
 FIXABLE = frozenset({"invalid_argument", "unknown_tool"})
-
-
-class ToolCaller(Protocol):
-    async def call(
-        self, tool: str, args: Any, *, timeout: float, context: ToolContext | None = None
-    ) -> ToolOutcome: ...
 
 
 class RunContext(Protocol):
@@ -75,52 +66,6 @@ class RunContext(Protocol):
     async def approval(self, round: int, task_id: int, timeout: float) -> bool | None:
         """True/False once decided, None if nobody decided within ``timeout``."""
         ...
-
-
-class RunFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    tool_timeout_s: float = 30.0
-    run_timeout_s: float = 300.0
-    max_tasks_per_run: int = 32
-    max_replans: int = 1
-    approval_timeout_s: float = 120.0
-    plan_tokens: bool = False
-    send_drafts: bool = False
-    use_grammar: bool = True
-    join_style: JoinStyle | None = None  # None: the model profile's
-    # Tools whose apps are known to be slow get this many times tool_timeout_s: creating an event on an
-    # iCloud/CalDAV calendar can take 15-30 s, and a timed-out write's outcome is unknown (issue 18).
-    slow_tools: tuple[tuple[str, float], ...] = (("create_calendar_event", 2.0), ("create_reminder", 2.0))
-
-    def tool_timeout(self, tool: str) -> float:
-        return self.tool_timeout_s * dict(self.slow_tools).get(tool, 1.0)
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    query: str | None
-    tools: ToolSet
-    now: datetime  # the user's wall clock, in their zone
-    timezone: str = "UTC"
-    plan: PlanOutcome | None = None  # a given, already validated plan: no planner
-    plan_text: str | None = None
-    approval: ApprovalPolicy = "never"
-    # False: no joiner model call; the answer is the last task's observation (given plans only).
-    joiner: bool = True
-    # A query run: how to plan it (instructions, grammar, ToolRAG, guided), built by
-    # PlanOptions.from_settings from the same query, tools and clock; None: plain defaults.
-    planning: PlanOptions | None = None
-
-    def plan_options(self, config: RunConfig) -> PlanOptions:
-        if self.planning is not None:
-            return self.planning
-        return PlanOptions(self.query or "", self.tools, self.now, grammar=config.use_grammar)
 
 
 class ReplanPlanner(Planner):

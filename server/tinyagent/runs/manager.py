@@ -29,7 +29,8 @@ from tinyagent.runs.events import (
     RunStarted,
     RunStatus,
 )
-from tinyagent.runs.loop import RunConfig, RunFailed, RunLoop, RunRequest, ToolCaller
+from tinyagent.runs.loop import RunLoop
+from tinyagent.runs.request import RunConfig, RunFailed, RunRequest, ToolCaller
 from tinyagent.runs.store import RunRow, RunStore, StoreUnavailable, TaskRow
 
 log = logging.getLogger(__name__)

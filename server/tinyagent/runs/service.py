@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tinyagent.errors import ServiceError
 from tinyagent.runs.events import ApprovalPolicy
-from tinyagent.runs.loop import RunConfig
 from tinyagent.runs.manager import EventHook, RunManager
+from tinyagent.runs.request import RunConfig
 from tinyagent.runs.store import RunStore
 from tinyagent.runtime import Runtime
 from tinyagent.settings import Settings

@@ -14,8 +14,8 @@ from tinyagent.api.runs import protocol as p
 from tinyagent.errors import INVALID_PLAN, InvalidRequest, ServiceError
 from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
-from tinyagent.runs.loop import RunRequest
 from tinyagent.runs.manager import RunState
+from tinyagent.runs.request import RunRequest
 from tinyagent.runs.service import AgentService
 from tinyagent.runs.store import RunRow
 from tinyagent.timezones import user_zone
