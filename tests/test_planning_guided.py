@@ -550,6 +550,8 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("pull up budget.xlsx, don't send it to anyone yet", {"compose_new_email", "send_sms"}, set()),
         ("Text Bo: where are you?", set(), {"send_sms"}),
         ("Team sync Friday 3pm with Ana", set(), {"create_calendar_event"}),
+        ("How about texting Bo that we're late?", set(), {"send_sms"}),
+        ("When you get a chance, could you text Bo where we are?", set(), {"send_sms"}),
         ("cancel my 3pm meeting", {"create_calendar_event"}, set()),
         ("move the dentist reminder to Friday", {"create_reminder"}, set()),
         ("Reschedule my call with Bo to Friday and text him the new time", {"create_calendar_event"}, {"send_sms"}),
