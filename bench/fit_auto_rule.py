@@ -16,29 +16,28 @@ import json
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from tinyagent.chat.auto import ANSWER_KINDS, request_text, tool_text
+from tinyagent.chat.auto import SimilarityDecider, request_text
 from tinyagent.chat.auto_rule import RULE_FILE, features
 from tinyagent.embeddings import Embedder
 from tinyagent.eval import auto_choice as ac
+from tinyagent.models.loaded import embedding_rows
 from tinyagent.settings import Settings
 
 SETS = ("dev", "dev2", "dev3")
 
 
 async def rows(embedder: Embedder) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per conversation: the rule's features, whether a tool was expected, its set, and the plain lead."""
-    tools = ac.load_tools()
+    """Per conversation: the rule's features, whether a tool was expected, its set, and the plain lead, all
+    measured by the decider the server uses."""
+    decider, tools = SimilarityDecider(embedding_rows(embedder)), ac.load_tools()
     x, y, group, lead = [], [], [], []
     for name in SETS:
         for conv in ac.load_conversations(ac.split_path(name), tools):
-            text = request_text(conv.messages) or ""
-            vectors = (await embedder.encode([text, *(tool_text(t) for t in conv.tools), *ANSWER_KINDS])).vectors
-            sims = vectors[1:] @ vectors[0]
-            best, answer = float(sims[: len(conv.tools)].max()), float(sims[len(conv.tools) :].max())
-            x.append(features(vectors[0], best, answer))
+            seen = await decider.measure(request_text(conv.messages) or "", conv.tools)
+            x.append(features(seen.request, seen.best, seen.answer))
             y.append(conv.expect is not None)
             group.append(name)
-            lead.append(best - answer)
+            lead.append(seen.lead)
     return np.array(x), np.array(y), np.array(group), np.array(lead)
 
 

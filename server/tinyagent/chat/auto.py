@@ -50,6 +50,22 @@ class AutoDecision:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A request against the offered tools: its vector, the best tool's similarity (``top``, its index) and
+    the closest answer kind's."""
+
+    request: np.ndarray
+    best: float
+    answer: float
+    top: int
+
+    @property
+    def lead(self) -> float:
+        """How far the best tool leads the closest kind of answer: the rule without learned weights."""
+        return self.best - self.answer
+
+
 class ToolDecider(Protocol):
     async def decide(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> AutoDecision: ...
 
@@ -121,16 +137,19 @@ class SimilarityDecider:
         text = request_text(messages)
         if text is None or not tools:
             return AutoDecision(False, reason="the conversation does not end with a user request")
+        seen = await self.measure(text, tools)
+        lead = seen.lead if self.rule is None else self.rule.lead(seen.request, seen.best, seen.answer)
+        if lead < self.threshold:
+            return AutoDecision(False, score=lead, reason=f"an answer fits better than any tool ({lead:.2f})")
+        return AutoDecision(True, score=lead, reason=f"closest: {tools[seen.top].name} ({lead:.2f})")
+
+    async def measure(self, text: str, tools: Sequence[ToolSpec]) -> Measured:
+        """What the decision reads; ``bench/fit_auto_rule.py`` fits the learned rule on the same figures."""
         texts = [tool_text(t) for t in tools]
         request, scores = await self._scores(text, [*texts, *self._answer_kinds])
         answer = float(scores[len(texts) :].max()) if self._answer_kinds else 0.0
-        scores = scores[: len(texts)]
-        top = int(np.argmax(scores))
-        best = float(scores[top])
-        lead = self.rule.lead(request, best, answer) if self.rule is not None else best - answer
-        if lead < self.threshold:
-            return AutoDecision(False, score=lead, reason=f"an answer fits better than any tool ({lead:.2f})")
-        return AutoDecision(True, score=lead, reason=f"closest: {tools[top].name} ({lead:.2f})")
+        top = int(np.argmax(scores[: len(texts)]))
+        return Measured(request, float(scores[top]), answer, top)
 
     async def _scores(self, text: str, tool_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The request's vector, and its similarity to each of ``tool_texts``."""
