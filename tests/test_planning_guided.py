@@ -571,6 +571,17 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
             {"create_calendar_event"},
             {"create_reminder"},
         ),
+        # tuning sets 11 and 12: what was done, what is not wanted, what someone's text or calendar says
+        ("Dagny emailed me about the budget, make a note saying call her back", {"compose_new_email"}, {"create_note"}),
+        ("I already texted Calle so just put the dinner on my calendar", {"send_sms"}, {"create_calendar_event"}),
+        ("Asta is texting me a lot, what's her email", {"send_sms", "compose_new_email"}, set()),
+        ("no need for a reminder, just add the dentist to my calendar at 10am", {"create_reminder"}, set()),
+        ("write an email to Dag, no need to text him too", {"send_sms"}, {"compose_new_email"}),
+        ("Hedda never got my text. can you email her that it's at noon", {"send_sms"}, {"compose_new_email"}),
+        ("I might need a zoom with Rasmus later, what's his email?", {"get_zoom_meeting_link"}, set()),
+        ("My calendar says I've a meeting with Greta at 3, text her I'm late", {"create_calendar_event"}, {"send_sms"}),
+        ("Text Bo that I'm late, no reminder and text Ann too", set(), {"send_sms"}),
+        ("I'd like a summary of audit.pdf emailed to Piet", set(), {"compose_new_email", "summarize_pdf"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
@@ -580,11 +591,36 @@ def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], aske
     assert unasked <= found and not asked & found
 
 
+def test_a_skeleton_less_its_unasked_writes_keeps_what_feeds_the_rest() -> None:
+    from tinyagent.plans.asked import without_writes
+
+    both = skeleton_of(
+        '1. open_and_get_file_path("Q2")\n2. summarize_pdf("$1")\n3. get_phone_number("Bo")\n'
+        '4. send_sms(["$3"], "$2")\n5. get_email_address("Bo")\n6. compose_new_email(["$5"], [], "Q2", "$2", [])\n'
+        "7. join()<END_OF_PLAN>"
+    )
+    # names and the file are inline: the summary, then two writes of it
+    assert [line.tool for line in both.lines] == ["summarize_pdf", "send_sms", "compose_new_email"]
+    less = without_writes(both, frozenset({"send_sms"}))
+    assert less is not None and [line.tool for line in less.lines] == ["summarize_pdf", "compose_new_email"]
+    assert less.lines[1].refs == both.lines[2].refs == ((3, (1,)),)  # still the summary
+    # the summary only fed the two writes: nothing is left
+    assert without_writes(both, frozenset({"send_sms", "compose_new_email"})) is None
+    assert without_writes(skeleton_of(SUMMARY_MAIL), frozenset({"summarize_pdf"})) is None  # the e-mail needs it
+
+
+def test_a_part_of_a_request_voted_only_unasked_writes_adds_nothing(ranker: SkeletonRanker) -> None:
+    # The second clause alone reads as an event; the whole request asks for a reminder only.
+    query = "the reminder about the car service was wrong, set a new one for Thursday at 8am"
+    assert ranker._best("set a new one for Thursday at 8am", ALL, 2, frozenset({"create_calendar_event"}),
+                        part=True) is None  # fmt: skip
+    guide = ranker.guide(query, ALL)
+    assert guide is not None and "create_calendar_event" not in guide.skeleton.tools
+
+
 def test_ranker_leaves_out_skeletons_that_write_what_was_not_asked(ranker: SkeletonRanker) -> None:
     query = "Reply to this message with the location of the Hotel Sacher so they know where dinner is"
     whole = ToolSet.all()
-    usable = {tools for _, tools in ranker._candidates(query, whole)}
-    assert usable and not any("send_sms" in tools or "forward_email" in tools for tools in usable)
     guide = ranker.guide(query, whole)
     assert guide is not None and not {"send_sms", "compose_new_email"} & guide.skeleton.tools
     # With only unasked writes enabled, those are still offered: a plan beats none.

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyagent.plans import reading
-from tinyagent.plans.asked import unasked_writes, without_unasked
+from tinyagent.plans.asked import unasked_writes, without_unasked, without_writes
 from tinyagent.plans.clauses import independent_clauses, piped_clauses
 from tinyagent.plans.composed import concatenated, piped
 from tinyagent.plans.counts import counted
@@ -112,6 +112,7 @@ class SkeletonRanker:
     def __init__(self, index: ExampleIndex, tools: ToolSet | None = None, cache_dir: Path | None = None) -> None:
         self.index = index
         self.tools = tools or ToolSet.all()
+        self._writes = frozenset(t.name for t in self.tools.tools if t.writes)
         self._key_of: dict[str, str] = {}
         self._skeletons: dict[str, Skeleton] = {}
         self._tool_sets: dict[str, frozenset[str]] = {}
@@ -145,13 +146,16 @@ class SkeletonRanker:
         whole request's skeleton lacks gets their concatenation: the bank rarely pairs unrelated
         commands, so its vote kept one and dropped the other (dev: 5 more right skeletons, bank
         held-out 3, none lost)."""
-        whole = self._best(query, enabled, shots)
+        # What the whole request does not ask for binds each of its parts: "the reminder about the car
+        # service was wrong, set a new one for Thursday at 8am" had an event from its second clause alone.
+        unasked = unasked_writes(query) | self._unaddressed(query)
+        whole = self._best(query, enabled, shots, unasked)
         clauses = independent_clauses(query)
         if whole is not None and len(clauses) < 2 and (pipe := piped_clauses(query)) is not None:
-            return self._piped(whole, pipe, enabled, shots)
+            return self._piped(whole, pipe, enabled, shots, unasked)
         if whole is None or len(clauses) < 2:
             return whole
-        parts = [self._best(clause, enabled, max(1, shots // len(clauses))) for clause in clauses]
+        parts = [self._best(clause, enabled, max(1, shots // len(clauses)), unasked, part=True) for clause in clauses]
         if any(part is None for part in parts):
             return whole
         found = [part for part in parts if part is not None]
@@ -160,11 +164,13 @@ class SkeletonRanker:
         examples = tuple(shot for part in found for shot in part.shots)
         return PlanGuide(concatenated([part.skeleton for part in found]), examples, whole.score)
 
-    def _piped(self, whole: PlanGuide, pipe: tuple[str, str], enabled: ToolSet, shots: int) -> PlanGuide:
+    def _piped(
+        self, whole: PlanGuide, pipe: tuple[str, str], enabled: ToolSet, shots: int, unasked: frozenset[str]
+    ) -> PlanGuide:
         """The first command's skeleton, then the second's with the first's result as its content, when
         the whole request's skeleton lacks tools the two have: "search my bookmarks for hiking and save
         the results in a note" had only the search (no bank example pairs an MCP tool with a note)."""
-        first, second = (self._best(part, enabled, max(1, shots // 2)) for part in pipe)
+        first, second = (self._best(part, enabled, max(1, shots // 2), unasked, part=True) for part in pipe)
         if first is None or second is None:
             return whole
         # Only for a write the whole request's skeleton lacks: its lookups may be inline, and where it has
@@ -181,7 +187,13 @@ class SkeletonRanker:
         spec = self.tools.get(tool)
         return [p.name for p in spec.params].index(param) if spec is not None else -1
 
-    def _best(self, query: str, enabled: ToolSet, shots: int) -> PlanGuide | None:
+    def _best(
+        self, query: str, enabled: ToolSet, shots: int, unasked: frozenset[str] = frozenset(), *, part: bool = False
+    ) -> PlanGuide | None:
+        """The best skeleton for ``query``. For a ``part`` of a request, None where the part's nearest
+        skeletons write only what was not asked: "set a new one for Thursday at 8am" (after "the reminder
+        about the car service was wrong") is voted an event, and with events refused had added two
+        e-mail look-ups to the reminder (tuning set 12)."""
         vector = self.index.embed(query)
         ranked = self.index.nearest(vector, len(self.index.examples))  # all of them: well under a millisecond
         votes: dict[str, float] = {}
@@ -191,14 +203,37 @@ class SkeletonRanker:
         probabilities = self.classifier.probabilities(query, vector)
         scored = [
             (votes.get(key, 0.0) + TOOLSET_WEIGHT * 10 * toolset_log_likelihood(tools, probabilities), key)
-            for key, tools in self._candidates(query, enabled)
+            for key, tools in self._usable(enabled)
         ]
         if not scored:
             return None
-        score, key = max(scored)
+        score, key = self._chosen(scored, unasked | unasked_writes(query))
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
-        skeleton = counted(without_unasked(self._skeletons[key], query), query, self.tools)
+        skeleton = self._pruned(max(scored)[1], key, unasked | unasked_writes(query))
+        if part and not skeleton.tools & self._writes and self._tool_sets[max(scored)[1]] & self._writes:
+            return None
+        skeleton = counted(without_unasked(skeleton, query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
+
+    def _chosen(self, scored: list[tuple[float, str]], unasked: frozenset[str]) -> tuple[float, str]:
+        """The best skeleton that writes only what the request has words for, when there is one
+        (``plans/asked.py``: dev plans had a text message for "reply to this message", a new email for
+        "add Temperance's email to my note")."""
+        asked = [(score, key) for score, key in scored if not self._tool_sets[key] & unasked]
+        return max(asked or scored)
+
+    def _pruned(self, best: str, chosen: str, unasked: frozenset[str]) -> Skeleton:
+        """The best skeleton of all less its unasked writes, when what is left still writes everything the
+        best asked-for skeleton does: "write an email to Dag ..., no need to text him too" is voted a text
+        and an e-mail; with the text refused, the next skeleton that writes only what was asked had been
+        the two look-ups alone, and no e-mail was written (tuning set 12)."""
+        if best == chosen:
+            return self._skeletons[chosen]
+        pruned = without_writes(self._skeletons[best], unasked)
+        kept = pruned.tools & self._writes if pruned is not None else frozenset()
+        if pruned is None or not kept or not self._tool_sets[chosen] & self._writes <= kept:
+            return self._skeletons[chosen]
+        return pruned
 
     def _unaddressed(self, query: str) -> frozenset[str]:
         """MCP tools that need a web address, when the request gives none: "find bookmarks tagged recipes"
@@ -208,12 +243,7 @@ class SkeletonRanker:
         needs = (t for t in self.tools.tools if t.remote is not None)
         return frozenset(t.name for t in needs if any(p.format == "url" and not p.nullable for p in t.params))
 
-    def _candidates(self, query: str, enabled: ToolSet) -> list[tuple[str, frozenset[str]]]:
-        """The skeletons whose tools are enabled; of those, the ones that write only what the request has
-        words for, when there are any (``plans/asked.py``: dev plans had a text message for "reply to
-        this message", a new email for "add Temperance's email to my note")."""
+    def _usable(self, enabled: ToolSet) -> list[tuple[str, frozenset[str]]]:
+        """The skeletons whose tools are all enabled."""
         allowed = set(enabled.names)
-        usable = [(key, tools) for key, tools in self._tool_sets.items() if tools <= allowed]
-        unasked = unasked_writes(query) | self._unaddressed(query)
-        asked = [(key, tools) for key, tools in usable if not tools & unasked]
-        return asked or usable
+        return [(key, tools) for key, tools in self._tool_sets.items() if tools <= allowed]
