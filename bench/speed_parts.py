@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,12 @@ def _single_stream(args: argparse.Namespace, servers: list[lib.Server], raw: Cal
     runs: dict[str, dict[str, list[float]]] = {}
     for rep in range(args.reps):
         prompt = f"{rep}. {STORY}"  # a fresh prompt per repetition: no side reuses a cached prefix
-        timed = {"raw": raw(prompt, args.tokens)} | {s.name: _completion(s, prompt, args.tokens, True) for s in servers}
-        plain = {s.name: _completion(s, f"{rep} plain. {STORY}", 1, False) for s in servers}
+        # Each side takes each place in turn: the one after a llama.cpp that still polls for a while after
+        # its generation starts on busier cores (the engine after the in-process one lost ~10 ms this way).
+        sides = [("raw", lambda p, n, _: raw(p, n)), *((s.name, partial(_completion, s)) for s in servers)]
+        turn = sides[rep % len(sides) :] + sides[: rep % len(sides)]
+        timed = {name: run(prompt, args.tokens, True) for name, run in turn}
+        plain = {name: run(f"{rep} plain. {STORY}", 1, False) for name, run in turn if name != "raw"}
         for name, reply in timed.items():
             row = runs.setdefault(name, {"tok_s": [], "ttft_ms": [], "plain_1_token_ms": []})
             row["tok_s"].append(reply.tok_s)
@@ -119,11 +124,22 @@ def _single_stream(args: argparse.Namespace, servers: list[lib.Server], raw: Cal
             if name in plain:
                 row["plain_1_token_ms"].append(plain[name].ttft_s * 1000)
     out = {name: {k: round(median(v), 2) for k, v in row.items()} for name, row in runs.items()}
-    for row in out.values():
+    for name, row in out.items():
         row["ratio_to_raw"] = round(row["tok_s"] / out["raw"]["tok_s"], 3)
         row["ratio_to_llama_server"] = round(row["tok_s"] / out["llama-server"]["tok_s"], 3)
-        row["ttft_minus_llama_server_ms"] = round(row["ttft_ms"] - out["llama-server"]["ttft_ms"], 2)
+        # Paired: the median of each repetition's difference. First-token times move by +-10 ms from one
+        # request to the next on 2 cores, alike for every server in a repetition; a difference of medians
+        # kept that noise (+6 and +26 ms for one unchanged engine in two runs).
+        row["ttft_minus_llama_server_ms"] = _paired(runs[name]["ttft_ms"], runs["llama-server"]["ttft_ms"])
+        if runs[name]["plain_1_token_ms"]:
+            row["plain_minus_llama_server_ms"] = _paired(
+                runs[name]["plain_1_token_ms"], runs["llama-server"]["plain_1_token_ms"]
+            )
     return out
+
+
+def _paired(ours: list[float], theirs: list[float]) -> float:
+    return round(median([a - b for a, b in zip(ours, theirs, strict=True)]), 2)
 
 
 def _concurrent(server: lib.Server, clients: int, tokens: int) -> dict[str, float]:

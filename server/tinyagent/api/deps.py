@@ -10,13 +10,15 @@ from tinyagent.models.loaded import LoadedModel
 from tinyagent.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, two thread hops on every request.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_loaded_model(request: Request) -> LoadedModel:
-    return get_runtime(request).require_model()
+async def get_loaded_model(request: Request) -> LoadedModel:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.require_model()
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
