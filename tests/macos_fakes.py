@@ -3,7 +3,9 @@
 Each stand-in appends its argv (as text and as the exact bytes it received, in hex) as one JSON
 line to ``log.jsonl`` and prints the canned answer the test queued for it in ``responses.json``:
 answers are keyed by program, or for osascript by the script's file name, and used in order
-(the last one repeats). The stand-ins never interpret their arguments.
+(the last one repeats). The stand-ins never interpret their arguments, except that osascript parses
+options as getopt_long does (a word starting with "-" before "--" is one, and it fails on it): the
+man page leaves open whether arguments after the script file are parsed, so the fake assumes the worse.
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ import json, os, sys, time
 prog = os.path.basename(sys.argv[1])
 args = sys.argv[2:]
 state = os.environ["FAKE_MAC_DIR"]
+if prog == "osascript":
+    # As getopt_long parses (it permutes): any word starting with "-" before "--" is an option, and
+    # the scripts' runs take none. What is recorded is what the script's "on run argv" would get.
+    cut = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:cut] if a.startswith("-") and a != "-"]
+    if flags:
+        sys.stderr.write(f"osascript: illegal option -- {flags[0][1:2]}\\n")
+        sys.exit(1)
+    args = args[:cut] + args[cut + 1 :]
 key = os.path.basename(args[0]) if prog == "osascript" and args else prog
 log = os.path.join(state, "log.jsonl")
 entry = {"prog": prog, "key": key, "argv": args, "argv_hex": [os.fsencode(a).hex() for a in args]}

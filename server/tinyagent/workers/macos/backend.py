@@ -1,7 +1,7 @@
 """MacOSBackend: the 16 TinyAgent tools performed on the Mac's own apps.
 
 Arguments arrive validated against the tool registry (agent/tools.py), positionally. App work
-goes through fixed AppleScript files run by ``osascript <file> <args...>`` (see runner.py);
+goes through fixed AppleScript files run by ``osascript -- <file> <args...>`` (see runner.py);
 Maps, Files and SMS drafts use ``open`` and ``mdfind``; Zoom is an HTTPS call.
 """
 

@@ -77,7 +77,10 @@ class Call:
         ToolFailure(failed) with osascript's message; callers add upstream's wording.
         """
         path = self.scripts_dir / f"{name}.applescript"
-        done = self._run(["osascript", str(path), *args])
+        # "--" ends osascript's options: it parses them with getopt ("osascript: illegal option -- 1" for a
+        # "-1" after -e, k0kubun/md2key#34), and whether words after the script file are parsed too is not
+        # documented; a note that starts "-e" must reach the script as text either way.
+        done = self._run(["osascript", "--", str(path), *args])
         if done.returncode != 0:
             if any(code in done.stderr for code in _PERMISSION_ERRORS):
                 raise ToolFailure(
