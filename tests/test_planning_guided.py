@@ -582,6 +582,8 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("My calendar says I've a meeting with Greta at 3, text her I'm late", {"create_calendar_event"}, {"send_sms"}),
         ("Text Bo that I'm late, no reminder and text Ann too", set(), {"send_sms"}),
         ("I'd like a summary of audit.pdf emailed to Piet", set(), {"compose_new_email", "summarize_pdf"}),
+        ("If Arvid emails about the lease, what should I reply?", {"reply_to_email", "compose_new_email"}, set()),
+        ("If Bo is late, text him: where are you?", set(), {"send_sms"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

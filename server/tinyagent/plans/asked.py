@@ -127,8 +127,10 @@ _EXISTS = re.compile(
 # Words that describe rather than ask (tuning set bench/run_writes_tuning4.jsonl, each had written):
 _DESCRIBES = re.compile(
     # a question for information: "where is the venue for Friday's event, the Fillmore?" made an event
-    # ("how about texting Bo?" and "when you can, text Bo ...?" ask for something)
-    r"(?:^|(?<=[.!?])\s)\s*(?!how about\b|when you\b)(?:where|what|what's|whats|who|whose|which|when|how)\b[^?.!]*\?"
+    # ("how about texting Bo?" and "when you can, text Bo ...?" ask for something), after a condition too: "If
+    # Arvid emails about the lease, what should I reply?" had replied (tuning set 13)
+    r"(?:^|(?<=[.!?])\s)\s*(?:(?:if|when|once|in case)\b[^,?.!]*,\s*)?"
+    r"(?!how about\b|when you\b)(?:where|what|what's|whats|who|whose|which|when|how)\b[^?.!]*\?"
     # a place: "directions to the calendar shop on Valencia St"
     r"|\b(?:directions?|route|way|walk|drive|ride)\s+(?:to|from)\s+[^,.;:!?]*?(?=\s+(?:and|then)\b|[,.;:!?]|$)"
     # what the person does or keeps: "the number I should text for Bella", "the note where I keep my reminders"
