@@ -253,8 +253,9 @@ def _unasked(skeleton: Skeleton, n: int, line: SkeletonLine, query: str) -> bool
 
 
 def without_writes(skeleton: Skeleton, tools: frozenset[str]) -> Skeleton | None:
-    """``skeleton`` less its lines that use ``tools`` and the lines that only fed them ("Dag's number"
-    for a text not sent); None when nothing would be left, or a line left needs one taken away."""
+    """``skeleton`` less its lines that use ``tools`` and the lines that only fed them (a file's summary
+    for a text not sent; names are inline, not lines); None when nothing would be left, or a line left
+    needs one taken away."""
     drop = {n for n, line in enumerate(skeleton.lines, 1) if line.tool in tools}
     while fed := {n for n in range(1, len(skeleton.lines) + 1) if n not in drop and _only_feeds(skeleton, n, drop)}:
         drop |= fed

@@ -207,10 +207,12 @@ class SkeletonRanker:
         ]
         if not scored:
             return None
-        score, key = self._chosen(scored, unasked | unasked_writes(query))
+        refused = unasked | unasked_writes(query)
+        top = max(scored)[1]
+        score, key = self._chosen(scored, refused)
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
-        skeleton = self._pruned(max(scored)[1], key, unasked | unasked_writes(query))
-        if part and not skeleton.tools & self._writes and self._tool_sets[max(scored)[1]] & self._writes:
+        skeleton = self._pruned(top, key, refused)
+        if part and not skeleton.tools & self._writes and self._tool_sets[top] & self._writes:
             return None
         skeleton = counted(without_unasked(skeleton, query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
@@ -224,9 +226,9 @@ class SkeletonRanker:
 
     def _pruned(self, best: str, chosen: str, unasked: frozenset[str]) -> Skeleton:
         """The best skeleton of all less its unasked writes, when what is left still writes everything the
-        best asked-for skeleton does: "write an email to Dag ..., no need to text him too" is voted a text
-        and an e-mail; with the text refused, the next skeleton that writes only what was asked had been
-        the two look-ups alone, and no e-mail was written (tuning set 12)."""
+        best asked-for skeleton does: "Hedda said she never got my text. can you email her ..." is voted a
+        text and an e-mail; with the text refused, the next skeleton that writes only what was asked had
+        been the two look-ups alone, and no e-mail was written (tuning set 11)."""
         if best == chosen:
             return self._skeletons[chosen]
         pruned = without_writes(self._skeletons[best], unasked)
