@@ -584,6 +584,8 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("I'd like a summary of audit.pdf emailed to Piet", set(), {"compose_new_email", "summarize_pdf"}),
         ("If Arvid emails about the lease, what should I reply?", {"reply_to_email", "compose_new_email"}, set()),
         ("If Bo is late, text him: where are you?", set(), {"send_sms"}),
+        ("is the zoom for Monday's retro already set up?", {"get_zoom_meeting_link"}, set()),
+        ("Is it possible to text Bo that I'm late?", set(), {"send_sms"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -117,11 +117,14 @@ _LATER = re.compile(
     r"\b(?:later|myself|by myself|on my own|personally)\b",
     re.I,
 )
-# A question whether something exists, or happened, asks nothing to be made: "is there a reminder list
+# A question whether something exists, or happened, or is done, asks nothing to be made: "is there a reminder list
 # called Chores?", "did Laura reply to my email?" (which had replied to the selected email).
 _EXISTS = re.compile(
     r"(?:^|(?<=[.!?])\s)\s*(?:is there|are there|do I have|have I got|do we have"
-    r"|(?:did|has|have|had)\b(?!\s+to\b))[^?.!]*\?",
+    r"|(?:did|has|have|had)\b(?!\s+to\b))[^?.!]*\?"
+    # whether something is done already: "is the zoom for Monday's retro already set up?" made a link
+    # (tuning set 14); "is it possible to text Bo?" asks for a text
+    r"|(?:^|(?<=[.!?])\s)\s*(?:is|are|was|were)\b[^?.!]*\b(?:already|yet|still)\b[^?.!]*\?",
     re.I,
 )
 # Words that describe rather than ask (tuning set bench/run_writes_tuning4.jsonl, each had written):
