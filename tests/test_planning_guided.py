@@ -616,8 +616,7 @@ def test_a_skeleton_less_its_unasked_writes_keeps_what_feeds_the_rest() -> None:
 def test_a_part_of_a_request_voted_only_unasked_writes_adds_nothing(ranker: SkeletonRanker) -> None:
     # The second clause alone reads as an event; the whole request asks for a reminder only.
     query = "the reminder about the car service was wrong, set a new one for Thursday at 8am"
-    assert ranker._best("set a new one for Thursday at 8am", ALL, 2, frozenset({"create_calendar_event"}),
-                        part=True) is None  # fmt: skip
+    assert ranker._part("set a new one for Thursday at 8am", ALL, 2, frozenset({"create_calendar_event"})) is None
     guide = ranker.guide(query, ALL)
     assert guide is not None and "create_calendar_event" not in guide.skeleton.tools
 

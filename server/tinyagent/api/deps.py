@@ -17,8 +17,7 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 async def get_loaded_model(request: Request) -> LoadedModel:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.require_model()
+    return (await get_runtime(request)).require_model()
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -148,14 +148,14 @@ class SkeletonRanker:
         held-out 3, none lost)."""
         # What the whole request does not ask for binds each of its parts: "the reminder about the car
         # service was wrong, set a new one for Thursday at 8am" had an event from its second clause alone.
-        unasked = unasked_writes(query) | self._unaddressed(query)
+        unasked = self._unasked(query)
         whole = self._best(query, enabled, shots, unasked)
         clauses = independent_clauses(query)
         if whole is not None and len(clauses) < 2 and (pipe := piped_clauses(query)) is not None:
             return self._piped(whole, pipe, enabled, shots, unasked)
         if whole is None or len(clauses) < 2:
             return whole
-        parts = [self._best(clause, enabled, max(1, shots // len(clauses)), unasked, part=True) for clause in clauses]
+        parts = [self._part(clause, enabled, max(1, shots // len(clauses)), unasked) for clause in clauses]
         if any(part is None for part in parts):
             return whole
         found = [part for part in parts if part is not None]
@@ -170,7 +170,7 @@ class SkeletonRanker:
         """The first command's skeleton, then the second's with the first's result as its content, when
         the whole request's skeleton lacks tools the two have: "search my bookmarks for hiking and save
         the results in a note" had only the search (no bank example pairs an MCP tool with a note)."""
-        first, second = (self._best(part, enabled, max(1, shots // 2), unasked, part=True) for part in pipe)
+        first, second = (self._part(part, enabled, max(1, shots // 2), unasked) for part in pipe)
         if first is None or second is None:
             return whole
         # Only for a write the whole request's skeleton lacks: its lookups may be inline, and where it has
@@ -187,10 +187,15 @@ class SkeletonRanker:
         spec = self.tools.get(tool)
         return [p.name for p in spec.params].index(param) if spec is not None else -1
 
+    def _part(self, text: str, enabled: ToolSet, shots: int, unasked: frozenset[str]) -> PlanGuide | None:
+        """The best skeleton for a part of a request: what the part asks for, within what the whole does."""
+        return self._best(text, enabled, shots, unasked | unasked_writes(text), part=True)
+
     def _best(
-        self, query: str, enabled: ToolSet, shots: int, unasked: frozenset[str] = frozenset(), *, part: bool = False
+        self, query: str, enabled: ToolSet, shots: int, refused: frozenset[str] | None = None, *, part: bool = False
     ) -> PlanGuide | None:
-        """The best skeleton for ``query``. For a ``part`` of a request, None where the part's nearest
+        """The best skeleton for ``query``, writing none of ``refused`` where it can (default: what ``query``
+        has no words for). For a ``part`` of a request, None where the part's nearest
         skeletons write only what was not asked: "set a new one for Thursday at 8am" (after "the reminder
         about the car service was wrong") is voted an event, and with events refused had added two
         e-mail look-ups to the reminder (tuning set 12)."""
@@ -207,7 +212,7 @@ class SkeletonRanker:
         ]
         if not scored:
             return None
-        refused = unasked | unasked_writes(query)
+        refused = self._unasked(query) if refused is None else refused
         top = max(scored)[1]
         score, key = self._chosen(scored, refused)
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
@@ -236,6 +241,9 @@ class SkeletonRanker:
         if pruned is None or not kept or not self._tool_sets[chosen] & self._writes <= kept:
             return self._skeletons[chosen]
         return pruned
+
+    def _unasked(self, query: str) -> frozenset[str]:
+        return unasked_writes(query) | self._unaddressed(query)
 
     def _unaddressed(self, query: str) -> frozenset[str]:
         """MCP tools that need a web address, when the request gives none: "find bookmarks tagged recipes"
