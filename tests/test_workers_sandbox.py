@@ -182,6 +182,28 @@ def test_open_file_exact_stem_and_fuzzy(backend: SandboxBackend, db: sqlite3.Con
     assert len(rows(db, "SELECT * FROM opened_files")) == 5
 
 
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("demo", "Apple Demo.pdf"),
+        ("the project file", "Project.pdf"),
+        ("Quarterly.pdf", "Documents/Quarterly Report.pdf"),
+    ],
+)
+def test_a_fuzzy_name_holds_the_files_words_or_is_held_by_them(backend: SandboxBackend, name: str, found: str) -> None:
+    assert call(backend, "open_and_get_file_path", name) == str(backend.world.files_root() / found)
+
+
+# Upstream's step took any file sharing a word, extensions included: a mail attached Project.pdf for
+# "minutes.pdf" (bench/run_writes_tuning15.jsonl).
+@pytest.mark.parametrize("name", ["minutes.pdf", "budget2025.pdf", "sales report", "the minutes report", "pdf"])
+def test_a_file_that_shares_only_an_extension_or_one_word_is_not_found(
+    backend: SandboxBackend, db: sqlite3.Connection, name: str
+) -> None:
+    assert fails(backend, "open_and_get_file_path", name).code == "not_found"
+    assert rows(db, "SELECT * FROM opened_files") == []
+
+
 def test_missing_file(backend: SandboxBackend, db: sqlite3.Connection) -> None:
     failure = fails(backend, "open_and_get_file_path", "Budget spreadsheet")
     assert (failure.code, failure.message) == ("not_found", "No file found with exact or fuzzy name.")

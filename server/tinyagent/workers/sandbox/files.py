@@ -3,8 +3,10 @@
 A value that looks like a path (absolute, ``~``, or containing a separator) must resolve,
 symlinks followed, inside the folder, or it is refused with ``invalid_argument``. Anything
 else is a display name: exact match (name, then name without extension, then without
-case), else upstream's fuzzy step: candidates sharing a word with the query, closest by
-difflib.
+case), else a fuzzy step: candidates whose name words (extensions and filler aside) hold the query's, or are
+held by them, closest by difflib. Upstream's step took any file sharing a word, extensions included, so
+"minutes.pdf" and "budget2025.pdf" opened Project.pdf and a mail went out with the wrong attachment
+(bench/run_writes_tuning15.jsonl); "sales report" must not find "Quarterly Report" either.
 """
 
 from __future__ import annotations
@@ -63,18 +65,32 @@ def _exact(files: list[Path], name: str) -> Path | None:
     return None
 
 
+# Words that say a file is meant, not which one.
+_FILLER = frozenset({"the", "a", "an", "my", "file", "document", "doc", "pdf"})
+
+
+def _name_words(name: str) -> frozenset[str]:
+    stem = Path(name).stem if re.fullmatch(r"\.[A-Za-z0-9]{1,5}", Path(name).suffix) else name
+    return frozenset(re.findall(r"\w+", stem.casefold())) - _FILLER
+
+
 def _by_name(root: Path, name: str) -> Path:
     files = _all_files(root)
     hit = _exact(files, name)
     if hit is not None:
         return _inside(root, hit)
-    words = {w for w in re.findall(r"\w+", name.casefold()) if len(w) > 1}
-    candidates = [p for p in files if words & set(re.findall(r"\w+", p.name.casefold()))]
-    names = [p.name.casefold() for p in candidates]
-    best = difflib.get_close_matches(name.casefold(), names, n=1, cutoff=0.0)
+    wanted = _name_words(name)
+    candidates = [p for p in files if wanted and _holds(wanted, _name_words(p.name))]
+    stems = [" ".join(sorted(_name_words(p.name))) for p in candidates]
+    best = difflib.get_close_matches(" ".join(sorted(wanted)), stems, n=1, cutoff=0.0)
     if not best:
         raise ToolFailure("not_found", NO_FILE)
-    return _inside(root, candidates[names.index(best[0])])
+    return _inside(root, candidates[stems.index(best[0])])
+
+
+def _holds(wanted: frozenset[str], words: frozenset[str]) -> bool:
+    """ "apple demo slides" names Apple Demo.pdf, and "quarterly" Quarterly Report.pdf."""
+    return bool(words) and (words <= wanted or wanted <= words)
 
 
 def resolve_file(world: World, value: str) -> Path:
