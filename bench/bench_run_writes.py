@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import tempfile
 from collections import Counter
@@ -28,6 +29,7 @@ from tinyagent.embeddings import Embedder
 from tinyagent.models.loaded import load_model
 from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
+from tinyagent.plans.prompts import REPLAN_EXAMPLES
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.request import RunRequest
 from tinyagent.runs.service import run_config
@@ -42,6 +44,35 @@ from tinyagent.workers.sandbox.world import World
 NOW = datetime(2025, 6, 16, 9, 0)  # the eval sets' clock
 ALL = ToolSet.all()
 WRITES = frozenset(t.name for t in ALL if t.writes)
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text).casefold().strip()
+
+
+# The quoted values of upstream's replan examples ("Apple Demo", "Sid", "Hi Sid!"): a task that uses one
+# the request does not say was copied from the prompt, not asked for (the replan that opened Apple Demo.pdf).
+EXAMPLE_VALUES = frozenset(_folded(v) for v in re.findall(r'[(,]\s*"([^"\n$]+)"', "".join(REPLAN_EXAMPLES)))
+
+
+def copied_from_examples(events: list[Any], query: str) -> list[str]:
+    """Tasks started with a value of the replan examples that the request does not contain."""
+    said = f" {_folded(query)} "
+    return [
+        f"{e.tool}({value})"
+        for e in events
+        if e.type == "task_started"
+        for value in _strings(e.args)
+        if _folded(value) in EXAMPLE_VALUES and f" {_folded(value)} " not in said
+    ]
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def reference_writes(plan: str) -> Counter[str]:
@@ -84,7 +115,7 @@ def seed(world: World, plan: str) -> None:
             conn.execute("INSERT INTO emails VALUES (?, 0, ?)", (cur.lastrowid, f"{slug}@example.com"))
 
 
-def judge(events: list[Any], wanted: Counter[str]) -> dict[str, Any]:
+def judge(events: list[Any], wanted: Counter[str], query: str) -> dict[str, Any]:
     started = Counter(e.tool for e in events if e.type == "task_started" and e.tool in WRITES)
     done = Counter(e.tool for e in events if e.type == "task_finished" and e.ok and e.tool in WRITES and not _repeat(e))
     unrequested = sum(max(0, n - wanted[tool]) for tool, n in started.items())
@@ -96,9 +127,23 @@ def judge(events: list[Any], wanted: Counter[str]) -> dict[str, Any]:
         "unrequested_writes": unrequested,
         "repeats_refused": sum(1 for e in events if e.type == "task_finished" and _repeat(e)),
         "replans": [e.reason for e in events if e.type == "replan"],
+        "copied_from_examples": copied_from_examples(events, query),
+        "tasks": _task_lines(events),
         "answer": finished.answer or "",
         "success": finished.status == "succeeded" and done == wanted,
     }
+
+
+def _task_lines(events: list[Any]) -> list[str]:
+    """What each task did, for reading a run in the --json report: round, call, outcome."""
+    # As planned ("task"), then as run ("task_started", after $N substitution) where it ran.
+    args = {(e.round, e.task_id): e.args for e in events if e.type in ("task", "task_started")}
+    return [
+        f"{e.round}.{e.task_id} {e.tool}{json.dumps(args.get((e.round, e.task_id)), ensure_ascii=False)}: "
+        + ("ok" if e.ok else f"{e.error_code}: {e.error}")
+        for e in events
+        if e.type == "task_finished"
+    ]
 
 
 def _repeat(event: Any) -> bool:
@@ -128,7 +173,7 @@ async def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
             options = PlanOptions.from_settings(settings, row["query"], tools, NOW)
             run_id = manager.start(RunRequest(query=row["query"], tools=tools, now=NOW, planning=options))
             events = [event async for event in manager.subscribe(run_id)]
-            results.append({"query": row["query"], **judge(events, reference_writes(row["plan"]))})
+            results.append({"query": row["query"], **judge(events, reference_writes(row["plan"]), row["query"])})
     finally:
         await manager.aclose()
         await worker.aclose()
@@ -147,6 +192,7 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "repeats_refused": sum(r["repeats_refused"] for r in results),
         "replans": sum(len(r["replans"]) for r in results),
         "runs_replanned": sum(1 for r in results if r["replans"]),
+        "tasks_copied_from_examples": sum(len(r["copied_from_examples"]) for r in results),
         "answer_chars_p50": statistics.median(lengths) if lengths else 0,
         "answer_chars_p95": lengths[max(0, int(0.95 * len(lengths)) - 1)] if lengths else 0,
         "success": sum(r["success"] for r in results),

@@ -586,6 +586,11 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("If Bo is late, text him: where are you?", set(), {"send_sms"}),
         ("is the zoom for Monday's retro already set up?", {"get_zoom_meeting_link"}, set()),
         ("Is it possible to text Bo that I'm late?", set(), {"send_sms"}),
+        # a channel named (tuning set 15)
+        ("Let John know by email that the meeting moved to 3pm", {"send_sms"}, {"compose_new_email"}),
+        ("Forward the Quarterly Report to Jane by text", {"forward_email", "compose_new_email"}, {"send_sms"}),
+        ("forward this to Hana and let her know by text it's urgent", {"compose_new_email"}, {"forward_email"}),
+        ("Text Bo the address and send the photos by email", set(), {"send_sms", "compose_new_email"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

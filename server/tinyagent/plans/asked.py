@@ -185,6 +185,19 @@ _CONTENT = re.compile(
     r"(?P<body>(?:(?!,\s*(?:and|then)\b)[^.!?])*)",
     re.I,
 )
+# A channel named: "Let John know by email" had also texted John, "Forward the report to Jane by text" forwarded
+# an e-mail (tuning set 15). In a clause that names one channel, the words that ask for either ("tell",
+# "let ... know", "send", "forward") ask for that one; the other needs words of its own, or another clause
+# ("forward this to Hana and let her know by text it's urgent" forwards).
+_BY = r"\b(?:by|via|over|through|per|in an?|as an?|with an?)\s+"
+_BY_CHANNEL = {
+    "send_sms": re.compile(rf"{_BY}(?:e-?mail|mail)\b", re.I),
+    **dict.fromkeys(
+        ("compose_new_email", "reply_to_email", "forward_email"),
+        re.compile(rf"{_BY}(?:text|sms|imessage|whatsapp)(?:\s+message)?\b", re.I),
+    ),
+}
+_CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
 _NOTE_WRITES = ("create_note", "append_note_content")
 # Cues too broad to say that a colon's words are what to write: "Here's the plan: ..." asks for no event.
 _BROAD = ("create_calendar_event", "summarize_pdf")
@@ -219,7 +232,20 @@ def unasked_writes(query: str) -> frozenset[str]:
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(texts[tool])}
     if _REMINDS.search(asked) and not _EVENT_TOO.search(asked):
         unasked.add("create_calendar_event")
+    unasked |= _other_channel(asked, unasked)
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))
+
+
+def _other_channel(asked: str, unasked: set[str]) -> set[str]:
+    """The messages asked for only in clauses that name the other channel."""
+    clauses = _CLAUSE_END.split(asked)
+    return {
+        tool
+        for tool, other in _BY_CHANNEL.items()
+        if tool not in unasked
+        and any(other.search(c) for c in clauses)
+        and not _ASKED_BY[tool].search(" . ".join(c for c in clauses if not other.search(c)))
+    }
 
 
 def _without_content(match: re.Match[str]) -> str:
