@@ -13,13 +13,13 @@ import pytest
 from fake_model import FakeModel
 from tinyagent.models.profiles import GENERIC
 from tinyagent.plans.plan import Task
-from tinyagent.runs.answers import unrepeated
+from tinyagent.runs.answers import done_answer, unrepeated
 from tinyagent.runs.executor import TaskResult, TaskState
 from tinyagent.runs.joiner import RoundRecord
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.request import RunConfig, RunRequest
 from tinyagent.runs.store import RunStore
-from tinyagent.runs.writes import WriteLedger, write_key
+from tinyagent.runs.writes import WriteLedger, not_asked, write_key
 from tinyagent.tools.registry import ToolSet
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
 
@@ -55,11 +55,13 @@ class Worker:
         return ToolOutcome.success("SMS draft composed" if tool == "send_sms" else f"{tool} done")
 
 
-async def run(tmp_path: Path, model: FakeModel, worker: Worker, *, rules: bool = False) -> list[Any]:
+async def run(
+    tmp_path: Path, model: FakeModel, worker: Worker, *, rules: bool = False, query: str = "Text Sid that I am late"
+) -> list[Any]:
     profile = replace(GENERIC, join_style="rules") if rules else GENERIC
     loaded = model.loaded(profile=profile)
     manager = RunManager(RunStore(tmp_path / "runs.sqlite"), worker, RunConfig(use_grammar=False), model=lambda: loaded)
-    run_id = manager.start(RunRequest(query="Text Sid that I am late", tools=TOOLS, now=datetime.now(UTC)))
+    run_id = manager.start(RunRequest(query=query, tools=TOOLS, now=datetime.now(UTC)))
     events = [event async for event in manager.subscribe(run_id)]
     await manager.aclose()
     return events
@@ -116,7 +118,19 @@ async def test_rules_joiner_does_not_replan_for_a_missing_contact_and_says_so(tm
 
 
 @pytest.mark.anyio
-async def test_rules_joiner_replans_once_for_a_fixable_failure(tmp_path: Path) -> None:
+async def test_rules_joiner_does_not_replan_a_failed_task_and_says_what_failed(tmp_path: Path) -> None:
+    """ "text her that I'm on my way": no recipient. The 135M model's replans of such failures opened
+    upstream's example file instead (bench/run_writes_tuning16.jsonl)."""
+    model = FakeModel('1. send_sms([], "I am late")\n2. join()<END_OF_PLAN>', '1. open_and_get_file_path("Apple Demo")')
+    worker = Worker()
+    events = await run(tmp_path, model, worker, rules=True)
+    assert not any(e.type == "replan" for e in events) and len(model.history) == 1
+    assert [t for t, _ in worker.calls] == ["send_sms"]
+    assert events[-1].answer == "send_sms did not run: An error occurred while composing the SMS: no recipients."
+
+
+@pytest.mark.anyio
+async def test_rules_joiner_replans_once_for_a_plan_that_stopped(tmp_path: Path) -> None:
     bad = '1. get_contact_info("Sid")\n2. join()<END_OF_PLAN>'  # an unknown tool stops the plan
     model = FakeModel(bad, SMS_PLAN)
     events = await run(tmp_path, model, Worker(), rules=True)
@@ -190,14 +204,39 @@ async def test_a_replan_writes_only_in_place_of_what_failed(tmp_path: Path) -> N
         '\n4. send_sms(["$2"], "On my way")\n5. create_note("Late", "I am late", "")\n6. join()<END_OF_PLAN>'
     )
     worker = Worker()
-    events = await run(tmp_path, FakeModel(first, second), worker, rules=True)  # the failed text: a replan
+    model = FakeModel(first, "Thought: The text failed.\nAction: Replan", second, "Action: Finish(Texted Sid.)")
+    events = await run(tmp_path, model, worker)
     assert [t for t, _ in worker.calls if t != "get_phone_number"] == ["create_calendar_event", "send_sms", "send_sms"]
     refused = [e for e in events if e.type == "task_finished" and e.error_code == "not_asked"]
     assert sorted(e.tool for e in refused) == ["create_calendar_event", "create_note", "send_sms"]
     assert "a replan only redoes what failed" in refused[0].error
-    assert "Not run: the replan" not in events[-1].answer and 'Text to Sid: "I am late"' in events[-1].answer
     started = [e.tool for e in events if e.type == "task_started" and e.tool != "get_phone_number"]
     assert started == ["create_calendar_event", "send_sms", "send_sms"]  # refused writes never start
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("query", "opened"), [("Text Sid that I am late", False), ("Text Sid the Apple Demo", True)])
+async def test_a_replan_does_not_use_the_prompts_example_values(tmp_path: Path, query: str, opened: bool) -> None:
+    """The 135M model's replans opened upstream's example file after a text with no recipient failed."""
+    first = '1. send_sms([], "I am late")\n2. join()<END_OF_PLAN>'
+    second = '1. open_and_get_file_path("Apple Demo")\n2. join()<END_OF_PLAN>'
+    worker = Worker()
+    model = FakeModel(first, "Action: Replan", second, "Action: Finish(Sorry.)")
+    events = await run(tmp_path, model, worker, query=query)
+    assert ("open_and_get_file_path" in [t for t, _ in worker.calls]) is opened
+    if not opened:
+        refused = [e for e in events if e.type == "task_finished" and e.round == 2][0]
+        assert "'Apple Demo', a value of the prompt's example that nobody said" in refused.error
+
+
+def test_the_rules_answer_leaves_out_what_a_replan_added_and_was_refused() -> None:
+    sent = TaskState(Task(1, "send_sms", (("+1 415 555 0101",), "I am late")), 2)
+    sent.result = TaskResult(True, "SMS draft composed", result="SMS draft composed")
+    added = TaskState(Task(2, "create_note", ("Late", "I am late", "")), 2)
+    added.result = not_asked("create_note")
+    record = RoundRecord(2)
+    record.tasks = [sent, added]
+    assert done_answer([record], TOOLS) == 'Text to +1 415 555 0101: "I am late" (SMS draft composed)'
 
 
 def _failed(tool: str, code: str, round: int = 1) -> TaskState:

@@ -10,8 +10,8 @@ from typing import Literal
 # for models too small to plan from upstream's prompt (issue 9 measured 15-20% success for them).
 PlanStyle = Literal["upstream", "guided"]
 # How a run decides after each round: "model" is upstream's joiner (Finish or Replan, written by the
-# model); "rules" finishes when every task succeeded and replans only for a fixable failure, with an
-# answer written from the observations (runs/answers.py): for models too small to judge a round.
+# model); "rules" finishes with an answer written from the observations and replans only when the plan
+# stopped on an error (runs/answers.py): for models too small to judge a round or to mend a failed task.
 JoinStyle = Literal["model", "rules"]
 # Who decides tool_choice "auto" (call a tool or answer): "model" is the model's own first tokens;
 # "similarity" compares the request with the tools' descriptions (chat/auto.py), for models that

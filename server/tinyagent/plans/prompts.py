@@ -8,6 +8,7 @@ selection yields a prompt with only ``join()`` (upstream raised NameError).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -169,6 +170,22 @@ REPLAN_EXAMPLES: tuple[str, ...] = (
     "Thought: I have succesfully opened the file and summarized it.\n"
     "3. join()<END_OF_PLAN>\n",
 )
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+# The values upstream's replan examples pass ("Sid", "Hi Sid!", "Apple Demo"). A replan round that passes one
+# the request and the earlier rounds never said copied it from the prompt: the 135M model's replans opened
+# "Apple Demo" after a text with no recipient failed (issue 16; bench/run_writes_tuning16.jsonl).
+_REPLAN_VALUES = frozenset(_folded(v) for v in re.findall(r'[(,]\s*"([^"\n$]+)"', "".join(REPLAN_EXAMPLES)))
+
+
+def replan_example_value(values: Iterable[str], said: str) -> str | None:
+    """The first of ``values`` that is a replan example's and that ``said`` does not contain."""
+    heard = _folded(said)
+    return next((v for v in values if _folded(v) in _REPLAN_VALUES and _folded(v) not in heard), None)
 
 
 def examples_block(examples: Iterable[str]) -> str:

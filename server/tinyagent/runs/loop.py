@@ -19,7 +19,7 @@ from tinyagent.models.loaded import LoadedModel
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.planning.prepare import PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
 from tinyagent.plans.plan import Task
-from tinyagent.plans.prompts import build_system_prompt
+from tinyagent.plans.prompts import build_system_prompt, replan_example_value
 from tinyagent.runs.answers import done_answer, round_failed, rules_decision, unrepeated
 from tinyagent.runs.events import (
     AnswerEvent,
@@ -46,7 +46,7 @@ from tinyagent.runs.joiner import (
 )
 from tinyagent.runs.request import RunConfig, RunFailed, RunRequest, ToolCaller
 from tinyagent.runs.summarize import summarize_text
-from tinyagent.runs.writes import WriteLedger, blocked, write_key
+from tinyagent.runs.writes import WriteLedger, blocked, from_example, write_key
 from tinyagent.toolrag.select import ToolChoice
 from tinyagent.tools.registry import BUILTIN, ToolSpec
 from tinyagent.workers.protocol import ToolContext, ToolOutcome
@@ -110,6 +110,7 @@ class RunLoop:
         self.timings: dict[str, float] = {}
         # No write is run twice, none whose outcome is unknown again, none a replan adds (runs/writes.py).
         self.writes = WriteLedger(request.query or "")
+        self.said = request.query or ""  # and, in a replan, what the earlier rounds showed the planner
 
     async def execute(self) -> str:
         """The answer; raises RunFailed for a run that cannot produce one."""
@@ -171,6 +172,7 @@ class RunLoop:
         if number > 1:
             # The planner sends "Question: {query}": upstream's replan message is "Question: {q}\n{context}\n".
             query = f"{self.options.query}\n{replan_context(self.rounds, self.req.tools)}\n"
+            self.said = query
             request = plan_request(self.options, ToolChoice(self.req.tools), query=query)
             return PreparedPlan(planner_for(model, ReplanPlanner), request)
         try:
@@ -205,6 +207,8 @@ class RunLoop:
         spec = self.req.tools.get(task.tool)
         if state.blocked_by:  # upstream passed the error text on: an SMS would have said "Error: ..."
             return self._finish(state, blocked(state.blocked_by), 0.0)
+        if state.round > 1 and (copied := replan_example_value(_strings(args), self.said)) is not None:
+            return self._finish(state, from_example(task.tool, copied), 0.0)
         if spec is None or not spec.writes:
             return await self._call(state, spec, None)
         key = write_key(task.tool, args)
@@ -353,6 +357,17 @@ class RunLoop:
         self.run.emit(AnswerToken, text=answer)
         self.run.emit(AnswerEvent, text=answer)
         return answer
+
+
+def _strings(args: tuple[Any, ...]) -> list[str]:
+    """The text values of a call's arguments, lists' items included."""
+    found: list[str] = []
+    for arg in args:
+        if isinstance(arg, tuple):
+            found += _strings(arg)
+        elif isinstance(arg, str):
+            found.append(arg)
+    return found
 
 
 def _plan_error(finished: PlanFinished | None) -> str | None:

@@ -81,6 +81,11 @@ def not_asked(tool: str) -> TaskResult:
     return TaskResult(False, f"Error: {message}", error_code="not_asked", error=message)
 
 
+def from_example(tool: str, value: str) -> TaskResult:
+    message = f"Not run: the replan gave {tool} '{value}', a value of the prompt's example that nobody said."
+    return TaskResult(False, f"Error: {message}", error_code="not_asked", error=message)
+
+
 # Failures a replan must not redo: the user said no or did not answer, the write may have happened, or
 # it was itself a stand-in.
 _NOT_REDONE = frozenset({"denied", "approval_timeout", "outcome_unknown", "not_asked"})
