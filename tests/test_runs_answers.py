@@ -229,6 +229,19 @@ async def test_a_replan_does_not_use_the_prompts_example_values(tmp_path: Path, 
         assert "'Apple Demo', a value of the prompt's example that nobody said" in refused.error
 
 
+@pytest.mark.anyio
+async def test_after_a_stopped_plan_a_replan_does_not_write_again_what_succeeded(tmp_path: Path) -> None:
+    """Round one texts Sid, then stops on an unknown tool; round two's text in other words is refused."""
+    first = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "I am late")\n3. get_contact_info("Sid")\n4. join()'
+    second = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "Running late, sorry")\n3. join()<END_OF_PLAN>'
+    worker = Worker()
+    events = await run(tmp_path, FakeModel(first, second), worker, rules=True)
+    assert [e.type for e in events].count("replan") == 1
+    assert [t for t, _ in worker.calls].count("send_sms") == 1
+    refused = [e for e in events if e.type == "task_finished" and e.round == 2 and e.tool == "send_sms"][0]
+    assert refused.error_code == "not_asked"
+
+
 def test_the_rules_answer_leaves_out_what_a_replan_added_and_was_refused() -> None:
     sent = TaskState(Task(1, "send_sms", (("+1 415 555 0101",), "I am late")), 2)
     sent.result = TaskResult(True, "SMS draft composed", result="SMS draft composed")

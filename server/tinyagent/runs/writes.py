@@ -10,7 +10,7 @@ only in place of one of the same tool that failed earlier (once per failure), an
 in for the rest. The embedded model's replans had texted the street it was routing to and put a second
 event in the calendar after only the text failed (bench/bench_run_writes.py, issue 16). When the first
 plan stopped on an error, what it would have written is unknown: then a replan may write what the
-request has words for (``plans/asked.py``).
+request has words for (``plans/asked.py``) and no write of its kind has succeeded yet.
 """
 
 from __future__ import annotations
@@ -121,7 +121,11 @@ class WriteLedger:
         if self.redone[tool] < failed:
             self.redone[tool] += 1
             return True
-        return any(r.plan_error is not None for r in earlier) and tool not in unasked_writes(self.query)
+        # After a stopped plan, a write the request has words for, unless one of its kind already succeeded: a
+        # plan cut off after its text (no join(), out of tokens) is replanned, and a replan that says the text
+        # again in other words is no repeat by its key.
+        stopped = any(r.plan_error is not None for r in earlier)
+        return stopped and tool not in unasked_writes(self.query) and all(key[0] != tool for key in self.done)
 
     def record(self, key: tuple[object, ...], state: TaskState, result: TaskResult) -> TaskResult:
         """``result`` as the run sees it, noted: a success is not run again, nor an unknown outcome."""
