@@ -591,6 +591,14 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Forward the Quarterly Report to Jane by text", {"forward_email", "compose_new_email"}, {"send_sms"}),
         ("forward this to Hana and let her know by text it's urgent", {"compose_new_email"}, {"forward_email"}),
         ("Text Bo the address and send the photos by email", set(), {"send_sms", "compose_new_email"}),
+        # a message that tells of an event asks for the message (tuning set 17)
+        ("Tell Rose the party is at 8pm on Saturday", {"create_calendar_event"}, {"send_sms"}),
+        ("There's a team lunch Friday at noon, email Nick about it", {"create_calendar_event"}, {"compose_new_email"}),
+        ("The book club meets Wednesday at 7pm. Email the details to Dara", {"create_calendar_event"}, set()),
+        ("email Hope the agenda for Thursday's workshop at 2pm", {"create_calendar_event"}, {"compose_new_email"}),
+        ("Text Bo and put a 30 min hold on Friday at 2 with him", set(), {"send_sms", "create_calendar_event"}),
+        ("reply with lease.pdf and put move-in day on my calendar July 1", set(), {"create_calendar_event"}),
+        ("email Ann and book a table for Friday at 7pm", set(), {"compose_new_email", "create_calendar_event"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
