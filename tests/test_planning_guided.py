@@ -599,6 +599,13 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Text Bo and put a 30 min hold on Friday at 2 with him", set(), {"send_sms", "create_calendar_event"}),
         ("reply with lease.pdf and put move-in day on my calendar July 1", set(), {"create_calendar_event"}),
         ("email Ann and book a table for Friday at 7pm", set(), {"compose_new_email", "create_calendar_event"}),
+        # what a message says is content (tuning set 18)
+        ("text Lena that her reminder to call the bank is tomorrow", {"create_reminder"}, {"send_sms"}),
+        ("let Suki know the calendar for next week is full", {"create_calendar_event"}, {"send_sms"}),
+        ("tell Fay the call with the client moved to 4pm Friday", {"create_calendar_event"}, {"send_sms"}),
+        ("email Wes the meeting invite I got from HR", {"create_calendar_event"}, {"compose_new_email"}),
+        ("text Bo that I'm late and remind me to call him at 5", set(), {"send_sms", "create_reminder"}),
+        ("tell Bo the meeting is at 3 and add it to my calendar", set(), {"send_sms", "create_calendar_event"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

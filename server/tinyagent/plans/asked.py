@@ -174,10 +174,12 @@ _REMINDS = re.compile(r"\b(remind\w*|reminders?)\b", re.I)
 # So does a message that tells of one: "Tell Rose the party is at 8pm on Saturday", "There's a team lunch Friday
 # at noon, email Nick about it" made events (tuning set 17).
 _MESSAGES = ("send_sms", "compose_new_email", "reply_to_email", "forward_email")
-# Here "the agenda for Thursday's workshop" and "the book club" are what a message is about, not a calendar.
+# Here "the agenda for Thursday's workshop", "the book club", "the schedule for Friday" and "the meeting invite"
+# are what a message is about, not a calendar.
 _EVENT_TOO = re.compile(
-    r"\b(calend[ae]rs?|diary|cal|event|schedule[sd]?|scheduling|(?<!\bthe )(?<!\ba )(?<!\bmy )book(ed)?(?!\s+club)"
-    r"|block|(?<!\bthe )agenda|invite[sd]?|inviting|set up|(?:meet|meeting|call) with|zoom|hold)\b",
+    r"\b(calend[ae]rs?|diary|cal|(?<!\bthe )event|(?<!\bthe )schedule[sd]?|scheduling"
+    r"|(?<!\bthe )(?<!\ba )(?<!\bmy )book(ed)?(?!\s+club)|block|(?<!\bthe )agenda|(?<!\bthe )(?<!meeting )(?<!calendar )invite[sd]?|inviting"
+    r"|set up|(?:meet|meeting|call) with|zoom|hold)\b",
     re.I,
 )
 # What to write, after a colon that follows the write: "Text Quentin: remind me to call you tomorrow" had
@@ -204,6 +206,22 @@ _BY_CHANNEL = {
     ),
 }
 _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
+# What a message says is content too: "text Lena that her reminder to call the bank is tomorrow" made a reminder,
+# "let Suki know the calendar for next week is full" and "tell Fay the call with the client moved to 4pm" made
+# events (tuning set 18). After "text/tell/email/message X that", "let X know" or "tell X" the words are what
+# to say, up to the sentence's end or a next request (", and" / "then" / "and" before a verb that asks for one).
+_NEXT_REQUEST = (
+    r"(?:,|\s)\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)(?:please\s+)?(?:remind|text|e-?mail|add|create|make"
+    r"|schedule|set|put|book|send|tell|ask|forward|reply|note|jot|write|save|find|get|open|summari[sz]e|look)\b"
+)
+_TOLD = re.compile(
+    r"(?P<head>\b(?:(?:text|txt|sms|message|msg|e-?mail|ping|tell|ask)\b[^.!?:,]*?\b(?:that|saying)"
+    r"|let\s+\S+(?:\s+\S+)?\s+know|tell\s+(?:him|her|them|(?-i:[A-Z])[\w'-]*))\b"
+    # the channel stays a request: "let John know by email that ..."
+    r"(?:\s+(?:by|via|over|through|per)\s+(?:e-?mail|mail|text|sms|imessage|whatsapp)\b)?(?:\s+that\b)?)"
+    rf"(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?])+)",
+    re.I,
+)
 _NOTE_WRITES = ("create_note", "append_note_content")
 # Cues too broad to say that a colon's words are what to write: "Here's the plan: ..." asks for no event.
 _BROAD = ("create_calendar_event", "summarize_pdf")
@@ -232,7 +250,7 @@ def unasked_writes(query: str) -> frozenset[str]:
     said = _EXISTS.sub(" ", _LATER.sub(" ", _KIND_OF_ADDRESS.sub("", _spelt(query))))
     # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
     said = QUOTED.sub(" ", said)
-    asked = _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said))
+    asked = _TOLD.sub(r"\g<head> ", _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said)))
     unread = _READS_NOTE.sub(" ", asked)
     texts = {tool: unread if tool in _NOTE_WRITES else asked for tool in _ASKED_BY} | {"summarize_pdf": said}
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(texts[tool])}
