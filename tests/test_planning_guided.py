@@ -641,6 +641,17 @@ def test_a_part_of_a_request_voted_only_unasked_writes_adds_nothing(ranker: Skel
     assert guide is not None and "create_calendar_event" not in guide.skeleton.tools
 
 
+def test_a_request_that_tells_someone_something_gets_a_message(ranker: SkeletonRanker) -> None:
+    """Voted an event; with the event refused the next skeleton had been two look-ups (tuning set 18)."""
+    from tinyagent.plans.asked import told_writes
+
+    query = "tell Uma I booked the restaurant for 8pm"
+    assert told_writes(query) >= {"send_sms"} and not told_writes("what's Uma's number?")
+    guide = ranker.guide(query, ALL)
+    assert guide is not None and guide.skeleton.tools & {"send_sms", "compose_new_email"}
+    assert "create_calendar_event" not in guide.skeleton.tools
+
+
 def test_ranker_leaves_out_skeletons_that_write_what_was_not_asked(ranker: SkeletonRanker) -> None:
     query = "Reply to this message with the location of the Hotel Sacher so they know where dinner is"
     whole = ToolSet.all()

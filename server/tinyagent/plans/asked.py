@@ -178,7 +178,8 @@ _MESSAGES = ("send_sms", "compose_new_email", "reply_to_email", "forward_email")
 # are what a message is about, not a calendar.
 _EVENT_TOO = re.compile(
     r"\b(calend[ae]rs?|diary|cal|(?<!\bthe )event|(?<!\bthe )schedule[sd]?|scheduling"
-    r"|(?<!\bthe )(?<!\ba )(?<!\bmy )book(ed)?(?!\s+club)|block|(?<!\bthe )agenda|(?<!\bthe )(?<!meeting )(?<!calendar )invite[sd]?|inviting"
+    r"|(?<!\bthe )(?<!\ba )(?<!\bmy )book(ed)?(?!\s+club)|block|(?<!\bthe )agenda"
+    r"|(?<!\bthe )(?<!meeting )(?<!calendar )invite[sd]?|inviting"
     r"|set up|(?:meet|meeting|call) with|zoom|hold)\b",
     re.I,
 )
@@ -259,6 +260,14 @@ def unasked_writes(query: str) -> frozenset[str]:
         unasked.add("create_calendar_event")
     unasked |= _other_channel(asked, unasked)
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))
+
+
+def told_writes(query: str) -> frozenset[str]:
+    """The messages a request that tells someone something ("tell Uma I booked the restaurant for 8pm",
+    "let Suki know ...") surely asks for one of, or none when it tells no one."""
+    if not _TOLD.search(QUOTED.sub(" ", query)):
+        return frozenset()
+    return frozenset(_MESSAGES) - unasked_writes(query)
 
 
 def _other_channel(asked: str, unasked: set[str]) -> set[str]:

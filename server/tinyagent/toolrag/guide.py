@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyagent.plans import reading
-from tinyagent.plans.asked import unasked_writes, without_unasked, without_writes
+from tinyagent.plans.asked import told_writes, unasked_writes, without_unasked, without_writes
 from tinyagent.plans.clauses import independent_clauses, piped_clauses
 from tinyagent.plans.composed import concatenated, piped
 from tinyagent.plans.counts import counted
@@ -214,7 +214,7 @@ class SkeletonRanker:
             return None
         refused = self._unasked(query) if refused is None else refused
         top = max(scored)[1]
-        score, key = self._chosen(scored, refused)
+        score, key = self._chosen(scored, refused, told_writes(query))
         same = [h.example for h in ranked if self._key_of[h.example.id] == key][:shots]
         skeleton = self._pruned(top, key, refused)
         if part and not skeleton.tools & self._writes and self._tool_sets[top] & self._writes:
@@ -222,12 +222,17 @@ class SkeletonRanker:
         skeleton = counted(without_unasked(skeleton, query), query, self.tools)
         return PlanGuide(skeleton, tuple((e.query, e.plan) for e in same), round(score, 4))
 
-    def _chosen(self, scored: list[tuple[float, str]], unasked: frozenset[str]) -> tuple[float, str]:
+    def _chosen(
+        self, scored: list[tuple[float, str]], unasked: frozenset[str], told: frozenset[str] = frozenset()
+    ) -> tuple[float, str]:
         """The best skeleton that writes only what the request has words for, when there is one
         (``plans/asked.py``: dev plans had a text message for "reply to this message", a new email for
-        "add Temperance's email to my note")."""
+        "add Temperance's email to my note"); one that sends a message when the request tells someone
+        something: "tell Uma I booked the restaurant for 8pm" is voted an event, and with the event
+        refused the next skeleton had been two look-ups (tuning set 18)."""
         asked = [(score, key) for score, key in scored if not self._tool_sets[key] & unasked]
-        return max(asked or scored)
+        sends = [(score, key) for score, key in asked if self._tool_sets[key] & told]
+        return max(sends or asked or scored)
 
     def _pruned(self, best: str, chosen: str, unasked: frozenset[str]) -> Skeleton:
         """The best skeleton of all less its unasked writes, when what is left still writes everything the
