@@ -606,6 +606,7 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("email Wes the meeting invite I got from HR", {"create_calendar_event"}, {"compose_new_email"}),
         ("text Bo that I'm late and remind me to call him at 5", set(), {"send_sms", "create_reminder"}),
         ("tell Bo the meeting is at 3 and add it to my calendar", set(), {"send_sms", "create_calendar_event"}),
+        ("I need to tell Sam that the meeting moved, remind me at 5pm", set(), {"create_reminder"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
@@ -647,6 +648,10 @@ def test_a_request_that_tells_someone_something_gets_a_message(ranker: SkeletonR
 
     query = "tell Uma I booked the restaurant for 8pm"
     assert told_writes(query) >= {"send_sms"} and not told_writes("what's Uma's number?")
+    # what the person will tell, later, is a reminder's or a note's (tuning set 19)
+    assert not told_writes("set a reminder to let Jo know the results are in")
+    assert not told_writes("make a note to tell Kim the wifi password")
+    assert told_writes("I want you to tell Bo the party is at 8") >= {"send_sms"}
     guide = ranker.guide(query, ALL)
     assert guide is not None and guide.skeleton.tools & {"send_sms", "compose_new_email"}
     assert "create_calendar_event" not in guide.skeleton.tools

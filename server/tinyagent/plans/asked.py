@@ -212,7 +212,8 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
 # events (tuning set 18). After "text/tell/email/message X that", "let X know" or "tell X" the words are what
 # to say, up to the sentence's end or a next request (", and" / "then" / "and" before a verb that asks for one).
 _NEXT_REQUEST = (
-    r"(?:,|\s)\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)(?:please\s+)?(?:remind|text|e-?mail|add|create|make"
+    r"(?:,\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)?|\s+(?:and|then|and\s+then|also)\s+)(?:please\s+)?"
+    r"(?:remind|text|e-?mail|add|create|make"
     r"|schedule|set|put|book|send|tell|ask|forward|reply|note|jot|write|save|find|get|open|summari[sz]e|look)\b"
 )
 _TOLD = re.compile(
@@ -262,10 +263,15 @@ def unasked_writes(query: str) -> frozenset[str]:
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))
 
 
+# "remind me to tell Bo ...", "a note to tell Kim ...": the person will tell, later ("I want you to tell" asks now).
+_TOLD_LATER = re.compile(r"(?<!\byou )\bto\s+$", re.I)
+
+
 def told_writes(query: str) -> frozenset[str]:
     """The messages a request that tells someone something ("tell Uma I booked the restaurant for 8pm",
     "let Suki know ...") surely asks for one of, or none when it tells no one."""
-    if not _TOLD.search(QUOTED.sub(" ", query)):
+    text = QUOTED.sub(" ", query)
+    if all(_TOLD_LATER.search(text[: m.start()]) for m in _TOLD.finditer(text)):
         return frozenset()
     return frozenset(_MESSAGES) - unasked_writes(query)
 
