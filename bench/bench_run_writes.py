@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import statistics
 import tempfile
 from collections import Counter
@@ -29,7 +28,7 @@ from tinyagent.embeddings import Embedder
 from tinyagent.models.loaded import load_model
 from tinyagent.planning.prepare import PlanOptions
 from tinyagent.plans.parser import parse_plan
-from tinyagent.plans.prompts import REPLAN_EXAMPLES
+from tinyagent.plans.prompts import replan_example_value
 from tinyagent.runs.manager import RunManager
 from tinyagent.runs.request import RunRequest
 from tinyagent.runs.service import run_config
@@ -46,24 +45,15 @@ ALL = ToolSet.all()
 WRITES = frozenset(t.name for t in ALL if t.writes)
 
 
-def _folded(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text).casefold().strip()
-
-
-# The quoted values of upstream's replan examples ("Apple Demo", "Sid", "Hi Sid!"): a task that uses one
-# the request does not say was copied from the prompt, not asked for (the replan that opened Apple Demo.pdf).
-EXAMPLE_VALUES = frozenset(_folded(v) for v in re.findall(r'[(,]\s*"([^"\n$]+)"', "".join(REPLAN_EXAMPLES)))
-
-
 def copied_from_examples(events: list[Any], query: str) -> list[str]:
-    """Tasks started with a value of the replan examples that the request does not contain."""
-    said = f" {_folded(query)} "
+    """Tasks started with a value of upstream's replan examples whose words the request does not have (the
+    replan that opened Apple Demo.pdf): the rule the run loop applies to replans, counted in every round."""
     return [
         f"{e.tool}({value})"
         for e in events
         if e.type == "task_started"
         for value in _strings(e.args)
-        if _folded(value) in EXAMPLE_VALUES and f" {_folded(value)} " not in said
+        if replan_example_value([value], query) is not None
     ]
 
 

@@ -607,6 +607,15 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("text Bo that I'm late and remind me to call him at 5", set(), {"send_sms", "create_reminder"}),
         ("tell Bo the meeting is at 3 and add it to my calendar", set(), {"send_sms", "create_calendar_event"}),
         ("I need to tell Sam that the meeting moved, remind me at 5pm", set(), {"create_reminder"}),
+        # read against the rules after review: events made beside a message, content that ends, channels after it
+        ("Email Nick the slides and add the team lunch at Zazie tomorrow 12:30", set(), {"create_calendar_event"}),
+        ("Text Ana I'm in, and put dinner with her on Friday at 7pm", set(), {"create_calendar_event", "send_sms"}),
+        ("Tell Bo I'm late; remind me to call him at 5", set(), {"create_reminder", "send_sms"}),
+        ("Text Bo that I'm late and I need a reminder at 5pm", set(), {"create_reminder"}),
+        ("Let John know the meeting moved by email", {"send_sms"}, {"compose_new_email"}),
+        ("Text Bo the flight number I got by email", set(), {"send_sms"}),
+        ("Email Ana the notes in a text file", set(), {"compose_new_email"}),
+        ("Summarize report.pdf and let me know the key points", {"send_sms", "compose_new_email"}, set()),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
@@ -652,6 +661,8 @@ def test_a_request_that_tells_someone_something_gets_a_message(ranker: SkeletonR
     assert not told_writes("set a reminder to let Jo know the results are in")
     assert not told_writes("make a note to tell Kim the wifi password")
     assert told_writes("I want you to tell Bo the party is at 8") >= {"send_sms"}
+    assert not told_writes("Let me know what's in report.pdf")
+    assert not told_writes("Tell me which file has the budget numbers that Ana sent")
     guide = ranker.guide(query, ALL)
     assert guide is not None and guide.skeleton.tools & {"send_sms", "compose_new_email"}
     assert "create_calendar_event" not in guide.skeleton.tools

@@ -188,18 +188,26 @@ def test_open_file_exact_stem_and_fuzzy(backend: SandboxBackend, db: sqlite3.Con
         ("demo", "Apple Demo.pdf"),
         ("the project file", "Project.pdf"),
         ("Quarterly.pdf", "Documents/Quarterly Report.pdf"),
+        ("budget 2025", "budget_2025.pdf"),
+        ("report final", "report.final"),
     ],
 )
 def test_a_fuzzy_name_holds_the_files_words_or_is_held_by_them(backend: SandboxBackend, name: str, found: str) -> None:
+    write_text_pdf(backend.world.files_root() / "budget_2025.pdf", "Budget", ["2025"])
+    (backend.world.files_root() / "report.final").write_text("final")
     assert call(backend, "open_and_get_file_path", name) == str(backend.world.files_root() / found)
 
 
 # Upstream's step took any file sharing a word, extensions included: a mail attached Project.pdf for
 # "minutes.pdf" (bench/run_writes_tuning15.jsonl).
-@pytest.mark.parametrize("name", ["minutes.pdf", "budget2025.pdf", "sales report", "the minutes report", "pdf"])
+@pytest.mark.parametrize(
+    "name",
+    ["minutes.pdf", "budget2025.pdf", "sales report", "the minutes report", "pdf", "minutes of the budget meeting"],
+)
 def test_a_file_that_shares_only_an_extension_or_one_word_is_not_found(
     backend: SandboxBackend, db: sqlite3.Connection, name: str
 ) -> None:
+    write_text_pdf(backend.world.files_root() / "Budget.pdf", "Budget", ["Numbers"])
     assert fails(backend, "open_and_get_file_path", name).code == "not_found"
     assert rows(db, "SELECT * FROM opened_files") == []
 

@@ -216,8 +216,8 @@ class Settings(BaseSettings):
     join_style: Literal["model", "rules"] | None = Field(
         None,
         description="How runs decide after each round: model (upstream's joiner) or rules (finish when every task "
-        "succeeded, replan only for a fixable failure, answer from the observations). Default: the model profile's "
-        "(rules for the small embedded models).",
+        "succeeded, replan only a plan that stopped on an error, answer from the observations). Default: the model "
+        "profile's (rules for the small embedded models).",
     )
     approval: Literal["never", "writes", "always"] = Field(
         "never",

@@ -55,7 +55,7 @@ _ASKED_BY: dict[str, re.Pattern[str]] = {
     "send_sms": re.compile(
         # "she never got my text" asks for none (tuning set 11)
         rf"\b(texting|texted|txt|sms|imessage|whatsapp|ping|tell|ask|asking|send)\b"
-        rf"|\blet\b(?:\s+\S+){{1,4}}?\s+know\b|{_OWNED}\b(text|texts|message|msg)\b",
+        rf"|\blet\b(?!\s+(?:me|us)\s+know\b)(?:\s+\S+){{1,4}}?\s+know\b|{_OWNED}\b(text|texts|message|msg)\b",
         re.I,
     ),
     "compose_new_email": re.compile(
@@ -198,13 +198,13 @@ _CONTENT = re.compile(
 # an e-mail (tuning set 15). In a clause that names one channel, the words that ask for either ("tell",
 # "let ... know", "send", "forward") ask for that one; the other needs words of its own, or another clause
 # ("forward this to Hana and let her know by text it's urgent" forwards).
-_BY = r"\b(?:by|via|over|through|per|in an?|as an?|with an?)\s+"
+# Not how something came ("the flight number I got by email") or a kind of file ("the notes in a text file").
+_BY = r"(?<!\bgot )(?<!\breceived )(?<!\bcame )(?<!\bsent )\b(?:by|via|over|through|per|in an?|as an?|with an?)\s+"
+_BY_EMAIL = rf"{_BY}(?:e-?mail|mail)\b"
+_BY_TEXT = rf"{_BY}(?:text|sms|imessage|whatsapp)(?:\s+message)?\b(?!\s+files?\b)"
 _BY_CHANNEL = {
-    "send_sms": re.compile(rf"{_BY}(?:e-?mail|mail)\b", re.I),
-    **dict.fromkeys(
-        ("compose_new_email", "reply_to_email", "forward_email"),
-        re.compile(rf"{_BY}(?:text|sms|imessage|whatsapp)(?:\s+message)?\b", re.I),
-    ),
+    "send_sms": re.compile(_BY_EMAIL, re.I),
+    **dict.fromkeys(("compose_new_email", "reply_to_email", "forward_email"), re.compile(_BY_TEXT, re.I)),
 }
 _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
 # What a message says is content too: "text Lena that her reminder to call the bank is tomorrow" made a reminder,
@@ -212,17 +212,31 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
 # events (tuning set 18). After "text/tell/email/message X that", "let X know" or "tell X" the words are what
 # to say, up to the sentence's end or a next request (", and" / "then" / "and" before a verb that asks for one).
 _NEXT_REQUEST = (
-    r"(?:,\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)?|\s+(?:and|then|and\s+then|also)\s+)(?:please\s+)?"
-    r"(?:remind|text|e-?mail|add|create|make"
-    r"|schedule|set|put|book|send|tell|ask|forward|reply|note|jot|write|save|find|get|open|summari[sz]e|look)\b"
+    r"(?:,\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)?|\s+(?:and|then|and\s+then|also)\s+)(?:please\s+)?(?:I\s+need\b"
+    r"|(?:remind|text|e-?mail|add|create|make|schedule|set|put|book|send|tell|ask|forward|reply|respond|note|jot"
+    r"|write|save|find|get|open|summari[sz]e|look|arrange|organi[sz]e|plan|draft|share|ping|call)\b)"
 )
+_NOT_ME = r"(?!\s+(?:me|us|myself)\b)"  # "let me know", "tell me which file ..." ask the assistant
 _TOLD = re.compile(
-    r"(?P<head>\b(?:(?:text|txt|sms|message|msg|e-?mail|ping|tell|ask)\b[^.!?:,]*?\b(?:that|saying)"
-    r"|let\s+\S+(?:\s+\S+)?\s+know|tell\s+(?:him|her|them|(?-i:[A-Z])[\w'-]*))\b"
+    rf"(?P<head>\b(?:(?:text|txt|sms|message|msg|e-?mail|ping|tell|ask){_NOT_ME}\b[^.!?:,;&\n]*?\b(?:that|saying)"
+    rf"|let{_NOT_ME}\s+\S+(?:\s+\S+)?\s+know|tell\s+(?:him|her|them|(?-i:[A-Z])[\w'-]*))\b"
     # the channel stays a request: "let John know by email that ..."
-    r"(?:\s+(?:by|via|over|through|per)\s+(?:e-?mail|mail|text|sms|imessage|whatsapp)\b)?(?:\s+that\b)?)"
-    rf"(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?])+)",
+    rf"(?:\s+(?:{_BY_EMAIL}|{_BY_TEXT}))?(?:\s+that\b)?)"
+    rf"(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?;&\n])+)",
     re.I,
+)
+_CHANNEL = re.compile(rf"{_BY_EMAIL}|{_BY_TEXT}", re.I)
+
+
+def _told_head(match: re.Match[str]) -> str:
+    """The message's head without what it says, but with a channel named after it ("... moved, by email")."""
+    return " ".join([match.group("head"), *(c.group(0) for c in _CHANNEL.finditer(match.group("body")))]) + " "
+
+
+# Beside a message an event may also be made, added, put or planned: "Email Nick the slides and add the team
+# lunch at Zazie tomorrow 12:30" (a reminder keeps the narrower words: "remind me to put the bins out at 7pm").
+_EVENT_BESIDE_MESSAGE = re.compile(
+    rf"{_EVENT_TOO.pattern}|\b(?:add|put|create|plan|arrange|organi[sz]e|reserve)\b(?!\s+(?:me|us)\b)", re.I
 )
 _NOTE_WRITES = ("create_note", "append_note_content")
 # Cues too broad to say that a colon's words are what to write: "Here's the plan: ..." asks for no event.
@@ -252,12 +266,12 @@ def unasked_writes(query: str) -> frozenset[str]:
     said = _EXISTS.sub(" ", _LATER.sub(" ", _KIND_OF_ADDRESS.sub("", _spelt(query))))
     # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
     said = QUOTED.sub(" ", said)
-    asked = _TOLD.sub(r"\g<head> ", _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said)))
+    asked = _TOLD.sub(_told_head, _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said)))
     unread = _READS_NOTE.sub(" ", asked)
     texts = {tool: unread if tool in _NOTE_WRITES else asked for tool in _ASKED_BY} | {"summarize_pdf": said}
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(texts[tool])}
-    writes_other = _REMINDS.search(asked) or any(tool not in unasked for tool in _MESSAGES)
-    if writes_other and not _EVENT_TOO.search(asked):
+    messages = any(tool not in unasked for tool in _MESSAGES)
+    if _REMINDS.search(asked) and not _EVENT_TOO.search(asked) or messages and not _EVENT_BESIDE_MESSAGE.search(asked):
         unasked.add("create_calendar_event")
     unasked |= _other_channel(asked, unasked)
     return frozenset(unasked | ({"create_note"} if _TO_EXISTING_NOTE.search(said) else set()))

@@ -172,20 +172,21 @@ REPLAN_EXAMPLES: tuple[str, ...] = (
 )
 
 
-def _folded(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text).casefold()
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[^\W_]+", text.casefold()))
 
 
 # The values upstream's replan examples pass ("Sid", "Hi Sid!", "Apple Demo"). A replan round that passes one
-# the request and the earlier rounds never said copied it from the prompt: the 135M model's replans opened
-# "Apple Demo" after a text with no recipient failed (issue 16; bench/run_writes_tuning16.jsonl).
-_REPLAN_VALUES = frozenset(_folded(v) for v in re.findall(r'[(,]\s*"([^"\n$]+)"', "".join(REPLAN_EXAMPLES)))
+# whose words the request and the earlier rounds never said copied it from the prompt: the 135M model's replans
+# opened "Apple Demo" after a text with no recipient failed (issue 16; bench/run_writes_tuning16.jsonl).
+REPLAN_EXAMPLE_VALUES = frozenset(re.findall(r'[(,]\s*"([^"\n$]+)"', "".join(REPLAN_EXAMPLES)))
+_REPLAN_VALUE_WORDS = frozenset(_words(v) for v in REPLAN_EXAMPLE_VALUES)
 
 
 def replan_example_value(values: Iterable[str], said: str) -> str | None:
-    """The first of ``values`` that is a replan example's and that ``said`` does not contain."""
-    heard = _folded(said)
-    return next((v for v in values if _folded(v) in _REPLAN_VALUES and _folded(v) not in heard), None)
+    """The first of ``values`` that is a replan example's and has a word ``said`` does not have."""
+    heard = _words(said)
+    return next((v for v in values if _words(v) in _REPLAN_VALUE_WORDS and not _words(v) <= heard), None)
 
 
 def examples_block(examples: Iterable[str]) -> str:

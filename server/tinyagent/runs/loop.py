@@ -18,7 +18,7 @@ from tinyagent.errors import ContextLengthExceeded, ServiceError
 from tinyagent.models.loaded import LoadedModel
 from tinyagent.planning.planner import PlanFinished, Planner, PlanRequest, PlanToken, TaskParsed
 from tinyagent.planning.prepare import PreparedPlan, ToolRAGSource, plan_request, planner_for, prepare_plan
-from tinyagent.plans.plan import Task
+from tinyagent.plans.plan import ArgValue, Task
 from tinyagent.plans.prompts import build_system_prompt, replan_example_value
 from tinyagent.runs.answers import done_answer, round_failed, rules_decision, unrepeated
 from tinyagent.runs.events import (
@@ -359,7 +359,7 @@ class RunLoop:
         return answer
 
 
-def _strings(args: tuple[Any, ...]) -> list[str]:
+def _strings(args: tuple[ArgValue, ...]) -> list[str]:
     """The text values of a call's arguments, lists' items included."""
     found: list[str] = []
     for arg in args:

@@ -123,7 +123,8 @@ class WriteLedger:
             return True
         # After a stopped plan, a write the request has words for, unless one of its kind already succeeded: a
         # plan cut off after its text (no join(), out of tokens) is replanned, and a replan that says the text
-        # again in other words is no repeat by its key.
+        # again in other words is no repeat by its key. The price: "text Ana ... and text Bo ..." cut off after
+        # Ana's text does not text Bo; the answer says the plan stopped.
         stopped = any(r.plan_error is not None for r in earlier)
         return stopped and tool not in unasked_writes(self.query) and all(key[0] != tool for key in self.done)
 

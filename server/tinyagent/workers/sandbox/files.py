@@ -66,12 +66,49 @@ def _exact(files: list[Path], name: str) -> Path | None:
 
 
 # Words that say a file is meant, not which one.
-_FILLER = frozenset({"the", "a", "an", "my", "file", "document", "doc", "pdf"})
+_FILLER = frozenset({"the", "a", "an", "my", "of", "file", "document", "doc", "pdf"})
+
+
+# Extensions a name's words leave out ("report.final" and "john.smith" keep their last words).
+_EXTENSIONS = frozenset(
+    [
+        "pdf",
+        "txt",
+        "md",
+        "rtf",
+        "doc",
+        "docx",
+        "odt",
+        "pages",
+        "xls",
+        "xlsx",
+        "csv",
+        "numbers",
+        "ppt",
+        "pptx",
+        "key",
+        "jpg",
+        "jpeg",
+        "png",
+        "heic",
+        "gif",
+        "zip",
+        "mov",
+        "mp4",
+        "mp3",
+        "m4a",
+        "json",
+        "html",
+        "eml",
+    ]
+)
 
 
 def _name_words(name: str) -> frozenset[str]:
-    stem = Path(name).stem if re.fullmatch(r"\.[A-Za-z0-9]{1,5}", Path(name).suffix) else name
-    return frozenset(re.findall(r"\w+", stem.casefold())) - _FILLER
+    """A name's words, "_" splitting them as spaces do."""
+    suffix = Path(name).suffix
+    stem = name[: -len(suffix)] if suffix[1:].lower() in _EXTENSIONS else name
+    return frozenset(re.findall(r"[^\W_]+", stem.casefold())) - _FILLER
 
 
 def _by_name(root: Path, name: str) -> Path:
@@ -89,8 +126,11 @@ def _by_name(root: Path, name: str) -> Path:
 
 
 def _holds(wanted: frozenset[str], words: frozenset[str]) -> bool:
-    """ "apple demo slides" names Apple Demo.pdf, and "quarterly" Quarterly Report.pdf."""
-    return bool(words) and (words <= wanted or wanted <= words)
+    """ "apple demo slides" names Apple Demo.pdf, "quarterly" Quarterly Report.pdf; a file whose words are a part
+    of the request's must have half of them ("minutes of the budget meeting" is not Budget.pdf)."""
+    if not words:
+        return False
+    return wanted <= words or (words <= wanted and 2 * len(words) >= len(wanted))
 
 
 def resolve_file(world: World, value: str) -> Path:
