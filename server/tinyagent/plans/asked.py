@@ -282,12 +282,13 @@ _TOLD_LATER = re.compile(r"(?<!\byou )\bto\s+$", re.I)
 
 
 def told_writes(query: str) -> frozenset[str]:
-    """The messages a request that tells someone something ("tell Uma I booked the restaurant for 8pm",
-    "let Suki know ...") surely asks for one of, or none when it tells no one."""
+    """The messages, when a request tells someone something ("tell Uma I booked the restaurant for 8pm",
+    "let Suki know ..."): it asks for one of them; none when it tells no one. The ranker keeps to the ones
+    the request has words for, as it refuses skeletons with the others (``unasked_writes``)."""
     text = QUOTED.sub(" ", query)
     if all(_TOLD_LATER.search(text[: m.start()]) for m in _TOLD.finditer(text)):
         return frozenset()
-    return frozenset(_MESSAGES) - unasked_writes(query)
+    return frozenset(_MESSAGES)
 
 
 def _other_channel(asked: str, unasked: set[str]) -> set[str]:

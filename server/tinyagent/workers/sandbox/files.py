@@ -117,8 +117,9 @@ def _by_name(root: Path, name: str) -> Path:
     if hit is not None:
         return _inside(root, hit)
     wanted = _name_words(name)
-    candidates = [p for p in files if wanted and _holds(wanted, _name_words(p.name))]
-    stems = [" ".join(sorted(_name_words(p.name))) for p in candidates]
+    words = {p: _name_words(p.name) for p in files}
+    candidates = [p for p in files if wanted and _holds(wanted, words[p])]
+    stems = [" ".join(sorted(words[p])) for p in candidates]
     best = difflib.get_close_matches(" ".join(sorted(wanted)), stems, n=1, cutoff=0.0)
     if not best:
         raise ToolFailure("not_found", NO_FILE)
