@@ -616,6 +616,33 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Text Bo the flight number I got by email", set(), {"send_sms"}),
         ("Email Ana the notes in a text file", set(), {"compose_new_email"}),
         ("Summarize report.pdf and let me know the key points", {"send_sms", "compose_new_email"}, set()),
+        # a message beside an event or a reminder asked in other words (tuning set 20)
+        ("Text Ingrid that the plumber comes at 9, and block that morning in my calendar", set(), {"create_calendar_event"}),
+        ("Let Oona know by text that rehearsal moved, then nudge me at 5:30 to leave", set(), {"create_reminder"}),
+        ("Email Fenna the minutes and line up a follow-up with her next Tuesday at 10", set(), {"create_calendar_event"}),
+        ("Send Priya a text saying the kickoff is Monday at 10", {"compose_new_email"}, {"send_sms"}),
+        ("Send Matthias an email confirming lunch Wednesday at 12:30", {"send_sms"}, {"compose_new_email"}),
+        ("email Signe the agenda and add the meeting to my calendar", {"append_note_content"}, {"compose_new_email"}),
+        ("Drop Tobiah a line that it's approved, and make me a to-do to send the invoice", {"send_sms"}, {"create_reminder"}),
+        ("remind me Friday to email Lars that the deck is ready", {"compose_new_email"}, {"create_reminder"}),
+        # what a text says, a message called a reminder or a note, an invite sent (tuning sets 21, 22)
+        ("Text Greta the wifi password is in the 'House' note", {"create_note"}, {"send_sms"}),
+        ("Text Vidar to remember his passport for the trip Friday", {"create_reminder"}, {"send_sms"}),
+        ("text Ivo the zoom link for tomorrow's 10am sync", set(), {"get_zoom_meeting_link", "send_sms"}),
+        # telling him, her or them beside another message is what it says (tuning set 24)
+        ("Forward this to Ana and tell her it's urgent", {"send_sms"}, {"forward_email"}),
+        ("Email Pax and Rue the 'Schedule' file and tell them to bring ID", {"send_sms"}, {"compose_new_email"}),
+        ("reply to this one and let them know the check is in the mail", {"send_sms"}, {"reply_to_email"}),
+        ("forward this to Hana and let her know by text it's urgent", set(), {"forward_email", "send_sms"}),
+        ("Reply to Gil and also text him that I replied", set(), {"reply_to_email", "send_sms"}),
+        ("Tell her I'm on my way", set(), {"send_sms"}),
+        ("Send a reminder to Ottilie by email that the invoice is due Friday", {"create_reminder"}, {"compose_new_email"}),
+        ("send me a reminder tomorrow at 9 to pay rent", set(), {"create_reminder"}),
+        ("Drop Ana a quick note by email that I'm running late", {"create_note"}, {"compose_new_email"}),
+        ("Write down a note that the boiler was serviced", set(), {"create_note"}),
+        ("Send Dalia a calendar invite for lunch Friday at 1", {"compose_new_email", "send_sms"}, {"create_calendar_event"}),
+        ("Add to my 'Calls' note: email Farah back about the lease", {"create_calendar_event"}, {"append_note_content"}),
+        ("Email Klara the zoom link from my 'Standup' note", {"create_note", "get_zoom_meeting_link"}, {"compose_new_email"}),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:
@@ -623,6 +650,22 @@ def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], aske
 
     found = unasked_writes(query)
     assert unasked <= found and not asked & found
+
+
+@pytest.mark.parametrize(
+    ("query", "tells"),
+    [
+        ("Tell Uma I booked the restaurant for 8pm", True),
+        ("Text Greta the wifi password is in the 'House' note", True),
+        ("remind me to tell Bo that the party is at 8", False),
+        # what a note says tells no one (tuning set 22)
+        ("Make a note called 'Gifts' with: a scarf for Hana, text Ida about sizes", False),
+    ],
+)
+def test_a_request_tells_someone_only_outside_a_note_or_a_reminder(query: str, tells: bool) -> None:
+    from tinyagent.plans.asked import told_writes
+
+    assert bool(told_writes(query)) is tells
 
 
 def test_a_skeleton_less_its_unasked_writes_keeps_what_feeds_the_rest() -> None:

@@ -17,7 +17,7 @@ import re
 _VERBS = (
     "open|show|remind|text|email|e-mail|send|create|make|add|look|pull|get|find|schedule|set|reply|forward|"
     "summari[sz]e|write|save|book|grab|give|read|append|message|tell|jot|start|display|navigate|draft|note|"
-    "share|check|call|plan|list|tick|mark|complete|convert|search|bookmark"
+    "share|check|call|plan|list|tick|mark|complete|convert|search|bookmark|block|pencil|nudge|reserve"
 )
 _SPLIT = re.compile(
     r"\s*(?:,\s*)?(?:\band also\b|\band then\b|\bthen\b|\band\b|;|,)\s+(?=(?:also\s+)?(?:" + _VERBS + r")\b)",

@@ -94,7 +94,8 @@ _BODY = re.compile(
 )
 _BODY_END = re.compile(
     r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
-    r"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot)\b.*$|,?\s+cc\b.*$)",
+    r"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot|block|pencil|nudge|reserve|pop|line up"
+    r"|let(?!\s+(?:me|us)\b))\b.*$|,?\s+cc\b.*$)",
     re.I,
 )
 
