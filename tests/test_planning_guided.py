@@ -617,13 +617,25 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("Email Ana the notes in a text file", set(), {"compose_new_email"}),
         ("Summarize report.pdf and let me know the key points", {"send_sms", "compose_new_email"}, set()),
         # a message beside an event or a reminder asked in other words (tuning set 20)
-        ("Text Ingrid that the plumber comes at 9, and block that morning in my calendar", set(), {"create_calendar_event"}),
+        (
+            "Text Ingrid that the plumber comes at 9, and block that morning in my calendar",
+            set(),
+            {"create_calendar_event"},
+        ),
         ("Let Oona know by text that rehearsal moved, then nudge me at 5:30 to leave", set(), {"create_reminder"}),
-        ("Email Fenna the minutes and line up a follow-up with her next Tuesday at 10", set(), {"create_calendar_event"}),
+        (
+            "Email Fenna the minutes and line up a follow-up with her next Tuesday at 10",
+            set(),
+            {"create_calendar_event"},
+        ),
         ("Send Priya a text saying the kickoff is Monday at 10", {"compose_new_email"}, {"send_sms"}),
         ("Send Matthias an email confirming lunch Wednesday at 12:30", {"send_sms"}, {"compose_new_email"}),
         ("email Signe the agenda and add the meeting to my calendar", {"append_note_content"}, {"compose_new_email"}),
-        ("Drop Tobiah a line that it's approved, and make me a to-do to send the invoice", {"send_sms"}, {"create_reminder"}),
+        (
+            "Drop Tobiah a line that it's approved, and make me a to-do to send the invoice",
+            {"send_sms"},
+            {"create_reminder"},
+        ),
         ("remind me Friday to email Lars that the deck is ready", {"compose_new_email"}, {"create_reminder"}),
         # what a text says, a message called a reminder or a note, an invite sent (tuning sets 21, 22)
         ("Text Greta the wifi password is in the 'House' note", {"create_note"}, {"send_sms"}),
@@ -636,13 +648,29 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
         ("forward this to Hana and let her know by text it's urgent", set(), {"forward_email", "send_sms"}),
         ("Reply to Gil and also text him that I replied", set(), {"reply_to_email", "send_sms"}),
         ("Tell her I'm on my way", set(), {"send_sms"}),
-        ("Send a reminder to Ottilie by email that the invoice is due Friday", {"create_reminder"}, {"compose_new_email"}),
+        (
+            "Send a reminder to Ottilie by email that the invoice is due Friday",
+            {"create_reminder"},
+            {"compose_new_email"},
+        ),
         ("send me a reminder tomorrow at 9 to pay rent", set(), {"create_reminder"}),
         ("Drop Ana a quick note by email that I'm running late", {"create_note"}, {"compose_new_email"}),
         ("Write down a note that the boiler was serviced", set(), {"create_note"}),
-        ("Send Dalia a calendar invite for lunch Friday at 1", {"compose_new_email", "send_sms"}, {"create_calendar_event"}),
-        ("Add to my 'Calls' note: email Farah back about the lease", {"create_calendar_event"}, {"append_note_content"}),
-        ("Email Klara the zoom link from my 'Standup' note", {"create_note", "get_zoom_meeting_link"}, {"compose_new_email"}),
+        (
+            "Send Dalia a calendar invite for lunch Friday at 1",
+            {"compose_new_email", "send_sms"},
+            {"create_calendar_event"},
+        ),
+        (
+            "Add to my 'Calls' note: email Farah back about the lease",
+            {"create_calendar_event"},
+            {"append_note_content"},
+        ),
+        (
+            "Email Klara the zoom link from my 'Standup' note",
+            {"create_note", "get_zoom_meeting_link"},
+            {"compose_new_email"},
+        ),
     ],
 )
 def test_writes_need_words_that_ask_for_them(query: str, unasked: set[str], asked: set[str]) -> None:

@@ -20,6 +20,15 @@ from __future__ import annotations
 
 import re
 
+from tinyagent.plans.message_words import (
+    BY_CHANNEL,
+    BY_TEXT,
+    REMINDED,
+    SENT_INVITE,
+    SENT_REMINDER,
+    TOLD,
+    told_head,
+)
 from tinyagent.plans.query_spans import QUOTED, one_slip
 from tinyagent.plans.skeleton import Skeleton, SkeletonLine
 from tinyagent.plans.wording import ASKS_FOR_SUMMARY
@@ -141,7 +150,7 @@ _DESCRIBES = re.compile(
     # a link that exists: "Email Klara the zoom link from my 'Standup' note" made a new one (tuning set 22)
     r"|\b(?:zoom|meeting|call)\s+link\s+(?:from|in|on)\s+(?:my|the|her|his|their)\b(?:\s+[\w'\u2019-]+){0,4}?"
     r"\s+(?:notes?|e-?mails?|calendar|invite|messages?|texts?)\b"
-        # a place: "directions to the calendar shop on Valencia St"
+    # a place: "directions to the calendar shop on Valencia St"
     r"|\b(?:directions?|route|way|walk|drive|ride)\s+(?:to|from)\s+[^,.;:!?]*?(?=\s+(?:and|then)\b|[,.;:!?]|$)"
     # what the person does or keeps: "the number I should text for Bella", "the note where I keep my reminders"
     r"|\b(?:number|address|e-?mail|phone|contact|note|list|file)\s+(?:that\s+|which\s+|where\s+)?I\s+"
@@ -201,84 +210,15 @@ _CONTENT = re.compile(
     r"(?P<body>(?:(?!,\s*(?:and|then)\b)[^.!?])*)",
     re.I,
 )
-# A channel named: "Let John know by email" had also texted John, "Forward the report to Jane by text" forwarded
-# an e-mail (tuning set 15). In a clause that names one channel, the words that ask for either ("tell",
-# "let ... know", "send", "forward") ask for that one; the other needs words of its own, or another clause
-# ("forward this to Hana and let her know by text it's urgent" forwards).
-# Not how something came ("the flight number I got by email") or a kind of file ("the notes in a text file").
-# "Send Priya a text saying ..." names one too (tuning set 20: it left an e-mail possible).
-_BY = (
-    r"(?<!\bgot )(?<!\breceived )(?<!\bcame )(?<!\bsent )\b(?:by|via|over|through|per|in an?|as an?|with an?"
-    r"|(?:send|shoot|drop|fire off|write)\s+(?:\S+\s+){0,3}?an?(?:\s+(?:quick|short|brief))?)\s+"
-)
-_BY_EMAIL = rf"{_BY}(?:e-?mail|mail)\b"
-_BY_TEXT = rf"{_BY}(?:text|sms|imessage|whatsapp)(?:\s+message)?\b(?!\s+files?\b)"
-_BY_CHANNEL = {
-    "send_sms": re.compile(_BY_EMAIL, re.I),
-    **dict.fromkeys(("compose_new_email", "reply_to_email", "forward_email"), re.compile(_BY_TEXT, re.I)),
-}
 _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then|but|also)\b", re.I)
-# What a message says is content too: "text Lena that her reminder to call the bank is tomorrow" made a reminder,
-# "let Suki know the calendar for next week is full" and "tell Fay the call with the client moved to 4pm" made
-# events (tuning set 18). After "text/tell/email/message X that", "let X know" or "tell X" the words are what
-# to say, up to the sentence's end or a next request (", and" / "then" / "and" before a verb that asks for one).
-_NEXT_REQUEST = (
-    r"(?:,\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)?|\s+(?:and|then|and\s+then|also)\s+)(?:please\s+)?(?:I\s+need\b"
-    r"|(?:remind|text|e-?mail|add|create|make|schedule|set|put|book|send|tell|ask|forward|reply|respond|note|jot"
-    r"|write|save|find|get|open|summari[sz]e|look|arrange|organi[sz]e|plan|draft|share|ping|call"
-    # ways to ask for an event or a reminder (tuning set 20: "..., and block that morning in my calendar")
-    r"|block|pencil|nudge|reserve|pop|log|line up|let(?!\s+(?:me|us)\b))\b)"
-)
-_NOT_ME = r"(?!\s+(?:me|us|myself)\b)"  # "let me know", "tell me which file ..." ask the assistant
-_PERSON = r"(?:him|her|them|(?-i:[A-Z])[\w'-]*)"
-# A text whose words say something: "Text Greta the wifi password is in the 'House' note" made a note, "Text Vidar
-# to remember his passport" could remind (tuning set 21); "text Ivo the zoom link for tomorrow's sync" sends a link.
-_SAYS = (
-    r"(?=\s+(?:to\b|(?:(?:the|my|our|your|his|her|their|a|an)\s+)?(?:[\w'-]+\s+){0,3}?"
-    r"(?:is|are|was|were|has|have|will|won't|can|can't)\b))"
-)
-_TOLD = re.compile(
-    rf"(?P<head>\b(?:(?:text|txt|sms|message|msg|e-?mail|ping|tell|ask|write\s+to){_NOT_ME}\b[^.!?:,;&\n]*?\b(?:that|saying)"
-    rf"|let{_NOT_ME}\s+\S+(?:\s+\S+)?\s+know|tell\s+{_PERSON}|(?:text|txt|message|msg|ping)\s+{_PERSON}{_SAYS})\b"
-    # the channel stays a request: "let John know by email that ..."
-    rf"(?:\s+(?:{_BY_EMAIL}|{_BY_TEXT}))?(?:\s+that\b)?)"
-    rf"(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?;&\n])+)",
-    re.I,
-)
-_CHANNEL = re.compile(rf"{_BY_EMAIL}|{_BY_TEXT}", re.I)
-# A message the person will send, in a reminder: "make me a to-do to send the invoice Friday", "remind me Friday
-# to email Lars that ..." (which had planned the e-mail) ask for the reminder (tuning set 20).
-_REMINDED = re.compile(
-    r"(?P<head>\b(?:remind\s+(?:me|us|myself)|(?:let\s+me\s+)?forget|(?:a|an|my|the)\s+(?:reminder|to-?do|task))\b"
-    r"[^.!?;:,\n]*?\bto\s+)(?=(?:text|txt|sms|e-?mail|send|tell|message|msg|ping|reply|respond|forward|write|ask|let"
-    rf"|drop|shoot)\b)(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?;&\n])+)",
-    re.I,
-)
-# "Send a reminder to Ottilie by email that the invoice is due" is a message (tuning set 21); "send me a reminder"
-# is a reminder.
-_SENT_REMINDER = re.compile(
-    r"\b(?:send|shoot|drop)\s+(?!me\b|us\b|myself\b)(?:\S+\s+){0,2}?an?\s+(?:quick\s+|friendly\s+|gentle\s+)?"
-    r"reminder\b(?!\s+to\s+(?:me|us|myself)\b)"
-    # so is a note written to someone, by a channel or saying something: "Drop Ana a quick note by email that ..."
-    r"|\b(?:send|shoot|drop|write|leave)\s+(?!(?:me|us|myself|a|an|down|up|out)\b)\S+(?:\s+\S+)?\s+an?\s+"
-    r"(?:quick\s+|short\s+|brief\s+)?note\b(?=\s+(?:by|via|over|through|that|saying|to say)\b)",
-    re.I,
-)
-# "Send Dalia a calendar invite for lunch Friday at 1" asks for an event with her invited, not a message (set 22).
-_SENT_INVITE = re.compile(
-    r"\b(?:send|shoot)\s+(?!me\b|us\b)(?:\S+\s+){0,3}?an?\s+(?:calendar\s+|meeting\s+)?invit(?:e|ation)\b", re.I
-)
-
-
-def _told_head(match: re.Match[str]) -> str:
-    """The message's head without what it says, but with a channel named after it ("... moved, by email")."""
-    return " ".join([match.group("head"), *(c.group(0) for c in _CHANNEL.finditer(match.group("body")))]) + " "
 
 
 # Beside a message an event may also be made, added, put or planned: "Email Nick the slides and add the team
 # lunch at Zazie tomorrow 12:30" (a reminder keeps the narrower words: "remind me to put the bins out at 7pm").
 _EVENT_BESIDE_MESSAGE = re.compile(
-    rf"{_EVENT_TOO.pattern}|\b(?:add|put|create|plan|arrange|organi[sz]e|reserve|line up|pencil)\b(?!\s+(?:me|us)\b)", re.I
+    rf"{_EVENT_TOO.pattern}|\b(?:add|put|create|plan|arrange|organi[sz]e|reserve|line up|pencil)\b"
+    r"(?!\s+(?:me|us)\b)",
+    re.I,
 )
 _NOTE_WRITES = ("create_note", "append_note_content")
 # Cues too broad to say that a colon's words are what to write: "Here's the plan: ..." asks for no event.
@@ -307,8 +247,8 @@ def unasked_writes(query: str) -> frozenset[str]:
     """The built-in writes ``query`` has no words for (and the summary, a step as easily added unasked)."""
     said = _EXISTS.sub(" ", _LATER.sub(" ", _KIND_OF_ADDRESS.sub("", _spelt(query))))
     # Quoted words are what to write, not what to do: "add 'email the landlord' to my tasks" composed an email.
-    said = _SENT_INVITE.sub("make an invite", _SENT_REMINDER.sub("send a message", QUOTED.sub(" ", said)))
-    asked = _TOLD.sub(_told_head, _requested(said))
+    said = SENT_INVITE.sub("make an invite", SENT_REMINDER.sub("send a message", QUOTED.sub(" ", said)))
+    asked = TOLD.sub(told_head, _requested(said))
     unread = _READS_NOTE.sub(" ", asked)
     texts = {tool: unread if tool in _NOTE_WRITES else asked for tool in _ASKED_BY} | {"summarize_pdf": said}
     unasked = {tool for tool, cue in _ASKED_BY.items() if not cue.search(texts[tool])}
@@ -324,7 +264,7 @@ _TOLD_LATER = re.compile(r"(?<!\byou )\bto\s+$", re.I)
 
 def _requested(said: str) -> str:
     """``said`` less what it describes and what its notes, messages to come and reminders say."""
-    return _REMINDED.sub(r"\g<head> ", _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said)))
+    return REMINDED.sub(r"\g<head> ", _CONTENT.sub(_without_content, _DESCRIBES.sub(" ", said)))
 
 
 def _event_beside(asked: str, unasked: set[str]) -> bool:
@@ -341,7 +281,7 @@ def told_writes(query: str) -> frozenset[str]:
     the request has words for, as it refuses skeletons with the others (``unasked_writes``). What a note or a
     reminder says tells no one ("make a note called 'Gifts' with: a scarf for Hana, text Ida about sizes")."""
     text = _requested(QUOTED.sub(" ", query))
-    if all(_TOLD_LATER.search(text[: m.start()]) for m in _TOLD.finditer(text)):
+    if all(_TOLD_LATER.search(text[: m.start()]) for m in TOLD.finditer(text)):
         return frozenset()
     return frozenset(_MESSAGES)
 
@@ -350,7 +290,7 @@ def told_writes(query: str) -> frozenset[str]:
 # beside a reply, a forward or an e-mail, telling him, her or them without a channel is what that message says (as
 # the bank's requests read), not a text as well, which each of these had sent (tuning set 24).
 _TELLS_THEM = re.compile(
-    rf"\b(?:tell|let)\s+(?:him|her|them)\b(?:\s+know\b)?(?!(?:\s+\S+){{0,2}}?\s+(?:{_BY_TEXT}))", re.I
+    rf"\b(?:tell|let)\s+(?:him|her|them)\b(?:\s+know\b)?(?!(?:\s+\S+){{0,2}}?\s+(?:{BY_TEXT}))", re.I
 )
 _OTHER_MESSAGES = ("compose_new_email", "reply_to_email", "forward_email")
 
@@ -367,7 +307,7 @@ def _other_channel(asked: str, unasked: set[str]) -> set[str]:
     clauses = _CLAUSE_END.split(asked)
     return {
         tool
-        for tool, other in _BY_CHANNEL.items()
+        for tool, other in BY_CHANNEL.items()
         if tool not in unasked
         and any(other.search(c) for c in clauses)
         and not _ASKED_BY[tool].search(" . ".join(c for c in clauses if not other.search(c)))
