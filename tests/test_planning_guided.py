@@ -637,6 +637,8 @@ def test_no_bank_or_dev_request_is_refused_a_write_it_asks_for() -> None:
             {"create_reminder"},
         ),
         ("remind me Friday to email Lars that the deck is ready", {"compose_new_email"}, {"create_reminder"}),
+        ("don't let me forget to tell Mona the keys are under the mat", {"send_sms"}, {"create_reminder"}),
+        ("Don't forget to email Ana the slides", set(), {"compose_new_email"}),
         # what a text says, a message called a reminder or a note, an invite sent (tuning sets 21, 22)
         ("Text Greta the wifi password is in the 'House' note", {"create_note"}, {"send_sms"}),
         ("Text Vidar to remember his passport for the trip Friday", {"create_reminder"}, {"send_sms"}),

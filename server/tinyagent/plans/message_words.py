@@ -58,7 +58,9 @@ _CHANNEL = re.compile(rf"{_BY_EMAIL}|{BY_TEXT}", re.I)
 # A message the person will send, in a reminder: "make me a to-do to send the invoice Friday", "remind me Friday
 # to email Lars that ..." (which had planned the e-mail) ask for the reminder (tuning set 20).
 REMINDED = re.compile(
-    r"(?P<head>\b(?:remind\s+(?:me|us|myself)|(?:let\s+me\s+)?forget|(?:a|an|my|the)\s+(?:reminder|to-?do|task))\b"
+    # "don't forget to email Ana the slides" may ask the assistant to do it now; "don't let me forget to" does not
+    r"(?P<head>\b(?:remind\s+(?:me|us|myself)|(?:let\s+me|I\s+(?:don'?t|do\s+not|won'?t))\s+forget"
+    r"|(?:a|an|my|the)\s+(?:reminder|to-?do|task))\b"
     r"[^.!?;:,\n]*?\bto\s+)(?=(?:text|txt|sms|e-?mail|send|tell|message|msg|ping|reply|respond|forward|write|ask|let"
     rf"|drop|shoot)\b)(?P<body>(?:(?!{_NEXT_REQUEST})[^.!?;&\n])+)",
     re.I,
