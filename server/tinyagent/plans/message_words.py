@@ -27,6 +27,10 @@ BY_CHANNEL = {
     "send_sms": re.compile(_BY_EMAIL, re.I),
     **dict.fromkeys(("compose_new_email", "reply_to_email", "forward_email"), re.compile(BY_TEXT, re.I)),
 }
+# Verbs that ask for an event or a reminder and, after "and" or "then", end a message's words and a text's body
+# (tuning set 20: "..., and block that morning in my calendar"; "let me know" asks the assistant). Here and in
+# ``wording._BODY_END``, so that the two cannot drift.
+LATER_REQUEST_VERBS = r"block|pencil|nudge|reserve|pop|line up|let(?!\s+(?:me|us)\b)"
 # What a message says is content too: "text Lena that her reminder to call the bank is tomorrow" made a reminder,
 # "let Suki know the calendar for next week is full" and "tell Fay the call with the client moved to 4pm" made
 # events (tuning set 18). After "text/tell/email/message X that", "let X know" or "tell X" the words are what
@@ -34,9 +38,8 @@ BY_CHANNEL = {
 _NEXT_REQUEST = (
     r"(?:,\s*(?:and\s+|then\s+|and\s+then\s+|also\s+)?|\s+(?:and|then|and\s+then|also)\s+)(?:please\s+)?(?:I\s+need\b"
     r"|(?:remind|text|e-?mail|add|create|make|schedule|set|put|book|send|tell|ask|forward|reply|respond|note|jot"
-    r"|write|save|find|get|open|summari[sz]e|look|arrange|organi[sz]e|plan|draft|share|ping|call"
-    # ways to ask for an event or a reminder (tuning set 20: "..., and block that morning in my calendar")
-    r"|block|pencil|nudge|reserve|pop|log|line up|let(?!\s+(?:me|us)\b))\b)"
+    r"|write|save|find|get|open|summari[sz]e|look|arrange|organi[sz]e|plan|draft|share|ping|call|log"
+    rf"|{LATER_REQUEST_VERBS})\b)"
 )
 _NOT_ME = r"(?!\s+(?:me|us|myself)\b)"  # "let me know", "tell me which file ..." ask the assistant
 _PERSON = r"(?:him|her|them|(?-i:[A-Z])[\w'-]*)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tinyagent.plans.message_words import LATER_REQUEST_VERBS
 from tinyagent.plans.query_spans import QuerySpans
 from tinyagent.plans.reading import ARTICLE, NOTE_BEFORE, capital, notes, unique
 from tinyagent.plans.when import MONTHS, WEEKDAYS
@@ -94,8 +95,7 @@ _BODY = re.compile(
 )
 _BODY_END = re.compile(
     r"(?:,?\s+(?:and|then)\s+(?:remind|email|text|send|put|add|create|show|open|forward|reply|cc|attach|"
-    r"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot|block|pencil|nudge|reserve|pop|line up"
-    r"|let(?!\s+(?:me|us)\b))\b.*$|,?\s+cc\b.*$)",
+    rf"schedule|set|make|get|pull|find|give|navigate|look|log|save|jot|{LATER_REQUEST_VERBS})\b.*$|,?\s+cc\b.*$)",
     re.I,
 )
 
