@@ -102,7 +102,8 @@ class Task:
     def make(cls, id: int, tool: str, args: Sequence[ArgValue] = (), thought: str | None = None) -> Task:
         """A non-join task whose dependencies are its references to earlier ids."""
         frozen = tuple(args)
-        deps = tuple(sorted({ref for ref in referenced_ids(frozen) if ref < id}))
+        # "$0" names no task (ids start at 1): like "costs $0.50", it stays text, as the parser reads it.
+        deps = tuple(sorted({ref for ref in referenced_ids(frozen) if 0 < ref < id}))
         return cls(id, tool, frozen, deps, thought, raw_args=render_args(frozen))
 
     def render(self) -> str:
