@@ -132,6 +132,12 @@ def _server() -> Iterator[tuple[FakeUpstream, str]]:
     sock.close()
 
 
+@pytest.fixture(params=[False, True], ids=["httpx", "loopback"])
+def loopback(request: pytest.FixtureRequest) -> bool:
+    """Generations over httpx (remote servers) or the LoopbackStreamer (our llama-server child)."""
+    return bool(request.param)
+
+
 @pytest.fixture
 def upstream(_server: tuple[FakeUpstream, str]) -> tuple[FakeUpstream, str]:
     _server[0].reset()
@@ -155,7 +161,9 @@ async def test_connect_picks_the_first_model_unless_told(upstream: tuple[FakeUps
         await chosen.aclose()
 
 
-async def test_streams_text_then_finished_with_the_remote_usage(upstream: tuple[FakeUpstream, str]) -> None:
+async def test_streams_text_then_finished_with_the_remote_usage(
+    upstream: tuple[FakeUpstream, str], loopback: bool
+) -> None:
     app, url = upstream
     app.chunks = [
         _chunk("Hel"),
@@ -170,7 +178,7 @@ async def test_streams_text_then_finished_with_the_remote_usage(upstream: tuple[
             },
         },
     ]
-    backend = await RemoteBackend.connect(url, api_key=None)
+    backend = await RemoteBackend.connect(url, api_key=None, loopback=loopback)
     params = GenerationParams(max_tokens=1000, seed=4, stop=("\n",), grammar='root ::= "Hello"')
     events = await _collect(backend, "say hello", params)
     await backend.aclose()
@@ -219,11 +227,11 @@ async def test_prompt_longer_than_the_remote_context_is_rejected_locally(
     ],
 )
 async def test_remote_errors_are_mapped_and_keep_their_message(
-    upstream: tuple[FakeUpstream, str], status: int, payload: dict[str, Any], expected: type[Exception]
+    upstream: tuple[FakeUpstream, str], status: int, payload: dict[str, Any], expected: type[Exception], loopback: bool
 ) -> None:
     app, url = upstream
     app.error = (status, payload)
-    backend = await RemoteBackend.connect(url, api_key=None)
+    backend = await RemoteBackend.connect(url, api_key=None, loopback=loopback)
     with pytest.raises(expected) as err:
         await _collect(backend, "hi", GenerationParams(max_tokens=4))
     await backend.aclose()
@@ -239,25 +247,41 @@ async def test_unreachable_remote_is_an_upstream_error() -> None:
             await RemoteBackend.connect(f"http://127.0.0.1:{port}/v1", api_key=None)
 
 
-async def test_stream_cut_before_finishing_is_an_upstream_error(upstream: tuple[FakeUpstream, str]) -> None:
+async def test_stream_cut_before_finishing_is_an_upstream_error(
+    upstream: tuple[FakeUpstream, str], loopback: bool
+) -> None:
     app, url = upstream
     app.chunks = [_chunk("partial")]
-    backend = await RemoteBackend.connect(url, api_key=None)
+    backend = await RemoteBackend.connect(url, api_key=None, loopback=loopback)
     with pytest.raises(UpstreamError):
         await _collect(backend, "hi", GenerationParams(max_tokens=4))
     await backend.aclose()
 
 
-async def test_closing_early_closes_the_http_stream(upstream: tuple[FakeUpstream, str]) -> None:
+async def test_closing_early_closes_the_http_stream(upstream: tuple[FakeUpstream, str], loopback: bool) -> None:
     app, url = upstream
     app.endless = True
-    backend = await RemoteBackend.connect(url, api_key=None)
+    backend = await RemoteBackend.connect(url, api_key=None, loopback=loopback)
     stream = backend.generate("hi", GenerationParams(max_tokens=4))
     assert await anext(stream) == TextDelta("x")
     await stream.aclose()  # type: ignore[attr-defined]
 
     assert await asyncio.to_thread(app.disconnected.wait, HANG_GUARD_S)
     await backend.aclose()
+
+
+async def test_a_prompt_that_fits_whatever_its_count_is_not_tokenized(upstream: tuple[FakeUpstream, str]) -> None:
+    """Each token spells at least one byte, so bytes + 3 (BOS, EOS, a leading-space piece) bounds the
+    count: below the context there is nothing to clamp and the tokenize round trip is skipped."""
+    app, url = upstream
+    app.chunks = [_chunk("ok", "stop"), {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}]
+    backend = await RemoteBackend.connect(url, api_key=None)
+    for prompt in ("x" * (N_CTX - 7), "x" * (N_CTX - 6)):  # 249 + 3 + 4 fits; 250 + 3 + 4 might not
+        await _collect(backend, prompt, GenerationParams(max_tokens=4))
+    await backend.aclose()
+    paths = [path for path, _ in app.requests]
+    assert paths[-3:] == ["/v1/completions", "/extras/tokenize", "/v1/completions"]
+    assert [body["max_tokens"] for path, body in app.requests if path == "/v1/completions"][-2:] == [4, 4]
 
 
 async def test_count_tokens_uses_the_remote_tokenizer_or_estimates(

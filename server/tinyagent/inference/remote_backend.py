@@ -19,17 +19,21 @@ layer checks every tool call against its schema instead of trusting the grammar.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ServerBusy, ServiceError, UpstreamError
+from tinyagent.inference.loopback_http import HttpStatusError, LoopbackStreamer
 from tinyagent.inference.types import (
     Finished,
     FinishReason,
@@ -48,6 +52,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=10.0)
 BYTES_PER_TOKEN_ESTIMATE = 4
 _NO_TOKENIZER = "none"  # remembered route when the remote has no tokenize endpoint
 Tokenizer = Callable[[str], list[int]]
+# How the loopback streamer fails (see loopback_http.py); httpx wraps the same in httpx.HTTPError.
+_TRANSPORT_ERRORS = (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
 
 
 @dataclass
@@ -73,12 +79,16 @@ class RemoteBackend:
         *,
         tokenizer: Tokenizer | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        streamer: LoopbackStreamer | None = None,
     ) -> None:
         """``info.dialect``: "llama-server", "vllm" or "openai" (llama-cpp-python's server, ours, others).
 
         ``tokenizer``: the same model's tokenizer in this process (a server we started on a local GGUF),
-        which saves a round trip before every generation; ``on_close`` runs after the client closes."""
+        which saves a round trip before every generation; ``on_close`` runs after the client closes;
+        ``streamer``: generations go through it instead of ``client`` (our own llama-server child)."""
         self._client = client
+        self._streamer = streamer
+        self._streamer_path = urlsplit(base_url.rstrip("/")).path + "/completions"
         self._tokenizer = tokenizer
         self._on_close = on_close
         self._base = base_url.rstrip("/")
@@ -101,12 +111,14 @@ class RemoteBackend:
         source: str | None = None,
         fallback_reason: str | None = None,
         dialect: str = "auto",
+        loopback: bool = False,
     ) -> RemoteBackend:
         """Ask the remote which model it serves (its first one unless ``model`` is given) and what it is.
 
         ``context_length`` (the setting) wins over what the remote says; ``source`` and ``fallback_reason``
         describe a model we started the remote on (its URL is the source otherwise); ``dialect`` other
-        than "auto" overrides what the remote seems to be."""
+        than "auto" overrides what the remote seems to be; ``loopback``: a plain-HTTP server on this machine
+        that we started, whose generations go through a LoopbackStreamer."""
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         client = httpx.AsyncClient(headers=headers, timeout=timeout)
         base = base_url.rstrip("/")
@@ -129,7 +141,11 @@ class RemoteBackend:
                 "remote %s ignored a grammar sent as %s: outputs are unconstrained, and tool calls and plans "
                 "are checked here instead (try --llm-dialect)", base, info.dialect,
             )  # fmt: skip
-        return cls(client, base, info, tokenizer=tokenizer, on_close=on_close)
+        streamer = None
+        if loopback:
+            root = base.removesuffix(urlsplit(base).path)
+            streamer = LoopbackStreamer(root, headers, connect_s=timeout.connect or 10.0, read_s=timeout.read or 600.0)
+        return cls(client, base, info, tokenizer=tokenizer, on_close=on_close, streamer=streamer)
 
     @property
     def info(self) -> ModelInfo:
@@ -146,18 +162,17 @@ class RemoteBackend:
         state = _StreamState()
         text: list[str] = []
         try:
-            async with self._client.stream("POST", f"{self._base}/completions", json=body) as resp:
-                if resp.status_code >= 400:
-                    await resp.aread()
-                    raise _http_error(resp)
-                async for line in resp.aiter_lines():
+            async with contextlib.aclosing(self._lines(body)) as lines:
+                async for line in lines:
                     for event in _parse_line(line, state):
                         if isinstance(event, TextDelta):
                             text.append(event.text)
                         yield event
                     if state.done:
                         break
-        except httpx.HTTPError as exc:
+        except HttpStatusError as exc:
+            raise _http_error(httpx.Response(exc.status, headers=exc.headers, content=exc.content)) from None
+        except (httpx.HTTPError, *_TRANSPORT_ERRORS) as exc:
             raise UpstreamError(f"remote model server {self._base} failed: {exc!r}") from exc
         if state.finish_reason is None:
             if not state.chunks:
@@ -166,6 +181,19 @@ class RemoteBackend:
         if not state.usage:  # the remote ignored include_usage: count with its tokenizer
             state.usage = await self._counted_usage(prompt, "".join(text), prompt_tokens)
         yield _finished(state)
+
+    def _lines(self, body: dict[str, Any]) -> AsyncGenerator[str, None]:
+        if self._streamer is not None:
+            return self._streamer.lines(self._streamer_path, body)
+        return self._httpx_lines(body)
+
+    async def _httpx_lines(self, body: dict[str, Any]) -> AsyncGenerator[str, None]:
+        async with self._client.stream("POST", f"{self._base}/completions", json=body) as resp:
+            if resp.status_code >= 400:
+                await resp.aread()
+                raise _http_error(resp)
+            async for line in resp.aiter_lines():
+                yield line
 
     async def _raise_why_empty(self, body: dict[str, Any]) -> None:
         """Ask once more, unstreamed and for one token, why a stream came back empty; raise the remote's error.
@@ -229,6 +257,8 @@ class RemoteBackend:
         n_ctx = self._info.context_length
         if n_ctx <= 0:
             return max_tokens, None  # the remote did not say; let it judge
+        if _most_tokens(prompt) + max_tokens <= n_ctx:
+            return max_tokens, None  # fits whatever the count: no need to count (~0.4 ms on a short prompt)
         tokens = await self._remote_tokens(prompt)
         if tokens is None:
             return min(max_tokens, n_ctx - 1), None
@@ -321,6 +351,12 @@ def _with_dialect(
     else:
         dialect, learnt = "openai", info.context_length
     return replace(info, dialect=dialect, context_length=setting or learnt or info.context_length)
+
+
+def _most_tokens(text: str) -> int:
+    """An upper bound on any tokenizer's count: every token spells at least one byte of the text (BPE and
+    SentencePiece with byte fallback alike), plus BOS, EOS and SentencePiece's leading-space piece."""
+    return len(text.encode("utf-8")) + 3
 
 
 def _estimate_tokens(text: str) -> int:

@@ -167,7 +167,7 @@ async def _start_llama_server(settings: Settings, local: ResolvedModel) -> Backe
             # No context_length: llama-server's own /props says what a slot really holds (it caps n_ctx at the
             # model's training context).
             server.url + "/v1", api_key=server.key, model=model_id, tokenizer=tokenizer,
-            on_close=server.stop, source=local.source, fallback_reason=local.fallback_reason,
+            on_close=server.stop, source=local.source, fallback_reason=local.fallback_reason, loopback=True,
         )  # fmt: skip
     except BaseException:
         await server.stop()
