@@ -88,6 +88,22 @@ def test_grammars_reach_the_child(engine_server: LiveServer) -> None:
         assert error["code"] != "unparsable_line" or error["line"] == last, plan
 
 
+@pytest.mark.parametrize(
+    ("update", "code"),
+    [({"grammar": "root ::= ("}, None), ({"prompt": "the and " * 5000}, "context_length_exceeded")],
+    ids=["grammar-the-child-refuses", "prompt-past-the-context"],
+)
+def test_a_streamed_request_that_cannot_run_is_a_4xx_not_an_error_event(
+    engine_server: LiveServer, update: dict[str, str], code: str | None
+) -> None:
+    """The stream's headers leave once the child has answered 200 (inference/admission.py), before the
+    first token: what the child or the context refuses must still come before them, as a status."""
+    body = {"prompt": "Once upon a time", "max_tokens": 4, "stream": True, **update}
+    response = httpx.post(engine_server.url + "/v1/completions", json=body, timeout=60)
+    assert response.status_code == 400, response.text
+    assert code is None or response.json()["error"]["code"] == code
+
+
 def test_two_requests_generate_at_once(engine_server: LiveServer) -> None:
     body = {"prompt": "Count slowly:", "max_tokens": 64, "temperature": 0}
 

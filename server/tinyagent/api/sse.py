@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -13,6 +15,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from tinyagent.api.errors import error_body, service_error_body
 from tinyagent.errors import ServiceError
+from tinyagent.inference.admission import ADMISSION
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +43,69 @@ async def _openai_frames(items: AsyncIterator[BaseModel | dict[str, Any]]) -> As
     yield ServerSentEvent(data="[DONE]")
 
 
-async def primed(items: AsyncIterator[T]) -> AsyncIterator[T]:
+async def primed(items: AsyncIterator[T], *, until_admitted: bool = False) -> AsyncIterator[T]:
     """Wait for the first item before the response starts.
 
     Queue-full, context-length and other request errors then surface as a
-    proper HTTP status instead of an error event inside a 200 stream.
+    proper HTTP status instead of an error event inside a 200 stream. With
+    ``until_admitted``, also stop waiting once the backend says every such
+    check has passed (inference/admission.py): the response then starts while
+    the prompt is evaluated, and a later failure is an error event.
     """
-    first = await anext(items)
+    if not until_admitted:
+        first = await anext(items)
+        return _chained(first, items)
+    admission = asyncio.Event()
+    token = ADMISSION.set(admission)
+    try:
+        pending = asyncio.ensure_future(anext(items))  # the task copies the context: it sees ``admission``
+    finally:
+        ADMISSION.reset(token)
+    try:
+        await _first_of(pending, admission)
+    except BaseException:
+        await _cancelled(pending)
+        raise
+    if pending.done():
+        return _chained(pending.result(), items)
+    stream = _after(pending, items)
+    # A response dropped before it iterates never runs _after's finally: stop the generation then too.
+    weakref.finalize(stream, pending.cancel)
+    return stream
 
-    async def chained() -> AsyncIterator[T]:
+
+async def _first_of(pending: asyncio.Future[T], admission: asyncio.Event) -> None:
+    waiter = asyncio.ensure_future(admission.wait())
+    either: list[asyncio.Future[Any]] = [pending, waiter]
+    try:
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+
+
+async def _chained(first: T, items: AsyncIterator[T]) -> AsyncIterator[T]:
+    yield first
+    async for item in items:
+        yield item
+
+
+async def _after(pending: asyncio.Future[T], items: AsyncIterator[T]) -> AsyncIterator[T]:
+    try:
+        try:
+            first = await pending
+        except StopAsyncIteration:
+            return  # an async generator may not let it escape
         yield first
         async for item in items:
             yield item
+    finally:
+        await _cancelled(pending)  # the stream was closed before the first item came
 
-    return chained()
+
+async def _cancelled(pending: asyncio.Future[T]) -> None:
+    if not pending.done():
+        pending.cancel()
+        await asyncio.gather(pending, return_exceptions=True)
 
 
 def openai_stream(items: AsyncIterator[BaseModel | dict[str, Any]]) -> EventSourceResponse:

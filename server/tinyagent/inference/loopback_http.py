@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,9 +41,11 @@ class LoopbackStreamer:
         self._headers = {"Host": f"{url.hostname}:{url.port}", **headers}
         self._connect_s, self._read_s = connect_s, read_s
 
-    async def lines(self, path: str, body: dict[str, Any]) -> AsyncGenerator[str, None]:
-        """The body's lines without their line ends. Closing the iterator closes the connection, which
-        is how llama-server learns to stop generating."""
+    async def lines(
+        self, path: str, body: dict[str, Any], on_accepted: Callable[[], None] | None = None
+    ) -> AsyncGenerator[str, None]:
+        """The body's lines without their line ends; ``on_accepted`` runs once a status below 400 is in.
+        Closing the iterator closes the connection, which is how llama-server learns to stop generating."""
         async with asyncio.timeout(self._connect_s):
             reader, writer = await asyncio.open_connection(self._host, self._port, limit=HEAD_LIMIT)
         try:
@@ -52,6 +54,8 @@ class LoopbackStreamer:
             chunks = self._body(reader, headers)
             if status >= 400:
                 raise HttpStatusError(status, headers, b"".join([c async for c in chunks]))
+            if on_accepted is not None:
+                on_accepted()
             async for line in _split_lines(chunks):
                 yield line
         finally:

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tinyagent.errors import ContextLengthExceeded, InvalidRequest, ServerBusy, ServiceError, UpstreamError
+from tinyagent.inference.admission import admitted
 from tinyagent.inference.loopback_http import HttpStatusError, LoopbackStreamer
 from tinyagent.inference.types import (
     Finished,
@@ -184,7 +185,8 @@ class RemoteBackend:
 
     def _lines(self, body: dict[str, Any]) -> AsyncGenerator[str, None]:
         if self._streamer is not None:
-            return self._streamer.lines(self._streamer_path, body)
+            # Our llama-server child refuses a bad grammar before its 200, and the context is checked here.
+            return self._streamer.lines(self._streamer_path, body, on_accepted=admitted)
         return self._httpx_lines(body)
 
     async def _httpx_lines(self, body: dict[str, Any]) -> AsyncGenerator[str, None]:
@@ -192,6 +194,8 @@ class RemoteBackend:
             if resp.status_code >= 400:
                 await resp.aread()
                 raise _http_error(resp)
+            # No admitted() here: some servers answer 200 before checking (llama-cpp-python's, a prompt past
+            # its context is an empty 200 stream), so the stream's first event stays the sign.
             async for line in resp.aiter_lines():
                 yield line
 

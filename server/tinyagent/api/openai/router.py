@@ -66,7 +66,7 @@ async def chat_completions(
     events = model.chat.stream(chat_request)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        first_ready = await cancel_on_disconnect(request, primed(events))
+        first_ready = await cancel_on_disconnect(request, primed(events, until_admitted=True))
         return openai_stream(stream_chat(first_ready, info.id, include_usage=include_usage))
     return await cancel_on_disconnect(request, complete_chat(events, info.id))
 
@@ -78,7 +78,9 @@ async def completions(body: p.CompletionRequest, model: ModelDep, runtime: Runti
     prompt = prompt_text(body)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        events = await cancel_on_disconnect(request, primed(model.service.generate(prompt, params)))
+        events = await cancel_on_disconnect(
+            request, primed(model.service.generate(prompt, params), until_admitted=True)
+        )
         return openai_stream(stream_text(events, model.service.info.id, include_usage=include_usage))
     return await cancel_on_disconnect(request, complete_text(model.service, prompt, params))
 
